@@ -1,0 +1,73 @@
+"""autograd: a small, readable reverse-mode automatic differentiation engine on numpy.
+
+>>> import autograd as ag
+>>> x = ag.Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+>>> w = ag.Tensor([0.5, -1.0], requires_grad=True)
+>>> loss = (x @ w).sigmoid().log().sum()
+>>> loss.backward()
+>>> x.grad.shape, w.grad.shape
+((2, 2), (2,))
+"""
+
+from __future__ import annotations
+
+from . import ops as ops
+from .dtypes import get_default_dtype, set_default_dtype
+from .engine import grad
+from .errors import AnomalyError, AutogradError
+from .function import Function
+from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .ops.binary import maximum, minimum, where
+from .ops.movement import concatenate, index_add, stack
+from .random import default_generator, manual_seed
+from .registry import OPS, OpInfo, Sample
+from .tensor import (
+    Tensor,
+    arange,
+    eye,
+    full,
+    ones,
+    ones_like,
+    rand,
+    randn,
+    tensor,
+    zeros,
+    zeros_like,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "OPS",
+    "AnomalyError",
+    "AutogradError",
+    "Function",
+    "OpInfo",
+    "Sample",
+    "Tensor",
+    "arange",
+    "concatenate",
+    "default_generator",
+    "enable_grad",
+    "eye",
+    "full",
+    "get_default_dtype",
+    "grad",
+    "index_add",
+    "is_grad_enabled",
+    "manual_seed",
+    "maximum",
+    "minimum",
+    "no_grad",
+    "ones",
+    "ones_like",
+    "rand",
+    "randn",
+    "set_default_dtype",
+    "set_grad_enabled",
+    "stack",
+    "tensor",
+    "where",
+    "zeros",
+    "zeros_like",
+]

@@ -1,0 +1,48 @@
+"""NumPy broadcasting, in the one place that knows its rules.
+
+Ops are written as if their inputs had equal shapes. When the forward pass broadcast an input,
+the gradient that reaches it has the broadcast shape; `unbroadcast` sums it back to the input's
+shape. The engine calls it for every input of every op, so no op contains broadcasting code.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .errors import shape_error
+
+
+def broadcast_shapes(op: str, *shapes: tuple[int, ...]) -> tuple[int, ...]:
+    """The broadcast shape of `shapes`, or a ValueError that names `op` and the shapes."""
+    try:
+        return tuple(np.broadcast_shapes(*shapes))
+    except ValueError:
+        raise shape_error(op, shapes, "cannot be broadcast together") from None
+
+
+def unbroadcast(grad: Any, shape: tuple[int, ...]) -> Any:
+    """Sum `grad` (an array or a Tensor) down to `shape`, undoing NumPy broadcasting.
+
+    Broadcasting prepends axes and stretches axes of size 1; its adjoint sums over the
+    prepended axes and over the stretched ones (keeping them, with size 1).
+
+    (2, 3) -> (3,): sum over axis 0.    (2, 3) -> (2, 1): sum over axis 1, keepdims.
+    """
+    gshape = grad.shape
+    if gshape == shape:
+        return grad
+    lead = len(gshape) - len(shape)
+    if lead < 0:
+        raise ValueError(f"unbroadcast: gradient of shape {gshape} cannot be summed to shape {shape}")
+    axes = tuple(range(lead)) + tuple(
+        i + lead for i, n in enumerate(shape) if n == 1 and gshape[i + lead] != 1
+    )
+    if axes:
+        grad = grad.sum(axis=axes, keepdims=True)
+    if lead:
+        grad = grad.reshape(shape)
+    if grad.shape != shape:
+        raise ValueError(f"unbroadcast: gradient of shape {gshape} cannot be summed to shape {shape}")
+    return grad

@@ -1,0 +1,317 @@
+"""The backward pass: reverse topological order, the chain rule, gradient accumulation.
+
+For an output y and every tensor t it depends on,
+
+    dL/dt = sum over the ops f that consumed t of  backward_f(dL/d f's output)
+
+Ops are visited in reverse topological order, so when an op runs, the gradient of its output is
+complete. Pending gradients live in a dict keyed by tensor and are popped once used; `.grad` is
+written only on leaves (and on tensors that asked with `retain_grad()`).
+
+Nothing here recurses: the order is found with an explicit stack, so a chain of a million ops
+works.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from . import clock
+from .broadcast import unbroadcast
+from .errors import AnomalyError, AutogradError
+from .function import Function, where
+from .grad_mode import STATE, set_grad_enabled
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
+
+
+def toposort(root: Tensor) -> list[Tensor]:
+    """Tensors that `root` depends on through recorded ops, outputs before inputs.
+
+    Only tensors that require grad are visited. Iterative depth-first search: each tensor is
+    pushed once to be expanded and once more to be emitted after all its inputs.
+    """
+    order: list[Tensor] = []
+    seen: set[int] = set()
+    stack: list[tuple[Tensor, bool]] = [(root, False)]
+    push = stack.append
+    while stack:
+        t, expanded = stack.pop()
+        if expanded:
+            order.append(t)
+            continue
+        if id(t) in seen:
+            continue
+        seen.add(id(t))
+        push((t, True))
+        ctx = t._ctx
+        if ctx is not None:
+            for a in ctx.inputs:
+                if getattr(a, "requires_grad", False) and id(a) not in seen:
+                    push((a, False))
+    order.reverse()
+    return order
+
+
+def released_error(ctx: Function) -> AutogradError:
+    return AutogradError(
+        f"backward through the graph a second time: the values that {ctx.label()} saved for "
+        "its backward pass were released after the first backward() to save memory. Either "
+        "run the forward pass again to build a new graph, or call the first backward with "
+        "retain_graph=True to keep the saved values."
+    )
+
+
+def _check_versions(t: Tensor, ctx: Function) -> None:
+    """Fail if a value this op saved was modified in place after the op was recorded."""
+    saved = ctx.saved or ()
+    candidates = [(a, f"input {i} of {ctx.label()}") for i, a in enumerate(ctx.inputs)]
+    candidates.append((t, f"the output of {ctx.label()}"))
+    for v in saved:
+        for tensor, role in candidates:
+            if getattr(tensor, "data", None) is v and tensor._modified_after(t._seq):
+                name = f" '{tensor.name}'" if tensor.name else ""
+                raise AutogradError(
+                    f"a tensor{name} of shape {tensor.shape} that is needed for the gradient "
+                    f"({role}) was modified in place after it was used. The gradient would "
+                    "be wrong. Do the in-place update after backward(), or use an "
+                    "out-of-place operation (x = x + 1 instead of x += 1)."
+                )
+
+
+def _lift(t: Tensor, ctx: Function, v: Any) -> Any:
+    """Under create_graph: the Tensor a saved array came from (a constant if none)."""
+    if v is t.data:
+        return t
+    for a in ctx.inputs:
+        if isinstance(a, type(t)) and a.data is v:
+            return a
+    if isinstance(v, np.ndarray):
+        return type(t)(v)
+    return v
+
+
+def _check_finite(ctx: Function, g: Any, which: int) -> None:
+    data = getattr(g, "data", g)
+    if isinstance(data, np.ndarray) and data.dtype.kind == "f" and not np.isfinite(data).all():
+        kind = "NaN" if np.isnan(data).any() else "inf"
+        raise AnomalyError(
+            f"{ctx.label()}: its backward produced {kind} in the gradient of input {which}.\n"
+            f"{where(ctx)}"
+        )
+
+
+def run_backward(
+    roots: Sequence[Tensor],
+    root_grads: Sequence[Any],
+    retain_graph: bool,
+    create_graph: bool,
+    targets: Sequence[Tensor] | None = None,
+) -> list[Any]:
+    """Backpropagate `root_grads` from `roots`.
+
+    With `targets` None, gradients accumulate into leaves' `.grad` (Tensor.backward).
+    Otherwise the gradients of the targets are returned and `.grad` is left alone (`grad()`).
+    """
+    T = type(roots[0])
+    grads: dict[Tensor, Any] = {}
+    if len(roots) == 1:
+        order = toposort(roots[0])
+    else:
+        # Several roots: one order over their union, by sorting a fake joint root's walk.
+        order = _joint_order(roots)
+    for r, g in zip(roots, root_grads, strict=True):
+        grads[r] = grads[r] + g if r in grads else g
+    want: dict[Tensor, None] | None = None
+    found: dict[Tensor, Any] = {}
+    if targets is not None:
+        want = dict.fromkeys(targets)
+    check = clock.last_mutation()
+    anomaly = STATE.anomaly
+
+    with set_grad_enabled(create_graph):
+        for t in order:
+            g = grads.get(t)
+            if g is None:
+                continue
+            if t._hooks is not None:
+                g = t._run_hooks(g, create_graph)
+                grads[t] = g
+            if want is not None and t in want:
+                found[t] = g
+            ctx = t._ctx
+            if ctx is None:
+                continue
+            del grads[t]
+            if ctx.saved is None:
+                raise released_error(ctx)
+            if check > t._seq:
+                _check_versions(t, ctx)
+            if create_graph:
+                kept = ctx.saved
+                ctx.saved = tuple(_lift(t, ctx, v) for v in kept)
+                try:
+                    in_grads = ctx.backward(ctx, g if isinstance(g, T) else T(g))
+                finally:
+                    ctx.saved = kept
+            else:
+                in_grads = ctx.backward(ctx, g.data if isinstance(g, T) else g)
+            if not isinstance(in_grads, tuple):
+                in_grads = (in_grads,)
+            inputs = ctx.inputs
+            if len(in_grads) != len(inputs):
+                raise AutogradError(
+                    f"{ctx.label()}: backward returned {len(in_grads)} gradients for "
+                    f"{len(inputs)} inputs"
+                )
+            for i, (a, ga) in enumerate(zip(inputs, in_grads, strict=True)):
+                if ga is None or not isinstance(a, T) or not a.requires_grad:
+                    continue
+                if ga.shape != a.shape:
+                    ga = _reduce(ctx, i, ga, a)
+                if ga.dtype != a.data.dtype:
+                    ga = ga.astype(a.data.dtype)
+                if anomaly:
+                    _check_finite(ctx, ga, i)
+                prev = grads.get(a)
+                grads[a] = ga if prev is None else prev + ga
+            if not retain_graph:
+                ctx.saved = None
+
+    if want is not None:
+        return [found.get(t) for t in targets or ()]
+    for t, g in grads.items():
+        if t._ctx is None:
+            t._accumulate(g)
+    return []
+
+
+def _reduce(ctx: Function, i: int, ga: Any, a: Tensor) -> Any:
+    try:
+        return unbroadcast(ga, a.shape)
+    except ValueError:
+        raise AutogradError(
+            f"{ctx.label()}: backward returned a gradient of shape {tuple(ga.shape)} for input "
+            f"{i} of shape {a.shape}; it must have that shape or one that broadcasts to it"
+        ) from None
+
+
+def _joint_order(roots: Sequence[Tensor]) -> list[Tensor]:
+    """A reverse topological order over everything several roots depend on."""
+    seqs = {}
+    for r in roots:
+        for t in toposort(r):
+            seqs[id(t)] = t
+    # Creation order is a topological order (inputs exist before outputs); reverse it.
+    return sorted(seqs.values(), key=lambda t: t._seq, reverse=True)
+
+
+def _as_grad(T: type, root: Tensor, g: Any, name: str) -> Any:
+    if g is None:
+        if root.data.size != 1:
+            raise AutogradError(
+                f"{name}: the output has shape {root.shape}; backward without a gradient works "
+                "only for a single-element output (a loss). Reduce it first (y.sum()) or pass "
+                "a gradient of the same shape: y.backward(gradient)."
+            )
+        return np.ones(root.shape, dtype=root.data.dtype)
+    gd = g.data if isinstance(g, T) else np.asarray(g, dtype=root.data.dtype)
+    if gd.shape != root.shape:
+        raise ValueError(
+            f"{name}: gradient of shape {gd.shape} does not match the output's shape {root.shape}"
+        )
+    return g if isinstance(g, T) else gd
+
+
+def backward(
+    root: Tensor, gradient: Any = None, retain_graph: bool = False, create_graph: bool = False
+) -> None:
+    """Tensor.backward: accumulate d root / d leaf into every leaf's `.grad`."""
+    if not root.requires_grad:
+        raise AutogradError(
+            "backward: this tensor does not require grad and has no graph. Create the inputs "
+            "with requires_grad=True, and do not compute the output under no_grad()."
+        )
+    g = _as_grad(type(root), root, gradient, "backward")
+    run_backward([root], [g], retain_graph or create_graph, create_graph)
+
+
+def grad(
+    outputs: Tensor | Sequence[Tensor],
+    inputs: Tensor | Sequence[Tensor],
+    grad_outputs: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool = False,
+) -> tuple[Any, ...]:
+    """Gradients of `outputs` with respect to `inputs`, without touching `.grad`.
+
+    Returns a tuple with one Tensor per input (None for an unused one when `allow_unused`).
+    With `create_graph=True` the returned gradients are part of a graph and can be
+    differentiated again (Hessian-vector products, higher derivatives).
+    """
+    from .tensor import Tensor
+
+    outs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    ins = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if grad_outputs is None:
+        gos: list[Any] = [None] * len(outs)
+    elif isinstance(grad_outputs, (Tensor, np.ndarray)) and len(outs) == 1:
+        gos = [grad_outputs]
+    else:
+        gos = list(grad_outputs)
+    for i, t in enumerate(ins):
+        if not isinstance(t, Tensor) or not t.requires_grad:
+            raise AutogradError(f"grad: input {i} does not require grad")
+    root_grads = []
+    for o, go in zip(outs, gos, strict=True):
+        if not o.requires_grad:
+            raise AutogradError(
+                "grad: an output does not require grad (computed under no_grad, or from "
+                "inputs that do not require grad)"
+            )
+        root_grads.append(_as_grad(Tensor, o, go, "grad"))
+    keep = create_graph if retain_graph is None else retain_graph
+    result = run_backward(outs, root_grads, keep, create_graph, targets=ins)
+    out: list[Any] = []
+    for i, (t, g) in enumerate(zip(ins, result, strict=True)):
+        if g is None:
+            if not allow_unused:
+                raise AutogradError(
+                    f"grad: input {i} (shape {t.shape}) was not used to compute the outputs; "
+                    "pass allow_unused=True to get None for it"
+                )
+            out.append(None)
+        else:
+            out.append(g if isinstance(g, Tensor) else Tensor._make(g, None))
+    return tuple(out)
+
+
+def iter_graph(root: Tensor) -> Iterable[Tensor]:
+    """Every tensor in root's recorded graph (whether or not it requires grad), inputs first.
+
+    Used by graph pictures and gradient checking; iterative, like toposort.
+    """
+    from .tensor import Tensor
+
+    order: list[Tensor] = []
+    seen: set[int] = set()
+    stack: list[tuple[Tensor, bool]] = [(root, False)]
+    while stack:
+        t, expanded = stack.pop()
+        if expanded:
+            order.append(t)
+            continue
+        if id(t) in seen:
+            continue
+        seen.add(id(t))
+        stack.append((t, True))
+        if t._ctx is not None:
+            for a in reversed(t._ctx.inputs):
+                if isinstance(a, Tensor) and id(a) not in seen:
+                    stack.append((a, False))
+    return order

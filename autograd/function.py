@@ -1,0 +1,200 @@
+"""`Function`: the contract every op follows, built-in or written by a user.
+
+An op is a subclass with two static methods side by side:
+
+- ``forward(ctx, *inputs, **kwargs) -> ndarray`` gets the inputs' numpy arrays (constants
+  pass through as they are), computes the output array and saves what backward needs with
+  ``ctx.save_for_backward(...)`` or as attributes of ``ctx``.
+- ``backward(ctx, grad) -> grad or tuple of grads`` gets the gradient of the final output with
+  respect to this op's output and returns one gradient per input (``None`` where there is none).
+  Gradients have the *output's* shape for broadcasting ops: the engine sums them back to each
+  input's shape, so no op contains broadcasting code.
+
+Backward formulas are written with operators and the functions of `autograd.dual`, which take
+numpy arrays and Tensors alike. Normally the engine feeds them arrays (nothing is recorded, which
+is fast); under ``backward(create_graph=True)`` it feeds Tensors - the saved arrays are swapped for
+the Tensors they came from - so the backward pass is itself recorded and can be differentiated
+again.
+
+``apply(*inputs, **kwargs)`` runs forward and, when grad mode is on and some input requires a
+gradient, records the op as the output's node: the context object keeps the inputs (the graph's
+edges), the saved values and the keyword arguments (shown in graph pictures).
+"""
+
+from __future__ import annotations
+
+import inspect
+import traceback
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+
+from .errors import AnomalyError
+from .grad_mode import STATE
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
+
+# NOTE: set by tensor.py once the Tensor class exists (tensor.py imports the ops, which import
+# this module, so this module cannot import Tensor at load time).
+_Tensor: Any = None
+
+
+class Function:
+    """Base class of every differentiable op; an instance is the op's node in the graph (`ctx`).
+
+    Class attributes a subclass may set:
+
+    - ``formulas``: the local derivative with respect to each input, as text
+      (``("s*(1-s)",)`` for sigmoid). Graph pictures and `explain` print them.
+    - ``is_view``: the output may share memory with the first input (reshape, transpose, ...),
+      so both share one version counter and in-place changes through either are caught.
+
+    Example, a custom op (forward on numpy arrays, backward with operators)::
+
+        class Cube(ag.Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.save_for_backward(x)
+                return x ** 3
+
+            @staticmethod
+            def backward(ctx, grad):
+                (x,) = ctx.saved_tensors
+                return grad * 3 * x ** 2
+
+        y = Cube.apply(t)
+    """
+
+    formulas: ClassVar[tuple[str, ...]] = ()
+    is_view: ClassVar[bool] = False
+
+    # Set by apply() on recorded nodes.
+    inputs: tuple[Any, ...]
+    saved: tuple[Any, ...] | None
+    kwargs: dict[str, Any]
+    stack: list[traceback.FrameSummary] | None
+
+    # -- the contract ------------------------------------------------------------------------
+    @staticmethod
+    def forward(ctx: Any, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError("a Function subclass must define forward(ctx, *inputs)")
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> Any:
+        raise NotImplementedError("a Function subclass must define backward(ctx, grad)")
+
+    # -- what forward and backward use -------------------------------------------------------
+    def save_for_backward(self, *values: Any) -> None:
+        """Keep arrays for backward; read them back with `saved_tensors`."""
+        self.saved = values
+
+    @property
+    def saved_tensors(self) -> tuple[Any, ...]:
+        """The saved values: arrays, or Tensors when backward records a graph."""
+        saved = self.saved
+        if saved is None:
+            from .engine import released_error
+
+            raise released_error(self)
+        return saved
+
+    @property
+    def needs_input_grad(self) -> tuple[bool, ...]:
+        """For each input: is a gradient wanted (a Tensor that requires grad)?"""
+        return tuple(isinstance(a, _Tensor) and a.requires_grad for a in self.inputs)
+
+    @classmethod
+    def op_name(cls) -> str:
+        """The op's name as shown to users: the class name in lower case."""
+        return cls.__name__.lower()
+
+    def label(self) -> str:
+        """'sum(axis=1)': the op name with its non-default keyword arguments."""
+        kw = getattr(self, "kwargs", None)
+        if not kw:
+            return self.op_name()
+        defaults = _defaults(type(self))
+        shown = [
+            f"{k}={_short(v)}"
+            for k, v in kw.items()
+            if not (k in defaults and _same(defaults[k], v))
+        ]
+        return f"{self.op_name()}({', '.join(shown)})" if shown else self.op_name()
+
+    # -- recording ---------------------------------------------------------------------------
+    @classmethod
+    def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
+        """Run the op on `args` (Tensors or constants) and record it when needed."""
+        ctx = cls.__new__(cls)
+        record = False
+        arrays = []
+        for a in args:
+            if isinstance(a, _Tensor):
+                arrays.append(a.data)
+                if a.requires_grad:
+                    record = True
+            else:
+                arrays.append(a)
+        if not (record and STATE.enabled):
+            ctx.saved = ()
+            return _Tensor._make(cls.forward(ctx, *arrays, **kwargs), None)
+        ctx.inputs = args
+        ctx.saved = ()
+        ctx.kwargs = kwargs
+        out = _Tensor._make(cls.forward(ctx, *arrays, **kwargs), ctx)
+        if cls.is_view:
+            out._version = args[0]._shared_version()
+        if STATE.anomaly:
+            _check_forward(ctx, out)
+        return out
+
+
+_DEFAULTS: dict[type, dict[str, Any]] = {}
+
+
+def _defaults(cls: type) -> dict[str, Any]:
+    """The keyword defaults of cls.forward (cached), to leave them out of labels."""
+    d = _DEFAULTS.get(cls)
+    if d is None:
+        params = inspect.signature(cls.forward).parameters.values()  # type: ignore[attr-defined]
+        d = {p.name: p.default for p in params if p.default is not inspect.Parameter.empty}
+        _DEFAULTS[cls] = d
+    return d
+
+
+def _same(a: Any, b: Any) -> bool:
+    try:
+        return bool(a is b or (type(a) is type(b) and a == b))
+    except (ValueError, TypeError):
+        return False
+
+
+def _short(v: Any) -> str:
+    if isinstance(v, np.ndarray):
+        return f"<{v.dtype} array {v.shape}>"
+    return repr(v)
+
+
+def _check_forward(ctx: Function, out: Tensor) -> None:
+    """detect_anomaly(): remember where the op was created; fail on a non-finite output."""
+    ctx.stack = traceback.extract_stack()[:-3]
+    data = out.data
+    if data.dtype.kind == "f" and not np.isfinite(data).all():
+        raise AnomalyError(
+            f"{ctx.label()}: the forward pass produced {_nonfinite(data)}.\n{where(ctx)}"
+        )
+
+
+def _nonfinite(data: Any) -> str:
+    return "NaN" if np.isnan(data).any() else "inf"
+
+
+def where(ctx: Function) -> str:
+    """'The op was created at: <the user's frames>' for anomaly reports."""
+    stack = getattr(ctx, "stack", None)
+    if not stack:
+        return "(enable ag.detect_anomaly() before the forward pass to see where it was created)"
+    user = [f for f in stack if "/autograd/" not in f.filename.replace("\\", "/")] or stack
+    lines = "".join(traceback.format_list(user[-4:]))
+    return f"The op was created at:\n{lines}"

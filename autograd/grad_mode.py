@@ -1,0 +1,111 @@
+"""Grad mode: whether operations are recorded into the graph.
+
+The flag is thread-local, like PyTorch's: a `no_grad()` block in one thread does not switch off
+recording in another.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _State(threading.local):
+    enabled: bool = True
+    anomaly: bool = False
+
+
+STATE = _State()
+
+
+def is_grad_enabled() -> bool:
+    """True when new operations are recorded into the computation graph."""
+    return STATE.enabled
+
+
+class set_grad_enabled:  # noqa: N801 - a context manager, named like the function it replaces
+    """Switch recording on or off; usable as a call, a context manager or a decorator.
+
+    >>> import autograd as ag
+    >>> with ag.set_grad_enabled(False):
+    ...     ag.is_grad_enabled()
+    False
+    """
+
+    def __init__(self, mode: bool) -> None:
+        self.mode = bool(mode)
+        self.prev = STATE.enabled
+        STATE.enabled = self.mode
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        STATE.enabled = self.prev
+
+    def __call__(self, fn: F) -> F:
+        mode = self.mode
+        STATE.enabled = self.prev  # used as a decorator: undo the switch made in __init__
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            prev = STATE.enabled
+            STATE.enabled = mode
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                STATE.enabled = prev
+
+        return wrapper  # type: ignore[return-value]
+
+
+class _GradModeContext:
+    """Base of no_grad / enable_grad: a context manager that is also a decorator."""
+
+    mode: bool
+
+    def __enter__(self) -> None:
+        self.prev = STATE.enabled
+        STATE.enabled = self.mode
+
+    def __exit__(self, *exc: object) -> None:
+        STATE.enabled = self.prev
+
+    def __call__(self, fn: F) -> F:
+        mode = self.mode
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            prev = STATE.enabled
+            STATE.enabled = mode
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                STATE.enabled = prev
+
+        return wrapper  # type: ignore[return-value]
+
+
+class no_grad(_GradModeContext):  # noqa: N801 - PyTorch's name
+    """Do not record operations: results have no graph and `requires_grad=False`.
+
+    Use it for inference and for weight updates (`w -= lr * w.grad`).
+
+    >>> import autograd as ag
+    >>> x = ag.tensor([1.0], requires_grad=True)
+    >>> with ag.no_grad():
+    ...     (x * 2).requires_grad
+    False
+    """
+
+    mode = False
+
+
+class enable_grad(_GradModeContext):  # noqa: N801 - PyTorch's name
+    """Record operations again inside a `no_grad` block."""
+
+    mode = True

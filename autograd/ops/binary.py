@@ -1,0 +1,314 @@
+"""Binary elementwise ops, written as if both inputs had the same shape.
+
+NumPy broadcasting happens in the forward pass; the engine sums each gradient back to its
+input's shape (see `autograd.broadcast`), so nothing here knows about broadcasting.
+Constants (Python or numpy numbers, arrays) may stand on either side of an operator.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .. import dual, function
+from ..function import Function
+from ..registry import BINARY, OpInfo, register, samples
+
+if TYPE_CHECKING:
+    from ..tensor import Tensor
+
+Array = Any  # a numpy array, or a Tensor when backward records a graph
+
+
+def lift(x: Any) -> Any:
+    """A constant operand as ops want it.
+
+    Python numbers pass through: numpy treats them as "weak", so a float32 tensor times 0.5
+    stays float32. Numpy scalars become Python numbers for the same reason (numpy would
+    otherwise upcast float32 * np.float64(0.5) to float64). Arrays and lists become Tensors.
+    """
+    if isinstance(x, function._Tensor) or isinstance(x, (int, float)):
+        return x
+    if isinstance(x, np.generic):
+        return x.item()
+    if isinstance(x, (np.ndarray, list, tuple)):
+        return function._Tensor(x)
+    raise TypeError(
+        f"unsupported operand of type {type(x).__name__}: expected a Tensor, a number or an array"
+    )
+
+
+class Add(Function):
+    """z = x + y.  dz/dx = 1, dz/dy = 1."""
+
+    formulas = ("1", "1")
+
+    @staticmethod
+    def forward(ctx: Add, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return np.add(x, y)
+
+    @staticmethod
+    def backward(ctx: Add, g: Array) -> tuple[Array, Array]:
+        return g, g
+
+
+class Sub(Function):
+    """z = x - y.  dz/dx = 1, dz/dy = -1."""
+
+    formulas = ("1", "-1")
+
+    @staticmethod
+    def forward(ctx: Sub, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return np.subtract(x, y)
+
+    @staticmethod
+    def backward(ctx: Sub, g: Array) -> tuple[Array, Array]:
+        return g, -g
+
+
+class Mul(Function):
+    """z = x * y.  dz/dx = y, dz/dy = x."""
+
+    formulas = ("y", "x")
+
+    @staticmethod
+    def forward(ctx: Mul, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(x, y)
+        return np.multiply(x, y)
+
+    @staticmethod
+    def backward(ctx: Mul, g: Array) -> tuple[Array, Array]:
+        x, y = ctx.saved_tensors
+        nx, ny = ctx.needs_input_grad
+        return (g * y if nx else None), (g * x if ny else None)
+
+
+class Div(Function):
+    """z = x / y.  dz/dx = 1/y, dz/dy = -x/y^2 = -z/y."""
+
+    formulas = ("1/y", "-x/y^2")
+
+    @staticmethod
+    def forward(ctx: Div, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        out = np.true_divide(x, y)
+        ctx.save_for_backward(y, out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Div, g: Array) -> tuple[Array, Array]:
+        y, out = ctx.saved_tensors
+        nx, ny = ctx.needs_input_grad
+        gx = g / y
+        return (gx if nx else None), (-(gx * out) if ny else None)
+
+
+class Pow(Function):
+    """z = x^y.  dz/dx = y x^(y-1), dz/dy = x^y ln x.
+
+    Base 0: dz/dy is taken as 0 (the limit of x^y ln x as x -> 0+ for y > 0), not NaN.
+    Negative base: x^y is real only for integer y, and then dz/dx is as above; dz/dy needs
+    ln x, undefined for x < 0, so it is NaN there (as in PyTorch). A constant exponent
+    (`x ** 2`) never computes dz/dy.
+    """
+
+    formulas = ("y*x^(y-1)", "x^y*ln(x)")
+
+    @staticmethod
+    def forward(ctx: Pow, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        out = np.power(x, y)
+        ctx.save_for_backward(x, y, out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Pow, g: Array) -> tuple[Array, Array]:
+        x, y, out = ctx.saved_tensors
+        nx, ny = ctx.needs_input_grad
+        gx = g * y * x ** (y - 1) if nx else None
+        gy = None
+        if ny:
+            xd = getattr(x, "data", x)
+            zero = xd == 0
+            with np.errstate(invalid="ignore", divide="ignore"):
+                safe_x = dual.where(zero, 1.0, x)
+                gy = g * dual.where(zero, 0.0, out * dual.log(safe_x))
+        return gx, gy
+
+
+class Maximum(Function):
+    """z = max(x, y) elementwise.  dz/dx = 1 where x > y, 1/2 at ties, else 0."""
+
+    formulas = ("1 if x>y (1/2 at ties)", "1 if y>x (1/2 at ties)")
+
+    @staticmethod
+    def forward(ctx: Maximum, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        ctx.share = np.where(x > y, 1.0, np.where(x == y, 0.5, 0.0))
+        return np.maximum(x, y)
+
+    @staticmethod
+    def backward(ctx: Maximum, g: Array) -> tuple[Array, Array]:
+        return g * ctx.share, g * (1 - ctx.share)
+
+
+class Minimum(Function):
+    """z = min(x, y) elementwise.  dz/dx = 1 where x < y, 1/2 at ties, else 0."""
+
+    formulas = ("1 if x<y (1/2 at ties)", "1 if y<x (1/2 at ties)")
+
+    @staticmethod
+    def forward(ctx: Minimum, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        ctx.share = np.where(x < y, 1.0, np.where(x == y, 0.5, 0.0))
+        return np.minimum(x, y)
+
+    @staticmethod
+    def backward(ctx: Minimum, g: Array) -> tuple[Array, Array]:
+        return g * ctx.share, g * (1 - ctx.share)
+
+
+class Where(Function):
+    """z = x where cond else y.  dz/dx = cond, dz/dy = not cond (cond is a constant mask)."""
+
+    formulas = ("1 where cond", "1 where not cond")
+
+    @staticmethod
+    def forward(ctx: Where, x: np.ndarray, y: np.ndarray, cond: Any = None) -> np.ndarray:
+        ctx.cond = cond
+        return np.where(cond, x, y)
+
+    @staticmethod
+    def backward(ctx: Where, g: Array) -> tuple[Array, Array]:
+        cond = ctx.cond
+        return dual.where(cond, g, 0.0), dual.where(cond, 0.0, g)
+
+    def label(self) -> str:
+        return "where"
+
+
+def maximum(x: Any, y: Any) -> Tensor:
+    """Elementwise max(x, y); at ties each input gets half the gradient."""
+    return Maximum.apply(lift(x), lift(y))
+
+
+def minimum(x: Any, y: Any) -> Tensor:
+    """Elementwise min(x, y); at ties each input gets half the gradient."""
+    return Minimum.apply(lift(x), lift(y))
+
+
+def where(cond: Any, x: Any, y: Any) -> Tensor:
+    """x where `cond` else y, elementwise with broadcasting; `cond` is a bool Tensor or array."""
+    c = np.asarray(cond.data if isinstance(cond, function._Tensor) else cond)
+    if c.dtype != np.bool_:
+        raise TypeError(f"where: cond must be a bool Tensor or array, got dtype {c.dtype}")
+    x, y = lift(x), lift(y)
+    if not isinstance(x, function._Tensor) and not isinstance(y, function._Tensor):
+        return function._Tensor(np.where(c, x, y))
+    return Where.apply(x, y, cond=c)
+
+
+class BinaryMixin:
+    """Tensor operators for the binary ops; constants may stand on either side."""
+
+    __slots__ = ()
+
+    def __add__(self, other: Any) -> Tensor:
+        return Add.apply(self, lift(other))
+
+    def __radd__(self, other: Any) -> Tensor:
+        return Add.apply(lift(other), self)
+
+    def __sub__(self, other: Any) -> Tensor:
+        return Sub.apply(self, lift(other))
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return Sub.apply(lift(other), self)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return Mul.apply(self, lift(other))
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return Mul.apply(lift(other), self)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return Div.apply(self, lift(other))
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return Div.apply(lift(other), self)
+
+    def __pow__(self, other: Any) -> Tensor:
+        return Pow.apply(self, lift(other))
+
+    def __rpow__(self, other: Any) -> Tensor:
+        return Pow.apply(lift(other), self)
+
+    def pow(self, exponent: Any) -> Tensor:
+        """x ** exponent; the exponent may be a Tensor (see `Pow` for base 0 and x < 0)."""
+        return Pow.apply(self, lift(exponent))
+
+    def maximum(self, other: Any) -> Tensor:
+        """Elementwise max with `other`."""
+        return maximum(self, other)
+
+    def minimum(self, other: Any) -> Tensor:
+        """Elementwise min with `other`."""
+        return minimum(self, other)
+
+
+def _register() -> None:
+    binary = [
+        ("add", lambda x, y: x + y, np.add, Add, {}),
+        ("sub", lambda x, y: x - y, np.subtract, Sub, {}),
+        ("mul", lambda x, y: x * y, np.multiply, Mul, {}),
+        ("div", lambda x, y: x / y, np.true_divide, Div, {"domain": (0.5, 2.0)}),
+        ("pow", lambda x, y: x**y, np.power, Pow, {"domain": (0.5, 2.0)}),
+    ]
+    for name, call, ref, fn, extra in binary:
+        register(
+            OpInfo(
+                name=name,
+                call=call,
+                ref=ref,
+                samples=BINARY,
+                summary=(fn.__doc__ or "").splitlines()[0],
+                function=fn,
+                **extra,
+            )
+        )
+    for name, call, ref, fn in (
+        ("maximum", maximum, np.maximum, Maximum),
+        ("minimum", minimum, np.minimum, Minimum),
+    ):
+        register(
+            OpInfo(
+                name=name,
+                call=call,
+                ref=ref,
+                samples=BINARY,
+                summary=(fn.__doc__ or "").splitlines()[0],
+                function=fn,
+                make_inputs=_apart,
+            )
+        )
+    cond = np.array([[True, False, True], [False, False, True]])
+    register(
+        OpInfo(
+            name="where",
+            call=lambda x, y: where(cond, x, y),
+            ref=lambda x, y: np.where(cond, x, y),
+            samples=samples(((2, 3), (2, 3)), ((2, 3), (3,)), ((), (2, 1))),
+            summary=(Where.__doc__ or "").splitlines()[0],
+            function=Where,
+        )
+    )
+
+
+def _apart(rng: np.random.Generator, shapes: Any) -> list[np.ndarray]:
+    """Inputs for max/min whose values never tie: x on a grid, y on the grid shifted by 0.4,
+    so every broadcast pair differs by at least 0.3 (finite differences never cross the kink).
+    """
+    grid = np.array([-1.8, -1.0, -0.2, 0.6, 1.4])
+    x = rng.choice(grid, size=shapes[0]) + rng.uniform(-0.05, 0.05, size=shapes[0])
+    y = rng.choice(grid + 0.4, size=shapes[1]) + rng.uniform(-0.05, 0.05, size=shapes[1])
+    return [np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)]
+
+
+_register()

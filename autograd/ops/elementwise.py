@@ -1,0 +1,368 @@
+"""Unary elementwise ops: y = f(x), and dy/dx = f'(x) elementwise.
+
+Each op is a `Function` with forward and backward side by side, its local derivative as text in
+`formulas`, its registry entry, and a one-line Tensor method in `ElementwiseMixin` below.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .. import dual
+from ..function import Function
+from ..registry import UNARY, OpInfo, register, samples
+
+if TYPE_CHECKING:
+    from ..tensor import Tensor
+
+Array = Any  # a numpy array, or a Tensor when backward records a graph
+
+
+def stable_sigmoid(x: np.ndarray) -> np.ndarray:
+    """1 / (1 + e^-x) without overflow: exp is only taken of -|x| <= 0."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype, copy=False)
+
+
+class Neg(Function):
+    """y = -x.  dy/dx = -1."""
+
+    formulas = ("-1",)
+
+    @staticmethod
+    def forward(ctx: Neg, x: np.ndarray) -> np.ndarray:
+        return np.negative(x)
+
+    @staticmethod
+    def backward(ctx: Neg, g: Array) -> Array:
+        return -g
+
+
+class Exp(Function):
+    """y = e^x.  dy/dx = e^x = y (the output is reused)."""
+
+    formulas = ("exp(x)",)
+
+    @staticmethod
+    def forward(ctx: Exp, x: np.ndarray) -> np.ndarray:
+        out = np.exp(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Exp, g: Array) -> Array:
+        (out,) = ctx.saved_tensors
+        return g * out
+
+
+class Log(Function):
+    """y = ln x (natural log).  dy/dx = 1/x."""
+
+    formulas = ("1/x",)
+
+    @staticmethod
+    def forward(ctx: Log, x: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(x)
+        return np.log(x)
+
+    @staticmethod
+    def backward(ctx: Log, g: Array) -> Array:
+        (x,) = ctx.saved_tensors
+        return g / x
+
+
+class Sqrt(Function):
+    """y = sqrt(x).  dy/dx = 1 / (2 sqrt(x)) = 1 / (2y)."""
+
+    formulas = ("1/(2*sqrt(x))",)
+
+    @staticmethod
+    def forward(ctx: Sqrt, x: np.ndarray) -> np.ndarray:
+        out = np.sqrt(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Sqrt, g: Array) -> Array:
+        (out,) = ctx.saved_tensors
+        return g / (2 * out)
+
+
+class Abs(Function):
+    """y = |x|.  dy/dx = sign(x) (0 at x = 0, as PyTorch)."""
+
+    formulas = ("sign(x)",)
+
+    @staticmethod
+    def forward(ctx: Abs, x: np.ndarray) -> np.ndarray:
+        ctx.sign = np.sign(x)
+        return np.abs(x)
+
+    @staticmethod
+    def backward(ctx: Abs, g: Array) -> Array:
+        return g * ctx.sign
+
+
+class Sin(Function):
+    """y = sin x.  dy/dx = cos x."""
+
+    formulas = ("cos(x)",)
+
+    @staticmethod
+    def forward(ctx: Sin, x: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(x)
+        return np.sin(x)
+
+    @staticmethod
+    def backward(ctx: Sin, g: Array) -> Array:
+        (x,) = ctx.saved_tensors
+        return g * dual.cos(x)
+
+
+class Cos(Function):
+    """y = cos x.  dy/dx = -sin x."""
+
+    formulas = ("-sin(x)",)
+
+    @staticmethod
+    def forward(ctx: Cos, x: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(x)
+        return np.cos(x)
+
+    @staticmethod
+    def backward(ctx: Cos, g: Array) -> Array:
+        (x,) = ctx.saved_tensors
+        return -(g * dual.sin(x))
+
+
+class Tanh(Function):
+    """y = tanh x.  dy/dx = 1 - tanh(x)^2 = 1 - y^2."""
+
+    formulas = ("1-t^2",)
+
+    @staticmethod
+    def forward(ctx: Tanh, x: np.ndarray) -> np.ndarray:
+        out = np.tanh(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Tanh, g: Array) -> Array:
+        (out,) = ctx.saved_tensors
+        return g * (1 - out * out)
+
+
+class Sigmoid(Function):
+    """s = 1 / (1 + e^-x).  ds/dx = s (1 - s).
+
+    Computed without overflow for any x (exp is only taken of -|x|), so |x| up to 1e4 and
+    beyond gives 0 or 1 with no warnings.
+    """
+
+    formulas = ("s*(1-s)",)
+
+    @staticmethod
+    def forward(ctx: Sigmoid, x: np.ndarray) -> np.ndarray:
+        out = stable_sigmoid(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Sigmoid, g: Array) -> Array:
+        (s,) = ctx.saved_tensors
+        return g * s * (1 - s)
+
+
+class Relu(Function):
+    """y = max(x, 0).  dy/dx = 1 where x > 0, else 0 (0 at x = 0, as PyTorch)."""
+
+    formulas = ("1 if x>0 else 0",)
+
+    @staticmethod
+    def forward(ctx: Relu, x: np.ndarray) -> np.ndarray:
+        mask = x > 0
+        ctx.mask = mask
+        return x * mask
+
+    @staticmethod
+    def backward(ctx: Relu, g: Array) -> Array:
+        return g * ctx.mask
+
+
+class LeakyRelu(Function):
+    """y = x where x > 0, else slope * x.  dy/dx = 1 or slope."""
+
+    formulas = ("1 if x>0 else slope",)
+
+    @staticmethod
+    def forward(ctx: LeakyRelu, x: np.ndarray, negative_slope: float = 0.01) -> np.ndarray:
+        factor = np.where(x > 0, 1.0, negative_slope).astype(x.dtype, copy=False)
+        ctx.factor = factor
+        return x * factor
+
+    @staticmethod
+    def backward(ctx: LeakyRelu, g: Array) -> Array:
+        return g * ctx.factor
+
+    @classmethod
+    def op_name(cls) -> str:
+        return "leaky_relu"
+
+
+class Softplus(Function):
+    """y = ln(1 + e^x), computed as logaddexp(0, x) (no overflow).  dy/dx = sigmoid(x)."""
+
+    formulas = ("sigmoid(x)",)
+
+    @staticmethod
+    def forward(ctx: Softplus, x: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(x)
+        return np.logaddexp(0, x).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx: Softplus, g: Array) -> Array:
+        (x,) = ctx.saved_tensors
+        if isinstance(x, np.ndarray):
+            return g * stable_sigmoid(x)
+        return g * x.sigmoid()
+
+
+class Clip(Function):
+    """y = min(max(x, a_min), a_max).  dy/dx = 1 where a_min <= x <= a_max, else 0."""
+
+    formulas = ("1 if a_min<=x<=a_max else 0",)
+
+    @staticmethod
+    def forward(ctx: Clip, x: np.ndarray, a_min: Any = None, a_max: Any = None) -> np.ndarray:
+        inside = np.ones(x.shape, dtype=bool)
+        if a_min is not None:
+            inside &= x >= a_min
+        if a_max is not None:
+            inside &= x <= a_max
+        ctx.inside = inside
+        return np.clip(x, a_min, a_max)
+
+    @staticmethod
+    def backward(ctx: Clip, g: Array) -> Array:
+        return g * ctx.inside
+
+
+class ElementwiseMixin:
+    """Tensor methods for the unary elementwise ops."""
+
+    __slots__ = ()
+
+    def __neg__(self) -> Tensor:
+        return Neg.apply(self)
+
+    def exp(self) -> Tensor:
+        """e^x elementwise."""
+        return Exp.apply(self)
+
+    def log(self) -> Tensor:
+        """Natural logarithm elementwise."""
+        return Log.apply(self)
+
+    def sqrt(self) -> Tensor:
+        """Square root elementwise."""
+        return Sqrt.apply(self)
+
+    def abs(self) -> Tensor:
+        """|x| elementwise; its gradient at 0 is 0."""
+        return Abs.apply(self)
+
+    def __abs__(self) -> Tensor:
+        return Abs.apply(self)
+
+    def sin(self) -> Tensor:
+        """sin x elementwise."""
+        return Sin.apply(self)
+
+    def cos(self) -> Tensor:
+        """cos x elementwise."""
+        return Cos.apply(self)
+
+    def tanh(self) -> Tensor:
+        """tanh x elementwise."""
+        return Tanh.apply(self)
+
+    def sigmoid(self) -> Tensor:
+        """1 / (1 + e^-x) elementwise, stable for any x."""
+        return Sigmoid.apply(self)
+
+    def relu(self) -> Tensor:
+        """max(x, 0) elementwise; its gradient at 0 is 0."""
+        return Relu.apply(self)
+
+    def leaky_relu(self, negative_slope: float = 0.01) -> Tensor:
+        """x where x > 0, else negative_slope * x."""
+        return LeakyRelu.apply(self, negative_slope=negative_slope)
+
+    def softplus(self) -> Tensor:
+        """ln(1 + e^x), stable for any x."""
+        return Softplus.apply(self)
+
+    def clip(self, a_min: Any = None, a_max: Any = None) -> Tensor:
+        """Limit values to [a_min, a_max] (either may be None), like numpy.clip."""
+        if a_min is None and a_max is None:
+            raise ValueError("clip: at least one of a_min and a_max must be given")
+        return Clip.apply(self, a_min=a_min, a_max=a_max)
+
+
+def _register() -> None:
+    unary = [
+        ("neg", lambda x: -x, np.negative, Neg, {}),
+        ("exp", lambda x: x.exp(), np.exp, Exp, {}),
+        ("log", lambda x: x.log(), np.log, Log, {"domain": (0.2, 3.0)}),
+        ("sqrt", lambda x: x.sqrt(), np.sqrt, Sqrt, {"domain": (0.2, 3.0)}),
+        ("abs", lambda x: x.abs(), np.abs, Abs, {"avoid": (0.0,)}),
+        ("sin", lambda x: x.sin(), np.sin, Sin, {}),
+        ("cos", lambda x: x.cos(), np.cos, Cos, {}),
+        ("tanh", lambda x: x.tanh(), np.tanh, Tanh, {}),
+        ("sigmoid", lambda x: x.sigmoid(), lambda x: 1 / (1 + np.exp(-x)), Sigmoid, {}),
+        ("relu", lambda x: x.relu(), lambda x: np.maximum(x, 0), Relu, {"avoid": (0.0,)}),
+        ("softplus", lambda x: x.softplus(), lambda x: np.log1p(np.exp(x)), Softplus, {}),
+    ]
+    for name, call, ref, fn, extra in unary:
+        register(
+            OpInfo(
+                name=name,
+                call=call,
+                ref=ref,
+                samples=UNARY,
+                summary=(fn.__doc__ or "").splitlines()[0],
+                function=fn,
+                **extra,
+            )
+        )
+    register(
+        OpInfo(
+            name="leaky_relu",
+            call=lambda x, **kw: x.leaky_relu(**kw),
+            ref=lambda x, negative_slope=0.01: np.where(x > 0, x, negative_slope * x),
+            samples=UNARY + samples(((2, 3), {"negative_slope": 0.2})),
+            summary=(LeakyRelu.__doc__ or "").splitlines()[0],
+            function=LeakyRelu,
+            avoid=(0.0,),
+        )
+    )
+    register(
+        OpInfo(
+            name="clip",
+            call=lambda x, **kw: x.clip(**kw),
+            ref=lambda x, a_min=None, a_max=None: np.clip(x, a_min, a_max),
+            samples=samples(
+                ((2, 3), {"a_min": -0.5, "a_max": 0.5}),
+                ((4,), {"a_min": 0.0}),
+                ((4,), {"a_max": 0.3}),
+            ),
+            summary=(Clip.__doc__ or "").splitlines()[0],
+            function=Clip,
+            avoid=(-0.5, 0.5, 0.0, 0.3),
+        )
+    )
+
+
+_register()

@@ -1,0 +1,261 @@
+"""Reductions over `axis` (None, an int or a tuple; negative axes count from the end).
+
+With `keepdims=False` the reduced axes disappear. Every backward first restores them with
+size 1 (the "keepdims shape"), then spreads the gradient over the reduced elements.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .. import dual
+from ..function import Function
+from ..registry import REDUCE, OpInfo, register, samples
+
+if TYPE_CHECKING:
+    from ..tensor import Tensor
+
+Array = Any  # a numpy array, or a Tensor when backward records a graph
+Axis = int | tuple[int, ...] | None
+
+
+def normalize_axis(op: str, axis: Axis, shape: tuple[int, ...]) -> tuple[int, ...]:
+    """`axis` as a sorted tuple of non-negative ints, or a ValueError naming op and shape."""
+    ndim = len(shape)
+    if axis is None:
+        return tuple(range(ndim))
+    items = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    out = []
+    for a in items:
+        if not isinstance(a, (int, np.integer)) or isinstance(a, bool):
+            raise TypeError(f"{op}: axis must be None, an int or a tuple of ints, got {axis!r}")
+        if not -ndim <= a < max(ndim, 1) or (ndim == 0 and a not in (0, -1)):
+            raise ValueError(f"{op}: axis {a} is out of bounds for a tensor of shape {shape}")
+        out.append(int(a) % ndim if ndim else 0)
+    if len(set(out)) != len(out):
+        raise ValueError(f"{op}: repeated axis in {axis!r}")
+    return tuple(sorted(out))
+
+
+def kept_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]:
+    """`shape` with the reduced `axes` set to 1 (what keepdims=True gives)."""
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+def _spread(ctx: Any, g: Array) -> Array:
+    """Reshape g to the keepdims shape; broadcasting then spreads it over the input."""
+    return g if ctx.keepdims else g.reshape(ctx.kshape)
+
+
+class Sum(Function):
+    """y = sum of x over axis.  dy/dx_i = 1 for every reduced element."""
+
+    formulas = ("1",)
+
+    @staticmethod
+    def forward(ctx: Sum, x: np.ndarray, axis: Axis = None, keepdims: bool = False) -> np.ndarray:
+        ctx.shape, ctx.keepdims = x.shape, keepdims
+        ctx.kshape = kept_shape(x.shape, normalize_axis("sum", axis, x.shape))
+        return np.asarray(np.sum(x, axis=axis, keepdims=keepdims))
+
+    @staticmethod
+    def backward(ctx: Sum, g: Array) -> Array:
+        return dual.broadcast_to(_spread(ctx, g), ctx.shape)
+
+
+class Mean(Function):
+    """y = mean of x over axis (n elements each).  dy/dx_i = 1/n."""
+
+    formulas = ("1/n",)
+
+    @staticmethod
+    def forward(ctx: Mean, x: np.ndarray, axis: Axis = None, keepdims: bool = False) -> np.ndarray:
+        axes = normalize_axis("mean", axis, x.shape)
+        ctx.shape, ctx.keepdims = x.shape, keepdims
+        ctx.kshape = kept_shape(x.shape, axes)
+        ctx.n = int(np.prod([x.shape[a] for a in axes]))
+        if ctx.n == 0:
+            raise ValueError(f"mean: cannot take the mean over an empty axis of shape {x.shape}")
+        return np.asarray(np.mean(x, axis=axis, keepdims=keepdims))
+
+    @staticmethod
+    def backward(ctx: Mean, g: Array) -> Array:
+        return dual.broadcast_to(_spread(ctx, g) / ctx.n, ctx.shape)
+
+
+class Max(Function):
+    """y = max of x over axis.  dy/dx_i = 1/k for the k elements equal to the max, else 0.
+
+    Ties split the gradient evenly among the tied elements, so the sum of the gradient is
+    always the upstream gradient (PyTorch's amax does the same).
+    """
+
+    formulas = ("1/k at the k maxima",)
+
+    @staticmethod
+    def forward(ctx: Max, x: np.ndarray, axis: Axis = None, keepdims: bool = False) -> np.ndarray:
+        return _extreme(ctx, x, np.max, axis, keepdims)
+
+    @staticmethod
+    def backward(ctx: Max, g: Array) -> Array:
+        return _spread(ctx, g) * ctx.share
+
+
+class Min(Function):
+    """y = min of x over axis.  dy/dx_i = 1/k for the k elements equal to the min, else 0."""
+
+    formulas = ("1/k at the k minima",)
+
+    @staticmethod
+    def forward(ctx: Min, x: np.ndarray, axis: Axis = None, keepdims: bool = False) -> np.ndarray:
+        return _extreme(ctx, x, np.min, axis, keepdims)
+
+    @staticmethod
+    def backward(ctx: Min, g: Array) -> Array:
+        return _spread(ctx, g) * ctx.share
+
+
+def _extreme(ctx: Any, x: np.ndarray, fn: Any, axis: Axis, keepdims: bool) -> np.ndarray:
+    name = fn.__name__.replace("a", "") if fn.__name__.startswith("a") else fn.__name__
+    axes = normalize_axis(name, axis, x.shape)
+    if x.size == 0:
+        raise ValueError(f"{name}: cannot reduce an empty tensor of shape {x.shape}")
+    ctx.keepdims, ctx.kshape = keepdims, kept_shape(x.shape, axes)
+    m = fn(x, axis=axes, keepdims=True)
+    hit = x == m
+    ctx.share = hit / hit.sum(axis=axes, keepdims=True)
+    return np.asarray(m if keepdims else m.reshape([n for i, n in enumerate(m.shape) if i not in axes]))
+
+
+class LogSumExp(Function):
+    """y = ln sum exp(x) over axis, computed as m + ln sum exp(x - m) with m = max(x).
+
+    Subtracting the max makes every exponent <= 0, so nothing overflows.
+    dy/dx_i = exp(x_i - y) = softmax(x)_i.
+    """
+
+    formulas = ("softmax(x)",)
+
+    @staticmethod
+    def forward(ctx: LogSumExp, x: np.ndarray, axis: Axis = None, keepdims: bool = False) -> np.ndarray:
+        axes = normalize_axis("logsumexp", axis, x.shape)
+        ctx.axes, ctx.keepdims, ctx.kshape = axes, keepdims, kept_shape(x.shape, axes)
+        m = np.max(x, axis=axes, keepdims=True)
+        m = np.where(np.isfinite(m), m, 0)  # all -inf rows: avoid inf - inf
+        out = np.log(np.sum(np.exp(x - m), axis=axes, keepdims=True)) + m
+        ctx.save_for_backward(x, out)
+        return np.asarray(out if keepdims else out.reshape(_drop(out.shape, axes)))
+
+    @staticmethod
+    def backward(ctx: LogSumExp, g: Array) -> Array:
+        x, out = ctx.saved_tensors
+        if not isinstance(x, np.ndarray):
+            # Recording a graph (create_graph): the saved keepdims copy of the output would be a
+            # constant, so take it again from x to keep its dependence on x.
+            out = x.logsumexp(axis=ctx.axes, keepdims=True)
+        return _spread(ctx, g) * dual.exp(x - out)
+
+
+def _drop(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(n for i, n in enumerate(shape) if i not in axes)
+
+
+class ReduceMixin:
+    """Tensor methods for the reductions."""
+
+    __slots__ = ()
+
+    def sum(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """Sum over `axis` (all axes by default)."""
+        return Sum.apply(self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """Mean over `axis` (all axes by default)."""
+        return Mean.apply(self, axis=axis, keepdims=keepdims)
+
+    def max(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """Max over `axis`; tied maxima share the gradient evenly."""
+        return Max.apply(self, axis=axis, keepdims=keepdims)
+
+    def min(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """Min over `axis`; tied minima share the gradient evenly."""
+        return Min.apply(self, axis=axis, keepdims=keepdims)
+
+    def logsumexp(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """ln sum exp(x) over `axis`, without overflow."""
+        return LogSumExp.apply(self, axis=axis, keepdims=keepdims)
+
+    def var(self, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
+        """Variance over `axis`: sum (x - mean)^2 / (n - ddof), as numpy (ddof=0 default)."""
+        shape = self.shape  # type: ignore[attr-defined]
+        axes = normalize_axis("var", axis, shape)
+        n = int(np.prod([shape[a] for a in axes]))
+        if n - ddof <= 0:
+            raise ValueError(f"var: ddof={ddof} leaves no degrees of freedom for {n} elements")
+        d = self - self.mean(axis=axes, keepdims=True)  # type: ignore[operator]
+        return (d * d).sum(axis=axes, keepdims=keepdims) / (n - ddof)  # type: ignore[no-any-return]
+
+    def std(self, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
+        """Standard deviation: sqrt(var(axis, ddof))."""
+        return self.var(axis=axis, keepdims=keepdims, ddof=ddof).sqrt()  # type: ignore[attr-defined,no-any-return]
+
+    def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
+        """Index of the max along `axis` (flat index when None); an int tensor, no gradient."""
+        return _arg(self, np.argmax, "argmax", axis, keepdims)
+
+    def argmin(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
+        """Index of the min along `axis`; an int tensor, no gradient."""
+        return _arg(self, np.argmin, "argmin", axis, keepdims)
+
+
+def _arg(t: Any, fn: Any, name: str, axis: int | None, keepdims: bool) -> Tensor:
+    from ..tensor import Tensor
+
+    if axis is not None:
+        normalize_axis(name, axis, t.shape)
+    if t.data.size == 0:
+        raise ValueError(f"{name}: cannot take {name} of an empty tensor of shape {t.shape}")
+    return Tensor(fn(t.data, axis=axis, keepdims=keepdims))
+
+
+def _register() -> None:
+    for name, fn, ref in (
+        ("sum", Sum, np.sum),
+        ("mean", Mean, np.mean),
+        ("max", Max, np.max),
+        ("min", Min, np.min),
+        ("logsumexp", LogSumExp, lambda x, axis=None, keepdims=False: _np_logsumexp(x, axis, keepdims)),
+    ):
+        register(
+            OpInfo(
+                name=name,
+                call=(lambda n: lambda x, **kw: getattr(x, n)(**kw))(name),
+                ref=ref,
+                samples=REDUCE,
+                summary=(fn.__doc__ or "").splitlines()[0],
+                function=fn,
+            )
+        )
+    ddof = samples(((2, 3), {"axis": 1, "ddof": 1}), ((5,), {"ddof": 1}))
+    for name, ref in (("var", np.var), ("std", np.std)):
+        register(
+            OpInfo(
+                name=name,
+                call=(lambda n: lambda x, **kw: getattr(x, n)(**kw))(name),
+                ref=ref,
+                samples=REDUCE[:-1] + ddof,  # no 0-d sample: the variance of one value is 0
+                summary=(getattr(ReduceMixin, name).__doc__ or "").splitlines()[0],
+                function=None,
+            )
+        )
+
+
+def _np_logsumexp(x: np.ndarray, axis: Axis, keepdims: bool) -> np.ndarray:
+    m = np.max(x, axis=axis, keepdims=True)
+    out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+    return out if keepdims else np.squeeze(out, axis=axis)
+
+
+_register()

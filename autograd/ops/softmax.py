@@ -1,0 +1,117 @@
+"""softmax and log_softmax along one axis, stable for any input.
+
+Both subtract the max along the axis first: softmax(x) = softmax(x - c) for any constant c, and
+with c = max(x) every exponent is <= 0, so softmax([1000, 1001, 1002]) equals
+softmax([0, 1, 2]) with no overflow.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .. import dual
+from ..function import Function
+from ..registry import OpInfo, register, samples
+from .reduce import normalize_axis
+
+if TYPE_CHECKING:
+    from ..tensor import Tensor
+
+Array = Any  # a numpy array, or a Tensor when backward records a graph
+
+AXIS_SAMPLES = samples(
+    ((4,), {}),
+    ((2, 3), {}),
+    ((2, 3), {"axis": 0}),
+    ((2, 3, 4), {"axis": 1}),
+    ((2, 3, 4), {"axis": -1}),
+)
+
+
+class Softmax(Function):
+    """s_i = e^(x_i) / sum_j e^(x_j) along axis.  ds/dx: grad_x = s * (g - sum(g * s))."""
+
+    formulas = ("s_i*(δ_ij - s_j)",)
+
+    @staticmethod
+    def forward(ctx: Softmax, x: np.ndarray, axis: int = -1) -> np.ndarray:
+        normalize_axis("softmax", axis, x.shape)
+        ctx.axis = axis
+        e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+        out = e / np.sum(e, axis=axis, keepdims=True)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Softmax, g: Array) -> Array:
+        (s,) = ctx.saved_tensors
+        axis = ctx.axis
+        return s * (g - (g * s).sum(axis=axis, keepdims=True))
+
+
+class LogSoftmax(Function):
+    """y_i = x_i - logsumexp(x) along axis.  grad_x = g - softmax(x) * sum(g)."""
+
+    formulas = ("δ_ij - softmax(x)_j",)
+
+    @staticmethod
+    def forward(ctx: LogSoftmax, x: np.ndarray, axis: int = -1) -> np.ndarray:
+        normalize_axis("log_softmax", axis, x.shape)
+        ctx.axis = axis
+        shifted = x - np.max(x, axis=axis, keepdims=True)
+        out = shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: LogSoftmax, g: Array) -> Array:
+        (out,) = ctx.saved_tensors
+        axis = ctx.axis
+        return g - dual.exp(out) * g.sum(axis=axis, keepdims=True)
+
+    @classmethod
+    def op_name(cls) -> str:
+        return "log_softmax"
+
+
+class SoftmaxMixin:
+    """Tensor methods for softmax and log_softmax."""
+
+    __slots__ = ()
+
+    def softmax(self, axis: int = -1) -> Tensor:
+        """e^x / sum e^x along `axis`, stable for any input."""
+        return Softmax.apply(self, axis=axis)
+
+    def log_softmax(self, axis: int = -1) -> Tensor:
+        """x - logsumexp(x) along `axis`, stable for any input."""
+        return LogSoftmax.apply(self, axis=axis)
+
+
+def _ref_softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+register(
+    OpInfo(
+        name="softmax",
+        call=lambda x, **kw: x.softmax(**kw),
+        ref=_ref_softmax,
+        samples=AXIS_SAMPLES,
+        summary=(Softmax.__doc__ or "").splitlines()[0],
+        function=Softmax,
+    )
+)
+register(
+    OpInfo(
+        name="log_softmax",
+        call=lambda x, **kw: x.log_softmax(**kw),
+        ref=lambda x, axis=-1: np.log(_ref_softmax(x, axis)),
+        samples=AXIS_SAMPLES,
+        summary=(LogSoftmax.__doc__ or "").splitlines()[0],
+        function=LogSoftmax,
+    )
+)
