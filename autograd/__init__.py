@@ -16,7 +16,7 @@ from .dtypes import get_default_dtype, set_default_dtype
 from .engine import grad
 from .errors import AnomalyError, AutogradError
 from .function import Function
-from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .grad_mode import enable_grad, is_grad_enabled, no_grad, scope, set_grad_enabled
 from .ops.binary import maximum, minimum, where
 from .ops.movement import concatenate, index_add, stack
 from .random import default_generator, manual_seed
@@ -64,6 +64,7 @@ __all__ = [
     "rand",
     "randn",
     "set_default_dtype",
+    "scope",
     "set_grad_enabled",
     "stack",
     "tensor",

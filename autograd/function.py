@@ -73,6 +73,7 @@ class Function:
     inputs: tuple[Any, ...]
     saved: tuple[Any, ...] | None
     kwargs: dict[str, Any]
+    scope: tuple[str, ...]
     stack: list[traceback.FrameSummary] | None
 
     # -- the contract ------------------------------------------------------------------------
@@ -142,6 +143,7 @@ class Function:
         ctx.inputs = args
         ctx.saved = ()
         ctx.kwargs = kwargs
+        ctx.scope = STATE.scope
         out = _Tensor._make(cls.forward(ctx, *arrays, **kwargs), ctx)
         if cls.is_view:
             out._version = args[0]._shared_version()

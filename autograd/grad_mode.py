@@ -17,6 +17,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 class _State(threading.local):
     enabled: bool = True
     anomaly: bool = False
+    # Names of the modules being called, outermost first (see `scope`); recorded ops keep it,
+    # so graph pictures can group them.
+    scope: tuple[str, ...] = ()
 
 
 STATE = _State()
@@ -109,3 +112,28 @@ class enable_grad(_GradModeContext):  # noqa: N801 - PyTorch's name
     """Record operations again inside a `no_grad` block."""
 
     mode = True
+
+
+class scope:  # noqa: N801 - a context manager, named for what it sets
+    """Tag every op recorded inside with `name` (nested scopes give a path).
+
+    `nn.Module.__call__` enters one per call, so graph pictures can draw a module's ops as one
+    cluster. Recorded nodes keep the path in `ctx.scope`.
+
+    >>> import autograd as ag
+    >>> x = ag.tensor([1.0], requires_grad=True)
+    >>> with ag.scope("layer1"):
+    ...     y = x * 2
+    >>> y.grad_fn.scope
+    ('layer1',)
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __enter__(self) -> None:
+        self.prev = STATE.scope
+        STATE.scope = (*self.prev, self.name)
+
+    def __exit__(self, *exc: object) -> None:
+        STATE.scope = self.prev
