@@ -12,10 +12,13 @@
 from __future__ import annotations
 
 from . import ops as ops
+from . import testing as testing
+from .anomaly import detect_anomaly
 from .dtypes import get_default_dtype, set_default_dtype
 from .engine import grad
 from .errors import AnomalyError, AutogradError
 from .function import Function
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, scope, set_grad_enabled
 from .ops.binary import maximum, minimum, where
 from .ops.movement import concatenate, index_add, stack
@@ -42,17 +45,21 @@ __all__ = [
     "AnomalyError",
     "AutogradError",
     "Function",
+    "GradcheckError",
     "OpInfo",
     "Sample",
     "Tensor",
     "arange",
     "concatenate",
     "default_generator",
+    "detect_anomaly",
     "enable_grad",
     "eye",
     "full",
     "get_default_dtype",
     "grad",
+    "gradcheck",
+    "gradgradcheck",
     "index_add",
     "is_grad_enabled",
     "manual_seed",

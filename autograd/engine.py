@@ -131,7 +131,7 @@ def run_backward(
     if targets is not None:
         want = dict.fromkeys(targets)
     check = clock.last_mutation()
-    anomaly = STATE.anomaly
+    anomaly = STATE.anomaly is True  # not in gradcheck's stack-only mode
 
     with set_grad_enabled(create_graph):
         for t in order:

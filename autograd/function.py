@@ -24,6 +24,7 @@ edges), the saved values and the keyword arguments (shown in graph pictures).
 from __future__ import annotations
 
 import inspect
+import os
 import traceback
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -180,7 +181,9 @@ def _short(v: Any) -> str:
 
 def _check_forward(ctx: Function, out: Tensor) -> None:
     """detect_anomaly(): remember where the op was created; fail on a non-finite output."""
-    ctx.stack = traceback.extract_stack()[:-3]
+    ctx.stack = traceback.extract_stack()[:-2]
+    if STATE.anomaly is _STACK_ONLY:
+        return
     data = out.data
     if data.dtype.kind == "f" and not np.isfinite(data).all():
         raise AnomalyError(
@@ -192,11 +195,22 @@ def _nonfinite(data: Any) -> str:
     return "NaN" if np.isnan(data).any() else "inf"
 
 
+# STATE.anomaly set to this (truthy) value: record where ops are created, without checking
+# values (gradcheck uses it to point at the line that created a faulty op).
+_STACK_ONLY = "stack-only"
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def user_frames(ctx: Function) -> list[traceback.FrameSummary]:
+    """The frames of the user's code (outside this package) that created the op."""
+    stack = getattr(ctx, "stack", None) or []
+    return [f for f in stack if not os.path.abspath(f.filename).startswith(_PACKAGE_DIR)]
+
+
 def where(ctx: Function) -> str:
     """'The op was created at: <the user's frames>' for anomaly reports."""
-    stack = getattr(ctx, "stack", None)
-    if not stack:
+    frames = user_frames(ctx)
+    if not frames:
         return "(enable ag.detect_anomaly() before the forward pass to see where it was created)"
-    user = [f for f in stack if "/autograd/" not in f.filename.replace("\\", "/")] or stack
-    lines = "".join(traceback.format_list(user[-4:]))
+    lines = "".join(traceback.format_list(frames[-3:]))
     return f"The op was created at:\n{lines}"
