@@ -91,7 +91,7 @@ class Div(Function):
 
     @staticmethod
     def forward(ctx: Div, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        out = np.true_divide(x, y)
+        out = np.asarray(np.true_divide(x, y))  # 0-d: an array, not a scalar (see ops/elementwise.py)
         ctx.save_for_backward(y, out)
         return out
 
@@ -116,7 +116,7 @@ class Pow(Function):
 
     @staticmethod
     def forward(ctx: Pow, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        out = np.power(x, y)
+        out = np.asarray(np.power(x, y))  # 0-d: an array, not a scalar (see ops/elementwise.py)
         ctx.save_for_backward(x, y, out)
         return out
 

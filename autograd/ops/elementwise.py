@@ -2,6 +2,10 @@
 
 Each op is a `Function` with forward and backward side by side, its local derivative as text in
 `formulas`, its registry entry, and a one-line Tensor method in `ElementwiseMixin` below.
+
+NOTE: an op that saves its output must save the very array it returns: under
+`create_graph=True` the engine recognises it by identity and swaps in the output Tensor. numpy
+ufuncs return numpy scalars, not 0-d arrays, for 0-d inputs, hence the `np.asarray(...)`.
 """
 
 from __future__ import annotations
@@ -47,7 +51,7 @@ class Exp(Function):
 
     @staticmethod
     def forward(ctx: Exp, x: np.ndarray) -> np.ndarray:
-        out = np.exp(x)
+        out = np.asarray(np.exp(x))
         ctx.save_for_backward(out)
         return out
 
@@ -80,7 +84,7 @@ class Sqrt(Function):
 
     @staticmethod
     def forward(ctx: Sqrt, x: np.ndarray) -> np.ndarray:
-        out = np.sqrt(x)
+        out = np.asarray(np.sqrt(x))
         ctx.save_for_backward(out)
         return out
 
@@ -144,7 +148,7 @@ class Tanh(Function):
 
     @staticmethod
     def forward(ctx: Tanh, x: np.ndarray) -> np.ndarray:
-        out = np.tanh(x)
+        out = np.asarray(np.tanh(x))
         ctx.save_for_backward(out)
         return out
 
