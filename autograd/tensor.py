@@ -19,7 +19,7 @@ from . import clock, engine, function
 from .dtypes import get_default_dtype
 from .errors import AutogradError
 from .grad_mode import STATE
-from .ops.binary import BinaryMixin, lift
+from .ops.binary import BinaryMixin, lift, maximum, minimum
 from .ops.elementwise import ElementwiseMixin
 from .ops.linalg import LinalgMixin
 from .ops.movement import MovementMixin
@@ -415,9 +415,10 @@ class Tensor(ElementwiseMixin, BinaryMixin, ReduceMixin, MovementMixin, LinalgMi
 function._Tensor = Tensor
 
 
-def _t(x: Any) -> Tensor:
-    x = lift(x)
-    return x if isinstance(x, Tensor) else Tensor(x)
+def _t(x: Any) -> Any:
+    """A ufunc operand as our operators take it: numpy scalars become Python numbers (so
+    `np.float32(2) * x` keeps x's float32; Python calls x's reflected operator), arrays Tensors."""
+    return lift(x)
 
 
 _UFUNC_OPS: dict[Any, Callable[..., Any]] = {
@@ -427,8 +428,8 @@ _UFUNC_OPS: dict[Any, Callable[..., Any]] = {
     np.true_divide: lambda a, b: _t(a) / b,
     np.power: lambda a, b: _t(a) ** b,
     np.matmul: lambda a, b: _t(a) @ b,
-    np.maximum: lambda a, b: _t(a).maximum(b),
-    np.minimum: lambda a, b: _t(a).minimum(b),
+    np.maximum: maximum,
+    np.minimum: minimum,
     np.negative: lambda a: -a,
     np.exp: lambda a: a.exp(),
     np.log: lambda a: a.log(),

@@ -70,3 +70,67 @@ def test_gradcheck(op: OpInfo, sample: Sample, rng: np.random.Generator) -> None
 def test_gradgradcheck(op: OpInfo, sample: Sample, rng: np.random.Generator) -> None:
     tensors = make_tensors(op, op.inputs(rng, sample))
     assert ag.gradgradcheck(bound(op, sample), tensors) is True
+
+
+# -- constants on either side of a binary op ---------------------------------------------------
+# The constant for each op keeps the inputs inside its domain (x in [0.5, 2] for div and pow;
+# maximum/minimum inputs stay >= 0.15 away from 0.2).
+SCALAR_OPS = {
+    "add": 1.5, "sub": 1.5, "mul": 1.5, "div": 3.0, "pow": 1.5, "maximum": 0.2, "minimum": 0.2,
+    "where": -0.7,
+}
+KINDS: dict[str, Callable[[float], Any]] = {
+    "float": float,
+    "np.float64": np.float64,
+    "np.float32": np.float32,
+    "int": lambda c: round(c) or 2,
+    "np.int64": lambda c: np.int64(round(c) or 2),
+}
+
+
+def _scalar_input(op: OpInfo, rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    return op.inputs(rng, Sample((shape, shape)))[0]
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+@pytest.mark.parametrize("side", ["left", "right"])
+@pytest.mark.parametrize("name", list(SCALAR_OPS))
+def test_scalar_constant_operand(name: str, side: str, kind: str, rng: np.random.Generator) -> None:
+    op = ag.OPS[name]
+    c = KINDS[kind](SCALAR_OPS[name])
+    xa = _scalar_input(op, rng, (2, 3))
+    args: Callable[[Any], tuple[Any, Any]] = (lambda x: (c, x)) if side == "left" else (lambda x: (x, c))
+
+    x = ag.tensor(xa, requires_grad=True)
+    y = op.call(*args(x))
+    np.testing.assert_allclose(y.data, op.ref(*args(xa)), rtol=1e-12, atol=1e-12)
+    assert y.dtype == np.float64 and y.requires_grad
+    assert ag.gradcheck(lambda x: op.call(*args(x)), [x])
+
+    x32 = ag.tensor(xa.astype(np.float32), requires_grad=True)
+    y32 = op.call(*args(x32))
+    assert y32.dtype == np.float32, f"{name} with a {kind} on the {side} gave {y32.dtype}"
+    y32.sum().backward()
+    assert x32.grad is not None and x32.grad.dtype == np.float32
+
+
+@pytest.mark.parametrize(
+    ("expr", "expected"),
+    [
+        (lambda x: 2.0 - x, lambda a: 2.0 - a),
+        (lambda x: x / np.float64(3), lambda a: a / 3.0),
+        (lambda x: np.float32(2) * x, lambda a: 2.0 * a),
+        (lambda x: np.float64(2) ** x, lambda a: 2.0**a),
+        (lambda x: 1 / x, lambda a: 1.0 / a),
+        (lambda x: -x + np.int64(3), lambda a: 3.0 - a),
+    ],
+    ids=["2.0-x", "x/np.float64(3)", "np.float32(2)*x", "np.float64(2)**x", "1/x", "-x+np.int64(3)"],
+)
+def test_constant_expressions(expr: Callable[[Any], Any], expected: Callable[[Any], Any]) -> None:
+    a = np.array([0.5, 1.0, 2.5], dtype=np.float32)
+    x = ag.tensor(a, requires_grad=True)
+    y = expr(x)
+    assert isinstance(y, ag.Tensor)
+    assert y.dtype == np.float32
+    np.testing.assert_allclose(y.data, expected(a.astype(np.float64)), rtol=1e-6)
+    assert ag.gradcheck(expr, [ag.tensor(a.astype(np.float64), requires_grad=True)])

@@ -28,10 +28,10 @@ def lift(x: Any) -> Any:
     stays float32. Numpy scalars become Python numbers for the same reason (numpy would
     otherwise upcast float32 * np.float64(0.5) to float64). Arrays and lists become Tensors.
     """
-    if isinstance(x, function._Tensor) or isinstance(x, (int, float)):
-        return x
-    if isinstance(x, np.generic):
+    if isinstance(x, np.generic):  # first: np.float64 is a subclass of Python's float
         return x.item()
+    if isinstance(x, (function._Tensor, int, float)):
+        return x
     if isinstance(x, (np.ndarray, list, tuple)):
         return function._Tensor(x)
     raise TypeError(
