@@ -72,6 +72,35 @@ def test_gradgradcheck(op: OpInfo, sample: Sample, rng: np.random.Generator) -> 
     assert ag.gradgradcheck(bound(op, sample), tensors) is True
 
 
+@pytest.mark.parametrize(("op", "sample"), CASES)
+def test_float32_stays_float32(op: OpInfo, sample: Sample, rng: np.random.Generator) -> None:
+    arrays = op.inputs(rng, sample)
+    x32 = make_tensors(op, arrays, np.float32)
+    x64 = make_tensors(op, arrays, np.float64)
+    out32 = op.call(*x32, **sample.kwargs)
+    out64 = op.call(*x64, **sample.kwargs)
+    assert out32.dtype == np.float32
+    np.testing.assert_allclose(out32.data, out64.data, rtol=1e-5, atol=1e-5)
+
+    v = rng.standard_normal(out64.shape)
+    # The op's own backward, before the engine could cast anything: no float64 sneaks in.
+    ctx = out32.grad_fn
+    if ctx is not None and op.function is not None:
+        local = ctx.backward(ctx, v.astype(np.float32))
+        for g in local if isinstance(local, tuple) else (local,):
+            if g is not None:
+                assert g.dtype == np.float32, f"{op.name}: backward returned {g.dtype}"
+
+    out32.backward(v.astype(np.float32))
+    out64.backward(v)
+    for t32, t64 in zip(x32, x64, strict=True):
+        if t32.requires_grad:
+            assert t32.grad is not None and t64.grad is not None
+            assert t32.grad.dtype == np.float32
+            scale = max(1.0, float(np.abs(t64.grad.data).max()))
+            np.testing.assert_allclose(t32.grad.data, t64.grad.data, rtol=1e-4, atol=1e-5 * scale)
+
+
 # -- constants on either side of a binary op ---------------------------------------------------
 # The constant for each op keeps the inputs inside its domain (x in [0.5, 2] for div and pow;
 # maximum/minimum inputs stay >= 0.15 away from 0.2).

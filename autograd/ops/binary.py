@@ -142,8 +142,10 @@ class Maximum(Function):
 
     @staticmethod
     def forward(ctx: Maximum, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        ctx.share = np.where(x > y, 1.0, np.where(x == y, 0.5, 0.0))
-        return np.maximum(x, y)
+        out = np.asarray(np.maximum(x, y))
+        # In the output's dtype: a float32 op must not hand float64 gradients back.
+        ctx.share = np.where(x > y, 1.0, np.where(x == y, 0.5, 0.0)).astype(out.dtype, copy=False)
+        return out
 
     @staticmethod
     def backward(ctx: Maximum, g: Array) -> tuple[Array, Array]:
@@ -157,8 +159,10 @@ class Minimum(Function):
 
     @staticmethod
     def forward(ctx: Minimum, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        ctx.share = np.where(x < y, 1.0, np.where(x == y, 0.5, 0.0))
-        return np.minimum(x, y)
+        out = np.asarray(np.minimum(x, y))
+        # In the output's dtype: a float32 op must not hand float64 gradients back.
+        ctx.share = np.where(x < y, 1.0, np.where(x == y, 0.5, 0.0)).astype(out.dtype, copy=False)
+        return out
 
     @staticmethod
     def backward(ctx: Minimum, g: Array) -> tuple[Array, Array]:

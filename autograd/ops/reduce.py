@@ -125,7 +125,8 @@ def _extreme(ctx: Any, x: np.ndarray, fn: Any, axis: Axis, keepdims: bool) -> np
     ctx.keepdims, ctx.kshape = keepdims, kept_shape(x.shape, axes)
     m = fn(x, axis=axes, keepdims=True)
     hit = x == m
-    ctx.share = hit / hit.sum(axis=axes, keepdims=True)
+    share = hit / hit.sum(axis=axes, keepdims=True)
+    ctx.share = share.astype(x.dtype, copy=False) if x.dtype.kind == "f" else share  # no upcast
     return np.asarray(m if keepdims else m.reshape([n for i, n in enumerate(m.shape) if i not in axes]))
 
 
