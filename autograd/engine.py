@@ -15,6 +15,7 @@ works.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -32,29 +33,28 @@ if TYPE_CHECKING:
 def toposort(root: Tensor) -> list[Tensor]:
     """Tensors that `root` depends on through recorded ops, outputs before inputs.
 
-    Only tensors that require grad are visited. Iterative depth-first search: each tensor is
-    pushed once to be expanded and once more to be emitted after all its inputs.
+    Only tensors that require grad are visited. One iterative pass collects them; sorting by
+    creation tick then gives a topological order, because an op's inputs always exist before
+    its output is created.
     """
-    order: list[Tensor] = []
-    seen: set[int] = set()
-    stack: list[tuple[Tensor, bool]] = [(root, False)]
-    push = stack.append
+    seen = {root}
+    nodes = [root]
+    stack = [root]
+    pop, push, add, keep = stack.pop, stack.append, seen.add, nodes.append
     while stack:
-        t, expanded = stack.pop()
-        if expanded:
-            order.append(t)
+        ctx = pop()._ctx
+        if ctx is None:
             continue
-        if id(t) in seen:
-            continue
-        seen.add(id(t))
-        push((t, True))
-        ctx = t._ctx
-        if ctx is not None:
-            for a in ctx.inputs:
-                if getattr(a, "requires_grad", False) and id(a) not in seen:
-                    push((a, False))
-    order.reverse()
-    return order
+        for a, need in zip(ctx.inputs, ctx.needs_input_grad):
+            if need and a not in seen:
+                add(a)
+                push(a)
+                keep(a)
+    nodes.sort(key=_creation, reverse=True)
+    return nodes
+
+
+_creation = attrgetter("_seq")
 
 
 def released_error(ctx: Function) -> AutogradError:
@@ -124,6 +124,8 @@ def run_backward(
     else:
         # Several roots: one order over their union, by sorting a fake joint root's walk.
         order = _joint_order(roots)
+    if not create_graph:
+        root_grads = [g.data if isinstance(g, T) else g for g in root_grads]
     for r, g in zip(roots, root_grads, strict=True):
         grads[r] = grads[r] + g if r in grads else g
     want: dict[Tensor, None] | None = None
@@ -133,19 +135,19 @@ def run_backward(
     check = clock.last_mutation()
     anomaly = STATE.anomaly is True  # not in gradcheck's stack-only mode
 
+    get = grads.get
     with set_grad_enabled(create_graph):
         for t in order:
-            g = grads.get(t)
+            g = get(t)
             if g is None:
                 continue
             if t._hooks is not None:
-                g = t._run_hooks(g, create_graph)
-                grads[t] = g
+                g = grads[t] = t._run_hooks(g, create_graph)
             if want is not None and t in want:
                 found[t] = g
             ctx = t._ctx
             if ctx is None:
-                continue
+                continue  # a leaf: its gradient is complete, and stays in `grads`
             del grads[t]
             if ctx.saved is None:
                 raise released_error(ctx)
@@ -159,8 +161,8 @@ def run_backward(
                 finally:
                     ctx.saved = kept
             else:
-                in_grads = ctx.backward(ctx, g.data if isinstance(g, T) else g)
-            if not isinstance(in_grads, tuple):
+                in_grads = ctx.backward(ctx, g)
+            if type(in_grads) is not tuple:
                 in_grads = (in_grads,)
             inputs = ctx.inputs
             if len(in_grads) != len(inputs):
@@ -168,17 +170,17 @@ def run_backward(
                     f"{ctx.label()}: backward returned {len(in_grads)} gradients for "
                     f"{len(inputs)} inputs"
                 )
-            for i, (a, ga) in enumerate(zip(inputs, in_grads, strict=True)):
-                if ga is None or not isinstance(a, T) or not a.requires_grad:
-                    continue
-                if ga.shape != a.shape:
-                    ga = _reduce(ctx, i, ga, a)
-                if ga.dtype != a.data.dtype:
-                    ga = ga.astype(a.data.dtype)
-                if anomaly:
-                    _check_finite(ctx, ga, i)
-                prev = grads.get(a)
-                grads[a] = ga if prev is None else prev + ga
+            for a, ga, need in zip(inputs, in_grads, ctx.needs_input_grad):
+                if need and ga is not None:
+                    ad = a.data
+                    if ga.shape != ad.shape:
+                        ga = _reduce(ctx, _position(inputs, a), ga, a)
+                    if ga.dtype != ad.dtype:
+                        ga = ga.astype(ad.dtype)
+                    if anomaly:
+                        _check_finite(ctx, ga, _position(inputs, a))
+                    prev = get(a)
+                    grads[a] = ga if prev is None else prev + ga
             if not retain_graph:
                 ctx.saved = None
 
@@ -188,6 +190,11 @@ def run_backward(
         if t._ctx is None:
             t._accumulate(g)
     return []
+
+
+def _position(inputs: tuple[Any, ...], a: Tensor) -> int:
+    """The position of `a` among an op's inputs (by identity: == on tensors is elementwise)."""
+    return next(i for i, b in enumerate(inputs) if b is a)
 
 
 def _reduce(ctx: Function, i: int, ga: Any, a: Tensor) -> Any:

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
+from . import clock
 from .errors import AnomalyError
 from .grad_mode import STATE
 
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
 # NOTE: set by tensor.py once the Tensor class exists (tensor.py imports the ops, which import
 # this module, so this module cannot import Tensor at load time).
 _Tensor: Any = None
+_make: Any = None  # tensor.make: a new op output
 
 
 class Function:
@@ -70,6 +72,8 @@ class Function:
     formulas: ClassVar[tuple[str, ...]] = ()
     is_view: ClassVar[bool] = False
 
+    # Set by apply(): for each input, is a gradient wanted (a Tensor that requires grad)?
+    needs_input_grad: tuple[bool, ...]
     # Set by apply() on recorded nodes.
     inputs: tuple[Any, ...]
     saved: tuple[Any, ...] | None
@@ -101,11 +105,6 @@ class Function:
             raise released_error(self)
         return saved
 
-    @property
-    def needs_input_grad(self) -> tuple[bool, ...]:
-        """For each input: is a gradient wanted (a Tensor that requires grad)?"""
-        return tuple(isinstance(a, _Tensor) and a.requires_grad for a in self.inputs)
-
     @classmethod
     def op_name(cls) -> str:
         """The op's name as shown to users: the class name in lower case."""
@@ -128,29 +127,45 @@ class Function:
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
         """Run the op on `args` (Tensors or constants) and record it when needed."""
-        ctx = cls.__new__(cls)
-        record = False
+        # NOTE: this is the hottest path of the library; it is written for speed.
+        ctx = _new(cls)
         arrays = []
+        needs = []
         for a in args:
             if isinstance(a, _Tensor):
                 arrays.append(a.data)
-                if a.requires_grad:
-                    record = True
+                needs.append(a.requires_grad)
             else:
                 arrays.append(a)
-        if not (record and STATE.enabled):
-            ctx.saved = ()
-            return _Tensor._make(cls.forward(ctx, *arrays, **kwargs), None)
-        ctx.inputs = args
+                needs.append(False)
+        ctx.needs_input_grad = needs = tuple(needs)
         ctx.saved = ()
+        state = STATE
+        if True not in needs or not state.enabled:
+            data = cls.forward(ctx, *arrays, **kwargs) if kwargs else cls.forward(ctx, *arrays)
+            return _make(data, None)
+        ctx.inputs = args
         ctx.kwargs = kwargs
-        ctx.scope = STATE.scope
-        out = _Tensor._make(cls.forward(ctx, *arrays, **kwargs), ctx)
-        if cls.is_view:
-            out._version = args[0]._shared_version()
-        if STATE.anomaly:
+        ctx.scope = state.scope
+        data = cls.forward(ctx, *arrays, **kwargs) if kwargs else cls.forward(ctx, *arrays)
+        # The output tensor, built inline (this is tensor.make, without the call).
+        out = _new(_Tensor)
+        out.data = data if type(data) is _ndarray else np.asarray(data)
+        out.grad = None
+        out.requires_grad = True
+        out._ctx = ctx
+        out.name = None
+        out._seq = _tick()
+        out._version = args[0]._shared_version() if cls.is_view else None
+        out._hooks = None
+        if state.anomaly:
             _check_forward(ctx, out)
         return out
+
+
+_new = object.__new__
+_ndarray = np.ndarray
+_tick = clock.tick
 
 
 _DEFAULTS: dict[type, dict[str, Any]] = {}

@@ -98,18 +98,7 @@ class Tensor(ElementwiseMixin, BinaryMixin, ReduceMixin, MovementMixin, LinalgMi
     @classmethod
     def _make(cls, data: Any, ctx: function.Function | None) -> Tensor:
         """A new op output (fast path: no conversion, no checks)."""
-        t = object.__new__(cls)
-        if type(data) is not np.ndarray:
-            data = np.asarray(data)
-        t.data = data
-        t.grad = None
-        t.requires_grad = ctx is not None
-        t._ctx = ctx
-        t.name = None
-        t._seq = clock.tick()
-        t._version = None
-        t._hooks = None
-        return t
+        return make(data, ctx)
 
     # -- attributes --------------------------------------------------------------------------
     @property
@@ -412,7 +401,32 @@ class Tensor(ElementwiseMixin, BinaryMixin, ReduceMixin, MovementMixin, LinalgMi
         self._shared_version()[0] = clock.mutation()
 
 
+_tick = clock.tick
+_ndarray = np.ndarray
+_new = object.__new__
+
+
+def make(data: Any, ctx: function.Function | None) -> Tensor:
+    """A new tensor holding an op's output array; `ctx` is the op's node (None: not recorded).
+
+    The fast path for every op result: no conversion, no checks.
+    """
+    t = _new(Tensor)
+    if type(data) is not _ndarray:
+        data = np.asarray(data)
+    t.data = data
+    t.grad = None
+    t.requires_grad = ctx is not None
+    t._ctx = ctx
+    t.name = None
+    t._seq = _tick()
+    t._version = None
+    t._hooks = None
+    return t
+
+
 function._Tensor = Tensor
+function._make = make
 
 
 def _t(x: Any) -> Any:

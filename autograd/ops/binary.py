@@ -215,31 +215,31 @@ class BinaryMixin:
     __slots__ = ()
 
     def __add__(self, other: Any) -> Tensor:
-        return Add.apply(self, lift(other))
+        return Add.apply(self, other if type(other) is type(self) else lift(other))
 
     def __radd__(self, other: Any) -> Tensor:
         return Add.apply(lift(other), self)
 
     def __sub__(self, other: Any) -> Tensor:
-        return Sub.apply(self, lift(other))
+        return Sub.apply(self, other if type(other) is type(self) else lift(other))
 
     def __rsub__(self, other: Any) -> Tensor:
         return Sub.apply(lift(other), self)
 
     def __mul__(self, other: Any) -> Tensor:
-        return Mul.apply(self, lift(other))
+        return Mul.apply(self, other if type(other) is type(self) else lift(other))
 
     def __rmul__(self, other: Any) -> Tensor:
         return Mul.apply(lift(other), self)
 
     def __truediv__(self, other: Any) -> Tensor:
-        return Div.apply(self, lift(other))
+        return Div.apply(self, other if type(other) is type(self) else lift(other))
 
     def __rtruediv__(self, other: Any) -> Tensor:
         return Div.apply(lift(other), self)
 
     def __pow__(self, other: Any) -> Tensor:
-        return Pow.apply(self, lift(other))
+        return Pow.apply(self, other if type(other) is type(self) else lift(other))
 
     def __rpow__(self, other: Any) -> Tensor:
         return Pow.apply(lift(other), self)
