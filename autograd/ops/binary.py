@@ -298,7 +298,7 @@ def _register() -> None:
             name="where",
             call=lambda x, y: where(cond, x, y),
             ref=lambda x, y: np.where(cond, x, y),
-            samples=samples(((2, 3), (2, 3)), ((2, 3), (3,)), ((), (2, 1))),
+            samples=samples(((2, 3), (2, 3)), ((2, 3), (3,)), ((2, 1), (1, 3)), ((), (2, 1))),
             summary=(Where.__doc__ or "").splitlines()[0],
             function=Where,
         )
