@@ -18,8 +18,8 @@ from .dtypes import get_default_dtype, set_default_dtype
 from .engine import grad
 from .errors import AnomalyError, AutogradError
 from .function import Function
-from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, scope, set_grad_enabled
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .ops.binary import maximum, minimum, where
 from .ops.movement import concatenate, index_add, stack
 from .random import default_generator, manual_seed
@@ -70,8 +70,8 @@ __all__ = [
     "ones_like",
     "rand",
     "randn",
-    "set_default_dtype",
     "scope",
+    "set_default_dtype",
     "set_grad_enabled",
     "stack",
     "tensor",

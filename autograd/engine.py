@@ -45,7 +45,7 @@ def toposort(root: Tensor) -> list[Tensor]:
         ctx = pop()._ctx
         if ctx is None:
             continue
-        for a, need in zip(ctx.inputs, ctx.needs_input_grad):
+        for a, need in zip(ctx.inputs, ctx.needs_input_grad, strict=False):
             if need and a not in seen:
                 add(a)
                 push(a)
@@ -117,15 +117,11 @@ def run_backward(
     With `targets` None, gradients accumulate into leaves' `.grad` (Tensor.backward).
     Otherwise the gradients of the targets are returned and `.grad` is left alone (`grad()`).
     """
-    T = type(roots[0])
+    tensor_cls = type(roots[0])
     grads: dict[Tensor, Any] = {}
-    if len(roots) == 1:
-        order = toposort(roots[0])
-    else:
-        # Several roots: one order over their union, by sorting a fake joint root's walk.
-        order = _joint_order(roots)
+    order = toposort(roots[0]) if len(roots) == 1 else _joint_order(roots)
     if not create_graph:
-        root_grads = [g.data if isinstance(g, T) else g for g in root_grads]
+        root_grads = [g.data if isinstance(g, tensor_cls) else g for g in root_grads]
     for r, g in zip(roots, root_grads, strict=True):
         grads[r] = grads[r] + g if r in grads else g
     want: dict[Tensor, None] | None = None
@@ -157,7 +153,7 @@ def run_backward(
                 kept = ctx.saved
                 ctx.saved = tuple(_lift(t, ctx, v) for v in kept)
                 try:
-                    in_grads = ctx.backward(ctx, g if isinstance(g, T) else T(g))
+                    in_grads = ctx.backward(ctx, g if isinstance(g, tensor_cls) else tensor_cls(g))
                 finally:
                     ctx.saved = kept
             else:
@@ -170,7 +166,7 @@ def run_backward(
                     f"{ctx.label()}: backward returned {len(in_grads)} gradients for "
                     f"{len(inputs)} inputs"
                 )
-            for a, ga, need in zip(inputs, in_grads, ctx.needs_input_grad):
+            for a, ga, need in zip(inputs, in_grads, ctx.needs_input_grad, strict=False):
                 if need and ga is not None:
                     ad = a.data
                     if ga.shape != ad.shape:
@@ -217,7 +213,7 @@ def _joint_order(roots: Sequence[Tensor]) -> list[Tensor]:
     return sorted(seqs.values(), key=lambda t: t._seq, reverse=True)
 
 
-def _as_grad(T: type, root: Tensor, g: Any, name: str) -> Any:
+def _as_grad(tensor_cls: Any, root: Tensor, g: Any, name: str) -> Any:
     if g is None:
         if root.data.size != 1:
             raise AutogradError(
@@ -226,12 +222,12 @@ def _as_grad(T: type, root: Tensor, g: Any, name: str) -> Any:
                 "a gradient of the same shape: y.backward(gradient)."
             )
         return np.ones(root.shape, dtype=root.data.dtype)
-    gd = g.data if isinstance(g, T) else np.asarray(g, dtype=root.data.dtype)
+    gd: Any = g.data if isinstance(g, tensor_cls) else np.asarray(g, dtype=root.data.dtype)
     if gd.shape != root.shape:
         raise ValueError(
             f"{name}: gradient of shape {gd.shape} does not match the output's shape {root.shape}"
         )
-    return g if isinstance(g, T) else gd
+    return g if isinstance(g, tensor_cls) else gd
 
 
 def backward(

@@ -81,6 +81,11 @@ class Function:
     scope: tuple[str, ...]
     stack: list[traceback.FrameSummary] | None
 
+    if TYPE_CHECKING:
+        # Ops keep what backward needs as attributes of their node (ctx.mask, ctx.axis, ...).
+        def __getattr__(self, name: str) -> Any: ...
+        def __setattr__(self, name: str, value: Any) -> None: ...
+
     # -- the contract ------------------------------------------------------------------------
     @staticmethod
     def forward(ctx: Any, *args: Any, **kwargs: Any) -> Any:
@@ -130,7 +135,7 @@ class Function:
         # NOTE: this is the hottest path of the library; it is written for speed.
         ctx = _new(cls)
         arrays = []
-        needs = []
+        needs: Any = []
         for a in args:
             if isinstance(a, _Tensor):
                 arrays.append(a.data)

@@ -170,11 +170,15 @@ def _compare(
 
     # Large: compare v^T J u for random v and u (three directions per input).
     vs = [rng.standard_normal(o.shape) for o in outs]
-    gs = engine.grad(live, diff_inputs, [v for o, v in zip(outs, vs, strict=True) if id(o) in live_ids],
-                     retain_graph=True, allow_unused=True) if live else [None] * len(diff_inputs)
+    live_vs = [v for o, v in zip(outs, vs, strict=True) if id(o) in live_ids]
+    proj: Sequence[Any] = (
+        engine.grad(live, diff_inputs, live_vs, retain_graph=True, allow_unused=True)
+        if live
+        else [None] * len(diff_inputs)
+    )
     for pos, i in enumerate(prob.diff):
         x = base[i]
-        g = gs[pos]
+        g = proj[pos]
         small = x.size <= MAX_FULL
         directions = range(x.size) if small else range(3)
         for j in directions:
@@ -188,8 +192,8 @@ def _compare(
             ana = 0.0 if g is None else float(np.sum(g.data * u))
             tol_scale = 1.0 if small else float(np.sqrt(x.size))
             if bad(ana / tol_scale, num / tol_scale):
-                elem = tuple(int(e) for e in np.unravel_index(j, x.shape)) if small else None
-                return Mismatch(i, x.shape, elem, None, ana, num)
+                at = tuple(int(e) for e in np.unravel_index(j, x.shape)) if small else None
+                return Mismatch(i, x.shape, at, None, ana, num)
     return None
 
 

@@ -67,8 +67,17 @@ class Tensor(ElementwiseMixin, BinaryMixin, ReduceMixin, MovementMixin, LinalgMi
     are then wrong. In-place operators (`+=`, ...) are tracked instead; see `__iadd__`.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_ctx", "name", "_seq", "_version", "_hooks",
-                 "__weakref__")
+    __slots__ = (
+        "__weakref__",
+        "_ctx",
+        "_hooks",
+        "_seq",
+        "_version",
+        "data",
+        "grad",
+        "name",
+        "requires_grad",
+    )
 
 
     data: np.ndarray

@@ -258,7 +258,7 @@ class BinaryMixin:
 
 
 def _register() -> None:
-    binary = [
+    binary: list[tuple[str, Any, Any, type, dict[str, Any]]] = [
         ("add", lambda x, y: x + y, np.add, Add, {}),
         ("sub", lambda x, y: x - y, np.subtract, Sub, {}),
         ("mul", lambda x, y: x * y, np.multiply, Mul, {}),

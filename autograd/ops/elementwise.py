@@ -316,7 +316,7 @@ class ElementwiseMixin:
 
 
 def _register() -> None:
-    unary = [
+    unary: list[tuple[str, Any, Any, type, dict[str, Any]]] = [
         ("neg", lambda x: -x, np.negative, Neg, {}),
         ("exp", lambda x: x.exp(), np.exp, Exp, {}),
         ("log", lambda x: x.log(), np.log, Log, {"domain": (0.2, 3.0)}),

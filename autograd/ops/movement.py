@@ -7,6 +7,7 @@ getitem <-> index_add (scatter-add), pad <-> slice, concatenate/stack <-> slices
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -96,10 +97,7 @@ class BroadcastTo(Function):
 def _is_basic(index: Any) -> bool:
     """True when indexing cannot repeat an element: no integer arrays in the index."""
     items = index if isinstance(index, tuple) else (index,)
-    for it in items:
-        if isinstance(it, np.ndarray) and it.dtype != np.bool_:
-            return False
-    return True
+    return not any(isinstance(it, np.ndarray) and it.dtype != np.bool_ for it in items)
 
 
 def _clean_index(index: Any) -> Any:
@@ -222,7 +220,7 @@ class Concatenate(Function):
         out, start = [], 0
         lead = (slice(None),) * ctx.axis
         for n in ctx.sizes:
-            out.append(g[(*lead, slice(start, start + n))])
+            out.append(g[lead + (slice(start, start + n),)])
             start += n
         return tuple(out)
 
@@ -248,7 +246,7 @@ class Stack(Function):
     @staticmethod
     def backward(ctx: Stack, g: Array) -> tuple[Array, ...]:
         lead = (slice(None),) * ctx.axis
-        return tuple(g[(*lead, i)] for i in range(ctx.n))
+        return tuple(g[lead + (i,)] for i in range(ctx.n))
 
 
 class Pad(Function):
@@ -286,8 +284,13 @@ class MovementMixin:
 
     __slots__ = ()
 
-    shape: tuple[int, ...]
-    ndim: int
+    if TYPE_CHECKING:
+
+        @property
+        def shape(self) -> tuple[int, ...]: ...
+
+        @property
+        def ndim(self) -> int: ...
 
     def reshape(self, *shape: Any) -> Tensor:
         """Same elements in a new shape; one dimension may be -1. `reshape(2, 3)` or `((2, 3))`."""
@@ -366,7 +369,7 @@ class MovementMixin:
         else:
             bounds = [0, *[int(i) for i in indices_or_sections], n]
         lead = (slice(None),) * ax
-        return [self[(*lead, slice(a, b))] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+        return [self[lead + (slice(a, b),)] for a, b in itertools.pairwise(bounds)]
 
 
 def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:

@@ -195,12 +195,12 @@ class ReduceMixin:
         n = int(np.prod([shape[a] for a in axes]))
         if n - ddof <= 0:
             raise ValueError(f"var: ddof={ddof} leaves no degrees of freedom for {n} elements")
-        d = self - self.mean(axis=axes, keepdims=True)  # type: ignore[operator]
-        return (d * d).sum(axis=axes, keepdims=keepdims) / (n - ddof)  # type: ignore[no-any-return]
+        d = self - self.mean(axis=axes, keepdims=True)
+        return (d * d).sum(axis=axes, keepdims=keepdims) / (n - ddof)
 
     def std(self, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
         """Standard deviation: sqrt(var(axis, ddof))."""
-        return self.var(axis=axis, keepdims=keepdims, ddof=ddof).sqrt()  # type: ignore[attr-defined,no-any-return]
+        return self.var(axis=axis, keepdims=keepdims, ddof=ddof).sqrt()
 
     def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
         """Index of the max along `axis` (flat index when None); an int tensor, no gradient."""
@@ -240,7 +240,8 @@ def _register() -> None:
             )
         )
     ddof = samples(((2, 3), {"axis": 1, "ddof": 1}), ((5,), {"ddof": 1}))
-    for name, ref in (("var", np.var), ("std", np.std)):
+    var_std: tuple[tuple[str, Any], ...] = (("var", np.var), ("std", np.std))
+    for name, ref in var_std:
         register(
             OpInfo(
                 name=name,
