@@ -128,6 +128,9 @@ class Function:
         ]
         return f"{self.op_name()}({', '.join(shown)})" if shown else self.op_name()
 
+    def __repr__(self) -> str:
+        return f"<{self.label()} node>"
+
     # -- recording ---------------------------------------------------------------------------
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
