@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import data, functional, init
+from . import data, functional, init, optim
 from .activations import Identity, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from .data import (
     DataLoader,
@@ -17,9 +17,14 @@ from .data import (
 from .layers import Dropout, Flatten, Layer, Linear, Neuron, Sequential
 from .mlp import MLP
 from .module import Module, Parameter
+from .optim import SGD, Adam, AdamW, CosineAnnealingLR, Optimizer, StepLR
 
 __all__ = [
     "MLP",
+    "SGD",
+    "Adam",
+    "AdamW",
+    "CosineAnnealingLR",
     "DataLoader",
     "Dropout",
     "Flatten",
@@ -30,11 +35,13 @@ __all__ = [
     "LogSoftmax",
     "Module",
     "Neuron",
+    "Optimizer",
     "Parameter",
     "ReLU",
     "Sequential",
     "Sigmoid",
     "Softmax",
+    "StepLR",
     "Tanh",
     "batches",
     "data",
@@ -46,4 +53,5 @@ __all__ = [
     "make_moons",
     "make_separable",
     "make_spirals",
+    "optim",
 ]
