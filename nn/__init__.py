@@ -1,4 +1,18 @@
-"""nn: models built from modules, losses, optimizers and data, on top of `autograd`."""
+"""nn: models built from modules, losses, optimizers and data, on top of `autograd`.
+
+>>> import autograd as ag, nn
+>>> from nn import functional as F
+>>> X, y = nn.make_moons(100, noise=0.1, seed=0)
+>>> model = nn.MLP(2, [16, 16, 1], activation="relu", rng=0)
+>>> opt = nn.optim.Adam(model.parameters(), lr=0.05)
+>>> for step in range(100):
+...     loss = F.binary_cross_entropy_with_logits(model(X).reshape(-1), y)
+...     opt.zero_grad()
+...     loss.backward()
+...     opt.step()
+>>> bool(loss.item() < 0.1)
+True
+"""
 
 from __future__ import annotations
 
@@ -18,6 +32,7 @@ from .layers import Dropout, Flatten, Layer, Linear, Neuron, Sequential
 from .mlp import MLP
 from .module import Module, Parameter
 from .optim import SGD, Adam, AdamW, CosineAnnealingLR, Optimizer, StepLR
+from .serialization import load, save
 
 __all__ = [
     "MLP",
@@ -47,6 +62,7 @@ __all__ = [
     "data",
     "functional",
     "init",
+    "load",
     "load_digits",
     "make_blobs",
     "make_circles",
@@ -54,4 +70,5 @@ __all__ = [
     "make_separable",
     "make_spirals",
     "optim",
+    "save",
 ]
