@@ -107,6 +107,7 @@ class Pow(Function):
     """z = x^y.  dz/dx = y x^(y-1), dz/dy = x^y ln x.
 
     Base 0: dz/dy is taken as 0 (the limit of x^y ln x as x -> 0+ for y > 0), not NaN.
+    Exponent 0: dz/dx is 0 (x^0 = 1 is constant), also at x = 0 where y x^(y-1) is 0 * inf.
     Negative base: x^y is real only for integer y, and then dz/dx is as above; dz/dy needs
     ln x, undefined for x < 0, so it is NaN there (as in PyTorch). A constant exponent
     (`x ** 2`) never computes dz/dy.
@@ -124,11 +125,17 @@ class Pow(Function):
     def backward(ctx: Pow, g: Array) -> tuple[Array, Array]:
         x, y, out = ctx.saved_tensors
         nx, ny = ctx.needs_input_grad
-        gx = g * y * x ** (y - 1) if nx else None
-        gy = None
+        gx = gy = None
+        if nx:
+            # NOTE: not getattr(y, "data", y): an ndarray's .data is its memory buffer.
+            y0 = np.equal(y.data if isinstance(y, function._Tensor) else y, 0)
+            if y0.any():
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    gx = g * dual.where(y0, 0.0, y * x ** (y - 1))
+            else:
+                gx = g * y * x ** (y - 1)
         if ny:
-            xd = getattr(x, "data", x)
-            zero = xd == 0
+            zero = np.equal(x.data if isinstance(x, function._Tensor) else x, 0)
             with np.errstate(invalid="ignore", divide="ignore"):
                 safe_x = dual.where(zero, 1.0, x)
                 gy = g * dual.where(zero, 0.0, out * dual.log(safe_x))
