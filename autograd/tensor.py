@@ -274,7 +274,7 @@ class Tensor(ElementwiseMixin, BinaryMixin, ReduceMixin, MovementMixin, LinalgMi
         for hook in list(self._hooks or ()):
             gt = g if isinstance(g, Tensor) else Tensor._make(g, None)
             if hook is _RETAIN:
-                self.grad = gt if create_graph else Tensor._make(np.array(gt.data), None)
+                self._accumulate(gt)  # sums over backward calls, as on leaves
                 continue
             r = hook(gt)
             if r is not None:

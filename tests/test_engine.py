@@ -243,6 +243,8 @@ def test_retain_grad_on_intermediates() -> None:
     loss.backward(retain_graph=True)
     np.testing.assert_array_equal(h.grad.data, 2 * 2 * k.data)  # dL/dh = 2k * 2
     assert k.grad is None
+    loss.backward()  # retained gradients add up over backward calls, like leaves' do
+    np.testing.assert_array_equal(h.grad.data, 2 * 2 * 2 * k.data)
 
 
 def test_is_leaf() -> None:
