@@ -817,6 +817,21 @@ def test_numpy_ufuncs_and_arrays_stay_in_the_graph() -> None:
     np.testing.assert_allclose(x.grad.data, np.exp(x.data) + [2.0, 3.0] + 3.0, rtol=1e-15)
 
 
+def test_numpy_reductions_call_tensor_methods() -> None:
+    x = leaf([[1.0, 2.0, 3.0], [4.0, 5.0, 7.0]])
+    s = np.sum(x)
+    assert isinstance(s, ag.Tensor) and s.item() == 22.0
+    m = np.mean(x, axis=0)
+    assert isinstance(m, ag.Tensor)
+    np.testing.assert_array_equal(m.data, [2.5, 3.5, 5.0])
+    assert np.max(x).item() == 7.0 and np.min(x).item() == 1.0
+    assert np.std(x, ddof=1).item() == pytest.approx(np.std(x.data, ddof=1), rel=1e-14)
+    (s + m.sum()).backward()
+    np.testing.assert_array_equal(x.grad.data, np.full((2, 3), 1.5))
+    with pytest.raises(TypeError, match="sum: out= is not supported"):
+        np.sum(x, out=np.zeros(()))
+
+
 # -- the Tensor protocol --------------------------------------------------------------------------
 def test_hash_is_identity() -> None:
     a, b = ag.tensor([1.0, 2.0]), ag.tensor([1.0, 2.0])

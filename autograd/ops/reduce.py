@@ -168,28 +168,40 @@ class ReduceMixin:
 
     __slots__ = ()
 
-    def sum(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+    def sum(self, axis: Axis = None, keepdims: bool = False, **numpy_args: Any) -> Tensor:
         """Sum over `axis` (all axes by default)."""
+        if numpy_args:
+            _numpy_args("sum", numpy_args)
         return Sum.apply(self, axis=axis, keepdims=keepdims)
 
-    def mean(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+    def mean(self, axis: Axis = None, keepdims: bool = False, **numpy_args: Any) -> Tensor:
         """Mean over `axis` (all axes by default)."""
+        if numpy_args:
+            _numpy_args("mean", numpy_args)
         return Mean.apply(self, axis=axis, keepdims=keepdims)
 
-    def max(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+    def max(self, axis: Axis = None, keepdims: bool = False, **numpy_args: Any) -> Tensor:
         """Max over `axis`; tied maxima share the gradient evenly."""
+        if numpy_args:
+            _numpy_args("max", numpy_args)
         return Max.apply(self, axis=axis, keepdims=keepdims)
 
-    def min(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+    def min(self, axis: Axis = None, keepdims: bool = False, **numpy_args: Any) -> Tensor:
         """Min over `axis`; tied minima share the gradient evenly."""
+        if numpy_args:
+            _numpy_args("min", numpy_args)
         return Min.apply(self, axis=axis, keepdims=keepdims)
 
     def logsumexp(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         """ln sum exp(x) over `axis`, without overflow."""
         return LogSumExp.apply(self, axis=axis, keepdims=keepdims)
 
-    def var(self, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
+    def var(
+        self, axis: Axis = None, keepdims: bool = False, ddof: int = 0, **numpy_args: Any
+    ) -> Tensor:
         """Variance over `axis`: sum (x - mean)^2 / (n - ddof), as numpy (ddof=0 default)."""
+        if numpy_args:
+            _numpy_args("var", numpy_args)
         shape = self.shape  # type: ignore[attr-defined]
         axes = normalize_axis("var", axis, shape)
         n = int(np.prod([shape[a] for a in axes]))
@@ -198,8 +210,12 @@ class ReduceMixin:
         d = self - self.mean(axis=axes, keepdims=True)
         return (d * d).sum(axis=axes, keepdims=keepdims) / (n - ddof)
 
-    def std(self, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
+    def std(
+        self, axis: Axis = None, keepdims: bool = False, ddof: int = 0, **numpy_args: Any
+    ) -> Tensor:
         """Standard deviation: sqrt(var(axis, ddof))."""
+        if numpy_args:
+            _numpy_args("std", numpy_args)
         return self.var(axis=axis, keepdims=keepdims, ddof=ddof).sqrt()
 
     def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
@@ -209,6 +225,16 @@ class ReduceMixin:
     def argmin(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
         """Index of the min along `axis`; an int tensor, no gradient."""
         return _arg(self, np.argmin, "argmin", axis, keepdims)
+
+
+def _numpy_args(op: str, numpy_args: dict[str, Any]) -> None:
+    """Accept the arguments numpy adds when `np.sum(t)`, `np.mean(t)`, ... call the method
+    (`out=None`, `dtype=None`), so numpy's functions work on tensors (and stay in the graph)."""
+    for k, v in numpy_args.items():
+        if k not in ("out", "dtype"):
+            raise TypeError(f"{op}() got an unexpected keyword argument {k!r}")
+        if v is not None:
+            raise TypeError(f"{op}: {k}= is not supported on tensors (got {v!r})")
 
 
 def _arg(t: Any, fn: Any, name: str, axis: int | None, keepdims: bool) -> Tensor:
