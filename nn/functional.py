@@ -23,7 +23,6 @@ import numpy as np
 
 import autograd as ag
 from autograd import Tensor
-from autograd.ops.elementwise import stable_sigmoid
 from autograd.random import resolve
 
 Array = Any  # a numpy array, or a Tensor when backward records a graph
@@ -102,7 +101,11 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True, rng: Any = None) -
 
 # -- fused ops --------------------------------------------------------------------------------
 def _sigmoid(x: Array) -> Array:
-    return x.sigmoid() if isinstance(x, Tensor) else stable_sigmoid(x)
+    """1 / (1 + e^-x) without overflow: e^-|x| <= 1, and e^x / (1 + e^x) for x < 0."""
+    if isinstance(x, Tensor):
+        return x.sigmoid()
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
 def _maximum(x: Array, floor: float) -> Array:
