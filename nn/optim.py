@@ -32,6 +32,7 @@ import autograd as ag
 from autograd import Tensor
 
 from . import schedulers as lr_scheduler
+from .module import Module
 from .schedulers import CosineAnnealingLR, LRScheduler, StepLR
 
 __all__ = [
@@ -60,6 +61,11 @@ class Optimizer:
         # Per-parameter state, keyed by the parameter's position over all groups (as in
         # state_dict), e.g. {"step": 3, "exp_avg": array, "exp_avg_sq": array}.
         self.state: dict[int, dict[str, Any]] = {}
+        if isinstance(params, Module):
+            raise TypeError(
+                f"{type(self).__name__}: pass the model's parameters, model.parameters(), "
+                "not the model itself"
+            )
         if isinstance(params, Tensor):
             raise TypeError(
                 f"{type(self).__name__}: params must be an iterable of parameters (e.g. "

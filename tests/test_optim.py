@@ -160,6 +160,8 @@ def test_optimizer_errors() -> None:
         optim.SGD([], lr=0.1)
     with pytest.raises(TypeError, match="SGD: params must be an iterable of parameters"):
         optim.SGD(w, lr=0.1)
+    with pytest.raises(TypeError, match=r"SGD: pass the model's parameters, model\.parameters\(\)"):
+        optim.SGD(nn.Linear(2, 1), lr=0.1)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="SGD: lr must be a finite number >= 0, got -1"):
         optim.SGD([w], lr=-1)
     with pytest.raises(ValueError, match="SGD: nesterov momentum needs momentum > 0 and dampening = 0"):
