@@ -1,0 +1,35 @@
+"""Seeing backpropagation: graph pictures, text trees, chain-rule explanations, traces.
+
+- `draw(output)` -> a `graphviz.Digraph` picture (forward or backward view), `to_dot(output)`
+  its DOT text, `render_text(output)` / `print_graph(output)` a text tree;
+- `explain(output, wrt)`: every path from `wrt` to `output`, each local derivative, the
+  products and their sum, checked against the engine's gradient;
+- `trace_backward(output)`: the backward pass step by step, as a table or an HTML page.
+"""
+
+from __future__ import annotations
+
+from .digraph import Picture
+from .dot import draw, to_dot
+from .explain import ChainPath, Explanation, explain
+from .render import HOW_TO_GET_ONE, RendererNotFoundError, RenderError, find_renderer
+from .text import print_graph, render_text
+from .trace import Step, Trace, trace_backward
+
+__all__ = [
+    "HOW_TO_GET_ONE",
+    "ChainPath",
+    "Explanation",
+    "Picture",
+    "RenderError",
+    "RendererNotFoundError",
+    "Step",
+    "Trace",
+    "draw",
+    "explain",
+    "find_renderer",
+    "print_graph",
+    "render_text",
+    "to_dot",
+    "trace_backward",
+]

@@ -1,0 +1,213 @@
+"""The graph that pictures, text trees, explanations and traces are drawn from.
+
+`build_graph(root)` walks root's recorded graph once (iteratively, with `engine.iter_graph`) and
+turns it into plain data: a list of nodes and a list of edges between node indices.
+
+- one *tensor* node per tensor (``t0``, ``t1``, ...: creation order renumbered from 0, so the
+  same program always gives the same ids; ``id()`` is never used),
+- one *op* node per recorded op, numbered like the tensor it made (``op7`` made ``t7``),
+- one *const* node per constant operand that is not a Tensor (``c7_1``: input 1 of ``op7``).
+
+Edges point the way values flow: input -> op (with the input's position), op -> output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import engine
+from ..function import Function
+from ..tensor import Tensor
+
+TENSOR, OP, CONST = "tensor", "op", "const"
+
+
+@dataclass(eq=False, slots=True)
+class Node:
+    """One drawable node.
+
+    - kind: "tensor", "op" or "const".
+    - id: the stable id (``t3``, ``op3``, ``c3_1``), also used as the DOT / SVG id.
+    - tensor: the tensor (tensor nodes), or the op's output (op nodes).
+    - ctx: the op node (op nodes), None otherwise.
+    - value: the constant (const nodes).
+    - scope: the module path the node belongs to (``("mlp", "mlp.layer1")``), () for none.
+    """
+
+    kind: str
+    id: str
+    tensor: Tensor | None = None
+    ctx: Function | None = None
+    value: Any = None
+    scope: tuple[str, ...] = ()
+
+
+@dataclass(eq=False, slots=True)
+class Edge:
+    """src -> dst (node indices); `index` is the input position for edges into an op.
+
+    In the backward picture, where op nodes feed op nodes directly, `tensor` is the tensor
+    whose gradient flows along the edge.
+    """
+
+    src: int
+    dst: int
+    index: int = 0
+    tensor: Tensor | None = None
+
+
+@dataclass(eq=False)
+class GraphModel:
+    """Nodes and edges of one recorded graph, in creation order.
+
+    `preds[n]` / `succs[n]` hold the indices of the edges into / out of node n.
+    `root` is the node index of the output tensor.
+    """
+
+    nodes: list[Node] = field(default_factory=list)
+    edges: list[Edge] = field(default_factory=list)
+    preds: list[list[int]] = field(default_factory=list)
+    succs: list[list[int]] = field(default_factory=list)
+    root: int = 0
+    # id(tensor) -> its tensor node index (lookup only; ids are never shown).
+    index_of: dict[int, int] = field(default_factory=dict)
+
+    def add_node(self, node: Node) -> int:
+        self.nodes.append(node)
+        self.preds.append([])
+        self.succs.append([])
+        return len(self.nodes) - 1
+
+    def add_edge(self, src: int, dst: int, index: int = 0, tensor: Tensor | None = None) -> None:
+        self.edges.append(Edge(src, dst, index, tensor))
+        self.succs[src].append(len(self.edges) - 1)
+        self.preds[dst].append(len(self.edges) - 1)
+
+    def node_of(self, t: Tensor) -> int | None:
+        """The node index of tensor `t`, or None if it is not in this graph."""
+        return self.index_of.get(id(t))
+
+    def name(self, t: Tensor) -> str:
+        """What to call a tensor in text: its `.name`, else its stable id (``t7``)."""
+        if t.name:
+            return t.name
+        n = self.index_of.get(id(t))
+        return self.nodes[n].id if n is not None else "?"
+
+    def pred_nodes(self, n: int) -> Iterator[int]:
+        for e in self.preds[n]:
+            yield self.edges[e].src
+
+    def succ_nodes(self, n: int) -> Iterator[int]:
+        for e in self.succs[n]:
+            yield self.edges[e].dst
+
+    def tensor_nodes(self) -> Iterator[int]:
+        return (i for i, nd in enumerate(self.nodes) if nd.kind == TENSOR)
+
+
+def build_graph(root: Tensor) -> GraphModel:
+    """Walk root's graph (no recursion) and number it by creation order.
+
+    Op nodes come right before the tensor they made, so node order is a topological order.
+    Leaf tensors that require grad (parameters) are placed in the deepest module scope shared
+    by all the ops that use them; other leaves (inputs, constants) belong to no module.
+    """
+    if not isinstance(root, Tensor):
+        raise TypeError(f"expected a Tensor to draw, got {type(root).__name__}")
+    tensors = sorted(engine.iter_graph(root), key=lambda t: t._seq)
+    g = GraphModel()
+    tensor_node: dict[int, int] = {}
+    for k, t in enumerate(tensors):
+        ctx = t._ctx
+        scope = tuple(getattr(ctx, "scope", ())) if ctx is not None else ()
+        op = None
+        if ctx is not None:
+            op = g.add_node(Node(OP, f"op{k}", tensor=t, ctx=ctx, scope=scope))
+            for i, a in enumerate(ctx.inputs):
+                if isinstance(a, Tensor):
+                    g.add_edge(tensor_node[id(a)], op, i)
+                else:
+                    c = g.add_node(Node(CONST, f"c{k}_{i}", value=a, scope=scope))
+                    g.add_edge(c, op, i)
+        n = g.add_node(Node(TENSOR, f"t{k}", tensor=t, scope=scope))
+        tensor_node[id(t)] = n
+        if op is not None:
+            g.add_edge(op, n, 0)
+    g.index_of = tensor_node
+    g.root = tensor_node[id(root)]
+    _place_parameters(g)
+    return g
+
+
+def _place_parameters(g: GraphModel) -> None:
+    """Put each parameter (a leaf that requires grad) in the module scope its users share."""
+    for n, node in enumerate(g.nodes):
+        t = node.tensor
+        if node.kind != TENSOR or t is None or t._ctx is not None or not t.requires_grad:
+            continue
+        common: tuple[str, ...] | None = None
+        for m in g.succ_nodes(n):
+            s = g.nodes[m].scope
+            if common is None:
+                common = s
+            else:
+                k = 0
+                while k < min(len(common), len(s)) and common[k] == s[k]:
+                    k += 1
+                common = common[:k]
+        node.scope = common or ()
+
+
+def descendants(g: GraphModel, start: int) -> set[int]:
+    """Nodes reachable from `start` following edges forward (start included); iterative."""
+    seen = {start}
+    stack = [start]
+    while stack:
+        n = stack.pop()
+        for m in g.succ_nodes(n):
+            if m not in seen:
+                seen.add(m)
+                stack.append(m)
+    return seen
+
+
+def backward_graph(g: GraphModel) -> GraphModel:
+    """The backward picture's graph: gradient functions instead of intermediate tensors.
+
+    Keeps the op nodes, the leaves that receive a gradient (parameters: "accumulate into
+    .grad") and the output; an op that consumed another op's output gets an edge from it,
+    labelled with that tensor. Edges still point the way values flow (the picture reverses
+    the arrows), so the node order stays topological.
+    """
+    b = GraphModel()
+    new: dict[int, int] = {}
+    for n, node in enumerate(g.nodes):
+        t = node.tensor
+        keep = node.kind == OP or n == g.root or (
+            node.kind == TENSOR and t is not None and t._ctx is None and t.requires_grad
+        )
+        if keep:
+            new[n] = b.add_node(node)
+            if t is not None:
+                # An intermediate tensor is found as the op that made it (for `highlight`).
+                b.index_of[id(t)] = new[n]
+    for n, node in enumerate(g.nodes):
+        if n not in new:
+            continue
+        if node.kind == OP:
+            out = g.edges[g.succs[n][0]].dst  # the tensor this op made
+            if out == g.root:
+                b.add_edge(new[n], new[out], 0, node.tensor)
+            uses = g.succs[out]
+        elif n == g.root:
+            continue
+        else:
+            uses = g.succs[n]
+        for e in uses:
+            edge = g.edges[e]
+            b.add_edge(new[n], new[edge.dst], edge.index, g.nodes[n].tensor)
+    b.root = new[g.root]
+    return b

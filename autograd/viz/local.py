@@ -1,0 +1,66 @@
+"""One op's step of the chain rule, computed exactly as the engine does it.
+
+`explain` and `trace_backward` replay the backward pass themselves (so they can show every
+intermediate number) instead of hooking into the engine: each op's own `backward` runs on numpy
+arrays, and each input's gradient is summed back to the input's shape with
+`autograd.broadcast.unbroadcast`, as `engine.run_backward` does. Both check their totals
+against the engine afterwards.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..broadcast import unbroadcast
+from ..errors import AutogradError
+from ..function import Function
+from ..grad_mode import no_grad
+from ..tensor import Tensor
+
+
+def check_saved(ctx: Function, caller: str) -> None:
+    """A clear error if backward() already released what this op saved."""
+    if ctx.saved is None:
+        raise AutogradError(
+            f"{caller}: the values that {ctx.label()} saved for its backward pass were released "
+            f"by an earlier backward(). Call {caller} before backward(), or call "
+            "backward(retain_graph=True) to keep them."
+        )
+
+
+def input_grads(ctx: Function, g: np.ndarray) -> list[np.ndarray | None]:
+    """d L / d input for every input of `ctx`, given g = d L / d output.
+
+    Like the engine: the op's backward on arrays, then each gradient summed to its input's
+    shape (undoing broadcasting) and cast to its dtype. None for inputs without a gradient
+    (constants, tensors that do not require grad).
+    """
+    with no_grad():
+        res = type(ctx).backward(ctx, g)
+    if not isinstance(res, tuple):
+        res = (res,)
+    if len(res) != len(ctx.inputs):
+        raise AutogradError(
+            f"{ctx.label()}: backward returned {len(res)} gradients for {len(ctx.inputs)} inputs"
+        )
+    out: list[np.ndarray | None] = []
+    for a, ga in zip(ctx.inputs, res, strict=True):
+        if ga is None or not isinstance(a, Tensor) or not a.requires_grad:
+            out.append(None)
+            continue
+        arr = np.asarray(ga.data if isinstance(ga, Tensor) else ga)
+        if arr.shape != a.shape:
+            arr = np.asarray(unbroadcast(arr, a.shape))
+        if arr.dtype != a.data.dtype:
+            arr = arr.astype(a.data.dtype)
+        out.append(arr)
+    return out
+
+
+def local_derivatives(ctx: Function, out_shape: tuple[int, ...], dtype: Any) -> list[np.ndarray | None]:
+    """The op's backward applied to an upstream gradient of ones (then summed to each input's
+    shape): for an elementwise op, its elementwise derivative d out / d input."""
+    with np.errstate(all="ignore"):  # a display value: inf/nan are shown, not raised
+        return input_grads(ctx, np.ones(out_shape, dtype=dtype))

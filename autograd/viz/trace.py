@@ -1,0 +1,194 @@
+"""`trace_backward(output)`: the backward pass, one chain-rule step at a time.
+
+The ops are visited in reverse topological order, as the engine visits them. When an op is
+reached, the gradient of its output (the *upstream* gradient) is complete; for each input that
+needs a gradient, one step records
+
+    contribution = the op's backward applied to upstream (summed to the input's shape),
+    running total = the input's gradient so far (+= contribution),
+
+and the *local derivative* (the op's backward applied to ones: for an elementwise op, its
+derivative). After the last step the running totals of the leaves are their gradients; they
+are checked against the engine's (`ag.grad(..., retain_graph=True)`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .. import engine
+from ..function import Function
+from ..tensor import Tensor
+from .graph import GraphModel, build_graph
+from .labels import fmt_array, formula, formula_vars
+from .local import check_saved, input_grads, local_derivatives
+
+
+@dataclass(eq=False)
+class Step:
+    """One application of the chain rule: the gradient flowing from `output` into `input`
+    through the op `op` (its input number `index`)."""
+
+    number: int
+    op: Function
+    index: int
+    output: Tensor
+    input: Tensor
+    formula: str
+    upstream: np.ndarray
+    local: np.ndarray | None
+    contribution: np.ndarray
+    total: np.ndarray
+    op_id: str
+    output_id: str
+    input_id: str
+
+    @property
+    def edge_ids(self) -> tuple[str, str]:
+        """The ids of the picture's edges input -> op and op -> output (see `draw`)."""
+        return (f"e_{self.input_id}_{self.op_id}_{self.index}", f"e_{self.op_id}_{self.output_id}_0")
+
+
+@dataclass(eq=False)
+class Trace:
+    """The recorded backward pass: `steps`, the final gradients (`grads`, by tensor), and the
+    check against the engine (`matches`, `max_error`)."""
+
+    output: Tensor
+    steps: list[Step]
+    grads: list[tuple[Tensor, np.ndarray]]
+    matches: bool
+    max_error: float
+    model: GraphModel = field(repr=False)
+
+    def name(self, t: Tensor) -> str:
+        return self.model.name(t)
+
+    def describe(self, s: Step) -> dict[str, str]:
+        """The text of one step, as the table and the HTML page show it."""
+        ctx = s.op
+        names = formula_vars(len(ctx.inputs))
+        o, i = self.name(s.output), self.name(s.input)
+        root = self.name(self.output)
+        return {
+            "edge": f"{i} -> {ctx.label()} -> {o}",
+            "formula": f"d{o}/d{i} = d {ctx.op_name()}({', '.join(names)})/d{names[s.index]} = {s.formula}",
+            "upstream": f"d{root}/d{o} = {fmt_array(s.upstream)}",
+            "local": "-" if s.local is None else fmt_array(s.local),
+            "contribution": fmt_array(s.contribution),
+            "total": f"d{root}/d{i} so far = {fmt_array(s.total)}",
+        }
+
+    def table(self, max_rows: int | None = None) -> str:
+        """The steps as a text table (all of them unless `max_rows`)."""
+        heads = ["step", "edge", "local derivative", "upstream", "local", "contribution", "running total"]
+        rows = []
+        for s in self.steps[: max_rows if max_rows is not None else len(self.steps)]:
+            d = self.describe(s)
+            rows.append([str(s.number), d["edge"], d["formula"], d["upstream"], d["local"],
+                         d["contribution"], d["total"]])
+        widths = [max([len(h)] + [len(r[k]) for r in rows]) for k, h in enumerate(heads)]
+        out = ["  ".join(h.ljust(w) for h, w in zip(heads, widths, strict=True)).rstrip()]
+        out.append("  ".join("-" * w for w in widths))
+        for r in rows:
+            out.append("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+        if max_rows is not None and len(self.steps) > max_rows:
+            out.append(f"... {len(self.steps) - max_rows} more steps")
+        verdict = "matches" if self.matches else f"DOES NOT MATCH (max error {self.max_error:.3g})"
+        out.append(f"Final gradients checked against the engine: {verdict}.")
+        return "\n".join(out)
+
+    def __str__(self) -> str:
+        return self.table(max_rows=50)
+
+    def to_html(self, path: str | Path, *, max_nodes: int = 60, timeout: float | None = 60.0) -> str:
+        """Write one self-contained HTML page stepping through the trace; returns its path.
+
+        The graph is drawn by the Graphviz renderer when there is one (inline SVG), else by a
+        simple built-in layout. No network, no external files: open it from disk.
+        """
+        from .trace_html import write_html
+
+        return write_html(self, Path(path), max_nodes=max_nodes, timeout=timeout)
+
+
+def trace_backward(output: Tensor, gradient: Any = None) -> Trace:
+    """Record the backward pass of `output` step by step (see the module doc).
+
+    Call it before `backward()` or after `backward(retain_graph=True)`. `gradient` is
+    d L / d output (needed when the output has more than one element).
+
+    >>> import autograd as ag
+    >>> x = ag.tensor(2.0, requires_grad=True, name="x")
+    >>> y = (x * 3).exp()
+    >>> tr = trace_backward(y)
+    >>> [s.op.op_name() for s in tr.steps], tr.matches
+    (['exp', 'mul'], True)
+    """
+    if not isinstance(output, Tensor):
+        raise TypeError(f"trace_backward: expected a Tensor, got {type(output).__name__}")
+    if not output.requires_grad:
+        raise ValueError("trace_backward: the output does not require grad (it has no graph)")
+    if gradient is None:
+        if output.data.size != 1:
+            raise ValueError(
+                f"trace_backward: the output has shape {output.shape}; pass gradient= of that shape"
+            )
+        seed = np.ones(output.shape, dtype=output.data.dtype)
+    else:
+        gd = gradient.data if isinstance(gradient, Tensor) else gradient
+        seed = np.asarray(gd, dtype=output.data.dtype)
+        if seed.shape != output.shape:
+            raise ValueError(
+                f"trace_backward: gradient of shape {seed.shape} does not match the output's "
+                f"shape {output.shape}"
+            )
+    g = build_graph(output)
+    for node in g.nodes:
+        if node.ctx is not None:
+            check_saved(node.ctx, "trace_backward")
+    grads: dict[int, np.ndarray] = {g.root: seed}  # tensor node -> gradient so far
+    steps: list[Step] = []
+    for n in range(len(g.nodes) - 1, -1, -1):  # reverse creation order: reverse topological
+        node = g.nodes[n]
+        t = node.tensor
+        if t is None or t._ctx is None or n not in grads or node.kind != "tensor":
+            continue
+        op = g.edges[g.preds[n][0]].src
+        ctx = t._ctx
+        upstream = grads[n]
+        contribs = input_grads(ctx, upstream)
+        locals_ = local_derivatives(ctx, t.shape, t.data.dtype)
+        for e in sorted(g.preds[op], key=lambda k: g.edges[k].index):
+            edge = g.edges[e]
+            c = contribs[edge.index]
+            src = g.nodes[edge.src]
+            if c is None or src.tensor is None:
+                continue
+            total = grads[edge.src] + c if edge.src in grads else c
+            grads[edge.src] = total
+            steps.append(Step(
+                len(steps) + 1, ctx, edge.index, t, src.tensor, formula(ctx, edge.index), upstream,
+                locals_[edge.index], c, total, g.nodes[op].id, node.id, src.id,
+            ))
+    leaves = [
+        (g.nodes[n].tensor, grads[n]) for n in sorted(grads)
+        if g.nodes[n].tensor is not None and g.nodes[n].tensor._ctx is None  # type: ignore[union-attr]
+    ]
+    final: list[tuple[Tensor, np.ndarray]] = [(t, a) for t, a in leaves if t is not None]
+    matches, err = True, 0.0
+    if final:
+        eng = engine.grad(output, [t for t, _ in final], None if gradient is None else seed,
+                          retain_graph=True, allow_unused=True)
+        for (_, mine), theirs in zip(final, eng, strict=True):
+            ref = np.zeros_like(mine) if theirs is None else np.asarray(theirs.data)
+            with np.errstate(all="ignore"):
+                diff = np.abs(mine - ref)
+                err = max(err, float(np.nanmax(diff)) if diff.size else 0.0)
+            if not np.allclose(mine, ref, rtol=1e-9, atol=1e-12, equal_nan=True):
+                matches = False
+    return Trace(output, steps, final, matches, err, g)
