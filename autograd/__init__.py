@@ -79,3 +79,7 @@ __all__ = [
     "zeros",
     "zeros_like",
 ]
+
+from .viz import draw, explain, print_graph, render_text, to_dot, trace_backward  # noqa: E402
+
+__all__ += ["draw", "explain", "print_graph", "render_text", "to_dot", "trace_backward"]
