@@ -7,16 +7,10 @@ the marker should be removed.
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 import autograd as ag
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="relu computes x * (x > 0), so negative inputs give -0.0 (printed as '-0.'); "
-    "PyTorch and np.maximum(x, 0) give +0.0",
-)
 def test_relu_of_negative_numbers_is_positive_zero() -> None:
     out = ag.tensor([-1.0, -2.5, 3.0]).relu()
     assert not np.signbit(out.data).any()

@@ -188,7 +188,7 @@ class Relu(Function):
     def forward(ctx: Relu, x: np.ndarray) -> np.ndarray:
         mask = x > 0
         ctx.mask = mask
-        return x * mask
+        return np.where(mask, x, 0)  # not x * mask: -2.0 * False is -0.0
 
     @staticmethod
     def backward(ctx: Relu, g: Array) -> Array:
