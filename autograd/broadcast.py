@@ -22,6 +22,22 @@ def broadcast_shapes(op: str, *shapes: tuple[int, ...]) -> tuple[int, ...]:
         raise shape_error(op, shapes, "cannot be broadcast together") from None
 
 
+def broadcast_error(op: str, error: ValueError, *arrays: Any) -> ValueError:
+    """The error to raise after numpy's `error` on `arrays` in `op`.
+
+    When the shapes cannot be broadcast, an error naming the op and the shapes
+    ("add: shapes (2, 3) and (4,) cannot be broadcast together"); otherwise numpy's message
+    after the op's name. Ops call it only once numpy has failed, so the success path pays
+    nothing.
+    """
+    shapes = [np.shape(a) for a in arrays]
+    try:
+        np.broadcast_shapes(*shapes)
+    except ValueError:
+        return shape_error(op, shapes, "cannot be broadcast together")
+    return ValueError(f"{op}: {error}")
+
+
 def unbroadcast(grad: Any, shape: tuple[int, ...]) -> Any:
     """Sum `grad` (an array or a Tensor) down to `shape`, undoing NumPy broadcasting.
 

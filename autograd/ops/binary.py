@@ -1,7 +1,8 @@
 """Binary elementwise ops, written as if both inputs had the same shape.
 
 NumPy broadcasting happens in the forward pass; the engine sums each gradient back to its
-input's shape (see `autograd.broadcast`), so nothing here knows about broadcasting.
+input's shape (see `autograd.broadcast`), so nothing here knows about broadcasting - except how to
+say that two shapes do not broadcast, which `broadcast_error` words for every op.
 Constants (Python or numpy numbers, arrays) may stand on either side of an operator.
 """
 
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .. import dual, function
+from ..broadcast import broadcast_error
 from ..function import Function
 from ..registry import BINARY, OpInfo, register, samples
 
@@ -46,7 +48,10 @@ class Add(Function):
 
     @staticmethod
     def forward(ctx: Add, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        return np.add(x, y)
+        try:
+            return np.add(x, y)
+        except ValueError as e:
+            raise broadcast_error("add", e, x, y) from None
 
     @staticmethod
     def backward(ctx: Add, g: Array) -> tuple[Array, Array]:
@@ -60,7 +65,10 @@ class Sub(Function):
 
     @staticmethod
     def forward(ctx: Sub, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        return np.subtract(x, y)
+        try:
+            return np.subtract(x, y)
+        except ValueError as e:
+            raise broadcast_error("sub", e, x, y) from None
 
     @staticmethod
     def backward(ctx: Sub, g: Array) -> tuple[Array, Array]:
@@ -75,7 +83,10 @@ class Mul(Function):
     @staticmethod
     def forward(ctx: Mul, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(x, y)
-        return np.multiply(x, y)
+        try:
+            return np.multiply(x, y)
+        except ValueError as e:
+            raise broadcast_error("mul", e, x, y) from None
 
     @staticmethod
     def backward(ctx: Mul, g: Array) -> tuple[Array, Array]:
@@ -91,7 +102,10 @@ class Div(Function):
 
     @staticmethod
     def forward(ctx: Div, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        out = np.asarray(np.true_divide(x, y))  # 0-d: an array, not a scalar (see ops/elementwise.py)
+        try:
+            out = np.asarray(np.true_divide(x, y))  # 0-d: an array, not a scalar (see elementwise.py)
+        except ValueError as e:
+            raise broadcast_error("div", e, x, y) from None
         ctx.save_for_backward(y, out)
         return out
 
@@ -117,7 +131,10 @@ class Pow(Function):
 
     @staticmethod
     def forward(ctx: Pow, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        out = np.asarray(np.power(x, y))  # 0-d: an array, not a scalar (see ops/elementwise.py)
+        try:
+            out = np.asarray(np.power(x, y))  # 0-d: an array, not a scalar (see elementwise.py)
+        except ValueError as e:
+            raise broadcast_error("pow", e, x, y) from None
         ctx.save_for_backward(x, y, out)
         return out
 
@@ -149,7 +166,10 @@ class Maximum(Function):
 
     @staticmethod
     def forward(ctx: Maximum, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        out = np.asarray(np.maximum(x, y))
+        try:
+            out = np.asarray(np.maximum(x, y))
+        except ValueError as e:
+            raise broadcast_error("maximum", e, x, y) from None
         # In the output's dtype: a float32 op must not hand float64 gradients back.
         ctx.share = np.where(x > y, 1.0, np.where(x == y, 0.5, 0.0)).astype(out.dtype, copy=False)
         return out
@@ -166,7 +186,10 @@ class Minimum(Function):
 
     @staticmethod
     def forward(ctx: Minimum, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        out = np.asarray(np.minimum(x, y))
+        try:
+            out = np.asarray(np.minimum(x, y))
+        except ValueError as e:
+            raise broadcast_error("minimum", e, x, y) from None
         # In the output's dtype: a float32 op must not hand float64 gradients back.
         ctx.share = np.where(x < y, 1.0, np.where(x == y, 0.5, 0.0)).astype(out.dtype, copy=False)
         return out
@@ -184,7 +207,10 @@ class Where(Function):
     @staticmethod
     def forward(ctx: Where, x: np.ndarray, y: np.ndarray, cond: Any = None) -> np.ndarray:
         ctx.cond = cond
-        return np.where(cond, x, y)
+        try:
+            return np.where(cond, x, y)
+        except ValueError as e:
+            raise broadcast_error("where", e, cond, x, y) from None
 
     @staticmethod
     def backward(ctx: Where, g: Array) -> tuple[Array, Array]:
