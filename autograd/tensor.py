@@ -370,7 +370,8 @@ class Tensor(ElementwiseMixin, BinaryMixin, ReduceMixin, MovementMixin, LinalgMi
         try:
             ufunc(self.data, o, out=self.data, casting="same_kind")
         except (TypeError, ValueError) as e:
-            raise type(e)(
+            # Not type(e)(...): numpy's casting errors are subclasses with required arguments.
+            raise (TypeError if isinstance(e, TypeError) else ValueError)(
                 f"{symbol}: cannot update a tensor of shape {self.shape} and dtype {self.dtype} "
                 f"in place with shape {np.shape(o)} and dtype {np.result_type(o)}: {e}"
             ) from None

@@ -58,7 +58,8 @@ class Transpose(Function):
     def forward(ctx: Transpose, x: np.ndarray, axes: tuple[int, ...] | None = None) -> np.ndarray:
         if axes is None:
             axes = tuple(reversed(range(x.ndim)))
-        if sorted(a % max(x.ndim, 1) for a in axes) != list(range(x.ndim)) or len(axes) != x.ndim:
+        in_range = all(-x.ndim <= a < x.ndim for a in axes)
+        if not in_range or sorted(a % x.ndim for a in axes) != list(range(x.ndim)):
             raise ValueError(
                 f"transpose: axes {tuple(axes)} are not a permutation of the {x.ndim} axes of a "
                 f"tensor of shape {x.shape}"
@@ -159,7 +160,13 @@ class IndexAdd(Function):
     @staticmethod
     def forward(ctx: IndexAdd, x: np.ndarray, shape: tuple[int, ...] = (), index: Any = None) -> np.ndarray:
         ctx.index = index
-        return scatter_add(shape, index, x)
+        try:
+            return scatter_add(shape, index, x)
+        except (IndexError, ValueError) as e:
+            raise (IndexError if isinstance(e, IndexError) else ValueError)(
+                f"index_add: {e} (values of shape {x.shape} into shape {tuple(shape)}, index "
+                f"{index!r})"
+            ) from None
 
     @staticmethod
     def backward(ctx: IndexAdd, g: Array) -> Array:

@@ -26,7 +26,10 @@ def normalize_axis(op: str, axis: Axis, shape: tuple[int, ...]) -> tuple[int, ..
     ndim = len(shape)
     if axis is None:
         return tuple(range(ndim))
-    items = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    try:
+        items = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    except TypeError:
+        raise TypeError(f"{op}: axis must be None, an int or a tuple of ints, got {axis!r}") from None
     out = []
     for a in items:
         if not isinstance(a, (int, np.integer)) or isinstance(a, bool):
