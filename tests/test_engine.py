@@ -11,7 +11,7 @@ import threading
 import tracemalloc
 import warnings
 import weakref
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pytest
@@ -88,7 +88,8 @@ def test_released_graph_error_explains_both_ways_out() -> None:
     with pytest.raises(ag.AutogradError) as err:
         y.backward()
     msg = str(err.value)
-    assert "second time" in msg and "released" in msg
+    assert "second time" in msg
+    assert "released" in msg
     assert "forward pass again" in msg
     assert "retain_graph=True" in msg
 
@@ -104,8 +105,11 @@ def test_no_grad_and_enable_grad_as_context_managers() -> None:
             z = x * 2
         assert not ag.is_grad_enabled()
     assert ag.is_grad_enabled()
-    assert not y.requires_grad and y.grad_fn is None and y.is_leaf
-    assert z.requires_grad and z.grad_fn is not None
+    assert not y.requires_grad
+    assert y.grad_fn is None
+    assert y.is_leaf
+    assert z.requires_grad
+    assert z.grad_fn is not None
 
 
 def test_grad_mode_restored_after_an_exception() -> None:
@@ -171,7 +175,8 @@ def test_grad_mode_is_thread_local() -> None:
     main_enabled, main_records = ag.is_grad_enabled(), (x * 2).requires_grad
     checked.set()
     thread.join(10)
-    assert main_enabled and main_records
+    assert main_enabled
+    assert main_records
     assert seen == {"enabled": False, "records": False}
 
     # And the other way round: a new thread records even while this one is in no_grad.
@@ -189,7 +194,9 @@ def test_detach_shares_memory_and_has_no_grad() -> None:
     y = x * 3
     d = y.detach()
     assert np.shares_memory(d.data, y.data)
-    assert not d.requires_grad and d.grad_fn is None and d.is_leaf
+    assert not d.requires_grad
+    assert d.grad_fn is None
+    assert d.is_leaf
     assert not (d * 2).requires_grad
     loss = (y * d).sum()  # d is a constant: dL/dx = 3 d
     loss.backward()
@@ -238,7 +245,8 @@ def test_retain_grad_on_intermediates() -> None:
     h = x * 3
     k = h * 2
     h.retain_grad()
-    assert h.retains_grad and not k.retains_grad
+    assert h.retains_grad
+    assert not k.retains_grad
     loss = (k * k).sum()
     loss.backward(retain_graph=True)
     np.testing.assert_array_equal(h.grad.data, 2 * 2 * k.data)  # dL/dh = 2k * 2
@@ -250,7 +258,8 @@ def test_retain_grad_on_intermediates() -> None:
 def test_is_leaf() -> None:
     x = leaf([1.0])
     c = ag.tensor([1.0])
-    assert x.is_leaf and c.is_leaf
+    assert x.is_leaf
+    assert c.is_leaf
     assert not (x * 2).is_leaf
     assert (c * 2).is_leaf  # nothing recorded
     with ag.no_grad():
@@ -269,8 +278,10 @@ def test_inplace_update_under_no_grad_is_a_training_step() -> None:
         w -= 0.1 * w.grad
     assert w.data is data_before  # really in place
     np.testing.assert_allclose(w.data, [1.0 - 0.3, -2.0 - 0.4])
-    assert w._version is not None and w._version[0] > version
-    assert w.requires_grad and w.is_leaf
+    assert w._version is not None
+    assert w._version[0] > version
+    assert w.requires_grad
+    assert w.is_leaf
     # The next step builds a fresh graph from the new values: no false alarm.
     w.zero_grad()
     (w * w).sum().backward()
@@ -292,7 +303,8 @@ def test_inplace_on_leaf_that_requires_grad_while_recording_raises() -> None:
     w = leaf([1.0, 2.0], name="w")
     with pytest.raises(ag.AutogradError) as err:
         w += 1
-    assert "'w'" in str(err.value) and "no_grad" in str(err.value)
+    assert "'w'" in str(err.value)
+    assert "no_grad" in str(err.value)
     np.testing.assert_array_equal(w.data, [1.0, 2.0])
 
 
@@ -427,7 +439,7 @@ class Cube(ag.Function):
 class ScaleShift(ag.Function):
     """y = scale * x + shift, with constant scale and shift."""
 
-    seen: list[tuple[bool, ...]] = []
+    seen: ClassVar[list[tuple[bool, ...]]] = []
 
     @staticmethod
     def forward(ctx: Any, x: np.ndarray, scale: float, shift: float = 0.0) -> np.ndarray:
@@ -443,7 +455,7 @@ class ScaleShift(ag.Function):
 class MulOp(ag.Function):
     """z = a * b, recording needs_input_grad."""
 
-    seen: list[tuple[bool, ...]] = []
+    seen: ClassVar[list[tuple[bool, ...]]] = []
 
     @staticmethod
     def forward(ctx: Any, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -462,7 +474,8 @@ def test_custom_function_forward_backward() -> None:
     x = leaf([1.0, -2.0, 0.5])
     y = Cube.apply(x)
     np.testing.assert_array_equal(y.data, x.data**3)
-    assert y.grad_fn is not None and y.grad_fn.op_name() == "cube"
+    assert y.grad_fn is not None
+    assert y.grad_fn.op_name() == "cube"
     y.sum().backward()
     np.testing.assert_array_equal(x.grad.data, 3 * x.data**2)
     # Written with operators, its backward is differentiable: d2/dx2 x^3 = 6x.
@@ -490,7 +503,8 @@ def test_custom_function_with_constants_and_needs_input_grad() -> None:
 
 def test_custom_function_without_grad_inputs_is_not_recorded() -> None:
     y = Cube.apply(ag.tensor([2.0]))
-    assert not y.requires_grad and y.grad_fn is None
+    assert not y.requires_grad
+    assert y.grad_fn is None
     np.testing.assert_array_equal(y.data, [8.0])
 
 
@@ -534,14 +548,17 @@ def test_third_derivative_of_tanh() -> None:
     np.testing.assert_allclose(d1.data, 1 - t**2, rtol=1e-14, atol=1e-15)
     np.testing.assert_allclose(d2.data, -2 * t * (1 - t**2), rtol=1e-13, atol=1e-15)
     np.testing.assert_allclose(d3.data, (1 - t**2) * (6 * t**2 - 2), rtol=1e-12, atol=1e-14)
-    assert d1.requires_grad and d2.requires_grad and not d3.requires_grad
+    assert d1.requires_grad
+    assert d2.requires_grad
+    assert not d3.requires_grad
 
 
 def test_backward_create_graph_then_differentiate_grad() -> None:
     x = leaf([0.3, -0.7])
     (x.sin() * x).sum().backward(create_graph=True)
     g = x.grad
-    assert g is not None and g.requires_grad  # d/dx x sin x = sin x + x cos x
+    assert g is not None
+    assert g.requires_grad
     np.testing.assert_allclose(g.data, np.sin(x.data) + x.data * np.cos(x.data), rtol=1e-15)
     (h,) = ag.grad(g.sum(), x)  # d2 = 2 cos x - x sin x
     np.testing.assert_allclose(h.data, 2 * np.cos(x.data) - x.data * np.sin(x.data), rtol=1e-14)
@@ -589,7 +606,8 @@ def test_grad_multiple_outputs_and_inputs() -> None:
     ga, gb = ag.grad([y1, y2], [a, b], grad_outputs=[ag.tensor(2.0), ag.tensor(-1.0)])
     np.testing.assert_array_equal(ga.data, 2 * 3.0 - 2 * a.data)
     assert gb.item() == 2 * 3.0 - 1.0
-    assert a.grad is None and b.grad is None
+    assert a.grad is None
+    assert b.grad is None
 
 
 def test_grad_of_an_intermediate() -> None:
@@ -627,7 +645,8 @@ def test_grad_retain_graph_semantics() -> None:
 def test_grad_create_graph_returns_differentiable_grads() -> None:
     x = leaf([2.0])
     (g,) = ag.grad((x**3).sum(), x, create_graph=True)
-    assert g.requires_grad and g.grad_fn is not None
+    assert g.requires_grad
+    assert g.grad_fn is not None
     (gg,) = ag.grad(g.sum(), x)
     np.testing.assert_array_equal(gg.data, [12.0])
 
@@ -711,7 +730,8 @@ def test_graph_is_freed_by_refcounting_alone() -> None:
         assert inter() is not None  # the graph keeps the intermediate alive ...
         loss.backward()
         del loss
-        assert inter() is None and node() is None  # ... and nothing else does
+        assert inter() is None
+        assert node() is None
         h = x.tanh()
         inter = weakref.ref(h)
         loss = h.sum()
@@ -796,7 +816,8 @@ def test_int_labels_and_bool_masks() -> None:
 def test_array_protocol() -> None:
     t = ag.tensor([[1.0, 2.0], [3.0, 4.0]])
     a = np.asarray(t)
-    assert isinstance(a, np.ndarray) and a.dtype == np.float64
+    assert isinstance(a, np.ndarray)
+    assert a.dtype == np.float64
     np.testing.assert_array_equal(a, [[1.0, 2.0], [3.0, 4.0]])
     assert np.asarray(t, dtype=np.float32).dtype == np.float32
     assert np.array(t).base is None or not np.shares_memory(np.array(t), t.data)
@@ -808,11 +829,14 @@ def test_array_protocol() -> None:
 def test_numpy_ufuncs_and_arrays_stay_in_the_graph() -> None:
     x = leaf([0.5, 1.5])
     y = np.exp(x)
-    assert isinstance(y, ag.Tensor) and y.grad_fn is not None
+    assert isinstance(y, ag.Tensor)
+    assert y.grad_fn is not None
     z = np.array([2.0, 3.0]) * x
-    assert isinstance(z, ag.Tensor) and z.requires_grad
+    assert isinstance(z, ag.Tensor)
+    assert z.requires_grad
     w = np.ones((3, 2)) @ x
-    assert isinstance(w, ag.Tensor) and w.shape == (3,)
+    assert isinstance(w, ag.Tensor)
+    assert w.shape == (3,)
     (y.sum() + z.sum() + w.sum()).backward()
     np.testing.assert_allclose(x.grad.data, np.exp(x.data) + [2.0, 3.0] + 3.0, rtol=1e-15)
 
@@ -820,11 +844,13 @@ def test_numpy_ufuncs_and_arrays_stay_in_the_graph() -> None:
 def test_numpy_reductions_call_tensor_methods() -> None:
     x = leaf([[1.0, 2.0, 3.0], [4.0, 5.0, 7.0]])
     s = np.sum(x)
-    assert isinstance(s, ag.Tensor) and s.item() == 22.0
+    assert isinstance(s, ag.Tensor)
+    assert s.item() == 22.0
     m = np.mean(x, axis=0)
     assert isinstance(m, ag.Tensor)
     np.testing.assert_array_equal(m.data, [2.5, 3.5, 5.0])
-    assert np.max(x).item() == 7.0 and np.min(x).item() == 1.0
+    assert np.max(x).item() == 7.0
+    assert np.min(x).item() == 1.0
     assert np.std(x, ddof=1).item() == pytest.approx(np.std(x.data, ddof=1), rel=1e-14)
     (s + m.sum()).backward()
     np.testing.assert_array_equal(x.grad.data, np.full((2, 3), 1.5))
@@ -836,7 +862,9 @@ def test_numpy_reductions_call_tensor_methods() -> None:
 def test_hash_is_identity() -> None:
     a, b = ag.tensor([1.0, 2.0]), ag.tensor([1.0, 2.0])
     d = {a: "a", b: "b"}
-    assert d[a] == "a" and d[b] == "b" and len(d) == 2
+    assert d[a] == "a"
+    assert d[b] == "b"
+    assert len(d) == 2
     assert hash(a) == object.__hash__(a)
     assert len({a, a, b}) == 2
 
@@ -844,17 +872,21 @@ def test_hash_is_identity() -> None:
 def test_truth_value() -> None:
     with pytest.raises(ValueError, match="ambiguous"):
         bool(ag.tensor([1.0, 2.0]))
+    vector_test = ag.tensor([1.0, 0.0]) > 0
     with pytest.raises(ValueError, match="ambiguous"):
-        if ag.tensor([1.0, 0.0]) > 0:
-            pass
-    assert bool(ag.tensor([3.0])) and not bool(ag.tensor(0.0))
-    assert ag.tensor([1.0, 0.0]).any() and not ag.tensor([1.0, 0.0]).all()
+        bool(vector_test)  # what `if vector_test:` does
+    assert bool(ag.tensor([3.0]))
+    assert not bool(ag.tensor(0.0))
+    assert ag.tensor([1.0, 0.0]).any()
+    assert not ag.tensor([1.0, 0.0]).all()
 
 
 def test_repr() -> None:
     x = leaf([1.0, 2.5], name="x")
     r = repr(x)
-    assert r.startswith("tensor([1. , 2.5]") and "requires_grad=True" in r and "'x'" in r
+    assert r.startswith("tensor([1. , 2.5]")
+    assert "requires_grad=True" in r
+    assert "'x'" in r
     assert "grad_fn=<exp>" in repr(x.exp())
     assert "grad_fn=<sum(axis=0)>" in repr(x.sum(axis=0))
     assert repr(ag.tensor([1.0], dtype=np.float32)) == "tensor([1.], dtype=float32)"
@@ -868,18 +900,23 @@ def test_constructors(rng: np.random.Generator) -> None:
     assert t.data[0] == 1.0  # a copy
     assert ag.Tensor(t).data is not t.data
     z = ag.zeros(2, 3)
-    assert z.shape == (2, 3) and z.dtype == np.float64 and not z.data.any()
+    assert z.shape == (2, 3)
+    assert z.dtype == np.float64
+    assert not z.data.any()
     assert ag.zeros((2, 3)).shape == (2, 3)
     assert ag.ones(4).data.tolist() == [1.0] * 4
     f = ag.full((2, 2), 1.5)
-    assert f.dtype == np.float64 and (f.data == 1.5).all()
+    assert f.dtype == np.float64
+    assert (f.data == 1.5).all()
     assert ag.full(3, 7).dtype.kind == "i"
-    assert ag.arange(5).data.tolist() == [0, 1, 2, 3, 4] and ag.arange(5).dtype.kind == "i"
+    assert ag.arange(5).data.tolist() == [0, 1, 2, 3, 4]
+    assert ag.arange(5).dtype.kind == "i"
     np.testing.assert_array_equal(ag.arange(0.0, 1.0, 0.25).data, [0.0, 0.25, 0.5, 0.75])
     np.testing.assert_array_equal(ag.eye(3).data, np.eye(3))
     assert ag.eye(2, 3).shape == (2, 3)
     i = ag.tensor([[1, 2]])
-    assert ag.zeros_like(i).dtype == i.dtype and ag.zeros_like(i).shape == (1, 2)
+    assert ag.zeros_like(i).dtype == i.dtype
+    assert ag.zeros_like(i).shape == (1, 2)
     np.testing.assert_array_equal(ag.ones_like(ag.tensor([[1.0, 2.0]])).data, [[1.0, 1.0]])
     assert ag.zeros(2, requires_grad=True).requires_grad
     assert ag.ones_like(z, requires_grad=True).requires_grad
@@ -892,7 +929,8 @@ def test_random_constructors_are_reproducible() -> None:
                                   np.random.default_rng(7).random(4))
     np.testing.assert_array_equal(ag.rand(4, rng=3).data, ag.rand(4, rng=3).data)  # int seeds
     u = ag.rand(1000, rng=1).data
-    assert u.min() >= 0.0 and u.max() < 1.0
+    assert u.min() >= 0.0
+    assert u.max() < 1.0
     ag.manual_seed(123)
     first = ag.randn(5).data
     ag.manual_seed(123)
@@ -904,15 +942,19 @@ def test_random_constructors_are_reproducible() -> None:
         ag.randn(3, rng="seed")
 
 
-def test_item_tolist_len_numpy_T() -> None:
+def test_item_tolist_len_numpy_transpose() -> None:
     x = ag.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
-    assert ag.tensor([2.5]).item() == 2.5 and isinstance(ag.tensor(2.5).item(), float)
+    assert ag.tensor([2.5]).item() == 2.5
+    assert isinstance(ag.tensor(2.5).item(), float)
     assert x.tolist() == [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]
     assert len(x) == 2
     with pytest.raises(TypeError, match="0-d"):
         len(ag.tensor(1.0))
     assert x.numpy() is x.data
-    assert x.shape == (2, 3) and x.ndim == 2 and x.size == 6 and x.dtype == np.float64
+    assert x.shape == (2, 3)
+    assert x.ndim == 2
+    assert x.size == 6
+    assert x.dtype == np.float64
     w = leaf(x.data)
     np.testing.assert_array_equal(w.T.data, x.data.T)
     (w.T * ag.tensor([[1.0, 2.0]] * 3)).sum().backward()
@@ -1020,7 +1062,9 @@ def test_comparisons_return_bool_tensors_without_grad(op: Any, ref: Any) -> None
                              (a, np.array([2.0]), a.data, np.array([2.0]))):
         r = op(lhs, rhs)
         assert isinstance(r, ag.Tensor)
-        assert r.dtype == np.bool_ and not r.requires_grad and r.grad_fn is None
+        assert r.dtype == np.bool_
+        assert not r.requires_grad
+        assert r.grad_fn is None
         np.testing.assert_array_equal(r.data, ref(lv, rv))
 
 
@@ -1062,7 +1106,8 @@ def test_var_std_ddof_match_numpy(ddof: int, axis: Any, rng: np.random.Generator
 
 def test_argmax_argmin() -> None:
     x = ag.tensor([[1.0, 5.0, 2.0], [7.0, 0.0, 3.0]])
-    assert x.argmax().item() == 3 and x.argmin().item() == 4
+    assert x.argmax().item() == 3
+    assert x.argmin().item() == 4
     np.testing.assert_array_equal(x.argmax(axis=1).data, [1, 0])
     np.testing.assert_array_equal(x.argmin(axis=0, keepdims=True).data, [[0, 1, 0]])
     assert not x.argmax().requires_grad
@@ -1091,7 +1136,8 @@ def test_sigmoid_is_stable_at_extremes(dtype: Any) -> None:
         warnings.simplefilter("error")
         x = leaf(np.array([-1e4, -800.0, 0.0, 800.0, 1e4], dtype=dtype))
         s = x.sigmoid()
-        assert s.dtype == dtype and np.isfinite(s.data).all()
+        assert s.dtype == dtype
+        assert np.isfinite(s.data).all()
         np.testing.assert_array_equal(s.data, np.array([0.0, 0.0, 0.5, 1.0, 1.0], dtype=dtype))
         s.sum().backward()
         np.testing.assert_array_equal(x.grad.data, np.array([0, 0, 0.25, 0, 0], dtype=dtype))
@@ -1136,8 +1182,10 @@ def test_detect_anomaly_names_the_op_and_line_in_forward() -> None:
             pytest.raises(ag.AnomalyError) as err:
         x.log()  # the line the report points at
     msg = str(err.value)
-    assert "log" in msg and "NaN" in msg
-    assert "test_engine.py" in msg and "x.log()  # the line the report points at" in msg
+    assert "log" in msg
+    assert "NaN" in msg
+    assert "test_engine.py" in msg
+    assert "x.log()  # the line the report points at" in msg
 
 
 @pytest.mark.xfail(

@@ -95,7 +95,8 @@ def test_float32_stays_float32(op: OpInfo, sample: Sample, rng: np.random.Genera
     out64.backward(v)
     for t32, t64 in zip(x32, x64, strict=True):
         if t32.requires_grad:
-            assert t32.grad is not None and t64.grad is not None
+            assert t32.grad is not None
+            assert t64.grad is not None
             assert t32.grad.dtype == np.float32
             scale = max(1.0, float(np.abs(t64.grad.data).max()))
             np.testing.assert_allclose(t32.grad.data, t64.grad.data, rtol=1e-4, atol=1e-5 * scale)
@@ -133,14 +134,16 @@ def test_scalar_constant_operand(name: str, side: str, kind: str, rng: np.random
     x = ag.tensor(xa, requires_grad=True)
     y = op.call(*args(x))
     np.testing.assert_allclose(y.data, op.ref(*args(xa)), rtol=1e-12, atol=1e-12)
-    assert y.dtype == np.float64 and y.requires_grad
+    assert y.dtype == np.float64
+    assert y.requires_grad
     assert ag.gradcheck(lambda x: op.call(*args(x)), [x])
 
     x32 = ag.tensor(xa.astype(np.float32), requires_grad=True)
     y32 = op.call(*args(x32))
     assert y32.dtype == np.float32, f"{name} with a {kind} on the {side} gave {y32.dtype}"
     y32.sum().backward()
-    assert x32.grad is not None and x32.grad.dtype == np.float32
+    assert x32.grad is not None
+    assert x32.grad.dtype == np.float32
 
 
 @pytest.mark.parametrize(

@@ -56,11 +56,13 @@ def test_op_has_samples_summary_and_reference(op: OpInfo) -> None:
     assert len(op.samples) >= 1
     assert all(isinstance(s, Sample) and len(s.shapes) >= 1 for s in op.samples)
     assert op.summary.strip(), f"{op.name} has no summary"
-    assert callable(op.call) and callable(op.ref)
+    assert callable(op.call)
+    assert callable(op.ref)
     if op.function is not None:
         assert issubclass(op.function, ag.Function)
         doc = op.function.__doc__ or ""
-        assert doc.strip() and op.summary == doc.splitlines()[0]
+        assert doc.strip()
+        assert op.summary == doc.splitlines()[0]
         assert op.function.formulas, f"{op.name} has no formulas for its local derivatives"
         # The backward is documented next to the forward: every op's docstring says how.
         assert any(w in doc for w in ("d", "Backward", "grad")), doc
@@ -79,7 +81,8 @@ def test_sampled_inputs_respect_the_domain(op: OpInfo, rng: np.random.Generator)
             continue
         for a in arrays:
             assert a.dtype == np.float64
-            assert np.all(a >= op.domain[0] - 0.05) and np.all(a <= op.domain[1] + 0.05)
+            assert np.all(a >= op.domain[0] - 0.05)
+            assert np.all(a <= op.domain[1] + 0.05)
             for p in op.avoid:
                 assert np.all(np.abs(a - p) >= 0.05 - 1e-12), f"{op.name}: input too close to {p}"
 
@@ -114,7 +117,7 @@ def test_reductions_sample_axis_and_keepdims(name: str) -> None:
     axes = [k.get("axis") for k in kwargs]
     assert None in axes
     assert any(isinstance(a, int) and a >= 0 for a in axes)
-    assert any(isinstance(a, int) and a < 0 or isinstance(a, tuple) and min(a) < 0 for a in axes)
+    assert any((isinstance(a, int) and a < 0) or (isinstance(a, tuple) and min(a) < 0) for a in axes)
     assert any(isinstance(a, tuple) and len(a) >= 2 for a in axes)
     assert any(k.get("keepdims") for k in kwargs)
     assert any(len(s.shapes[0]) >= 3 for s in ag.OPS[name].samples)
@@ -123,7 +126,8 @@ def test_reductions_sample_axis_and_keepdims(name: str) -> None:
 @pytest.mark.parametrize("name", ["softmax", "log_softmax"])
 def test_softmax_samples_axis(name: str) -> None:
     axes = {s.kwargs.get("axis", -1) for s in ag.OPS[name].samples}
-    assert len(axes) >= 2 and any(a not in (-1,) for a in axes)
+    assert len(axes) >= 2
+    assert any(a not in (-1,) for a in axes)
 
 
 # -- adjoint pairs ------------------------------------------------------------------------------
