@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import sysconfig
@@ -75,7 +76,7 @@ def _is_pure(path: str) -> bool:
     if "graphviz-pure" in Path(path).name:
         return True
     try:
-        r = subprocess.run([path, "-V"], capture_output=True, timeout=10, check=False)
+        r = subprocess.run([path, "-V"], capture_output=True, timeout=5, check=False)
     except (OSError, subprocess.SubprocessError):
         return False
     return b"graphviz-pure" in r.stdout + r.stderr
@@ -141,18 +142,35 @@ def run_dot(
     cmd = [r.path, f"-T{fmt}"]
     if big and not r.pure:
         cmd += ["-Gnslimit=2", "-Gnslimit1=2"]
+    # A session of its own, so that on timeout the whole process group is stopped: a wrapper
+    # script's children would otherwise keep the pipes open and the wait going.
+    posix = os.name == "posix"
     try:
-        proc = subprocess.run(
-            cmd, input=source.encode("utf-8"), capture_output=True, timeout=timeout, check=False
+        proc = subprocess.Popen(
+            cmd,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=posix,
         )
+    except OSError as e:
+        raise RenderError(f"could not run {r.path}: {e}") from None
+    try:
+        out, err = proc.communicate(source.encode("utf-8"), timeout=timeout)
     except subprocess.TimeoutExpired:
+        if posix:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:  # already gone
+                pass
+        else:
+            proc.kill()
+        proc.communicate()
         raise RenderError(
             f"{r.name} did not finish within {timeout} s. Draw fewer nodes (max_nodes=...), "
             "collapse modules (collapse=True), or allow more time (timeout=...)."
         ) from None
-    except OSError as e:
-        raise RenderError(f"could not run {r.path}: {e}") from None
     if proc.returncode != 0:
-        err = proc.stderr.decode("utf-8", "replace").strip()
-        raise RenderError(f"{r.name} failed (exit status {proc.returncode}): {err}")
-    return proc.stdout
+        msg = err.decode("utf-8", "replace").strip()
+        raise RenderError(f"{r.name} failed (exit status {proc.returncode}): {msg}")
+    return out

@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from .graph import CONST, OP, TENSOR, GraphModel
+from .graph import CONST, OP, TENSOR, GraphModel, paused_gc
 
 KEEP_CHAIN_ENDS = 2  # nodes kept visible at each end of a folded chain
 FAN_FIRST, FAN_LAST = 4, 1  # inputs kept of an op with more than FAN_FIRST + FAN_LAST + 3
@@ -292,6 +292,13 @@ def summarise(
     collapse: True collapses every top-level module, a list of names collapses those modules,
     False never collapses (not even to fit), None (default) collapses only to fit.
     """
+    with paused_gc():
+        return _summarise(g, max_nodes, collapse, group_modules)
+
+
+def _summarise(
+    g: GraphModel, max_nodes: int | None, collapse: bool | Iterable[str] | None, group_modules: bool
+) -> View:
     n_nodes = len(g.nodes)
     group_of = [-1] * n_nodes
     groups: list[Group] = []
