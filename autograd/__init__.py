@@ -21,6 +21,7 @@ from .function import Function
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, scope, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .ops.binary import maximum, minimum, where
+from .ops.linalg import linear
 from .ops.movement import concatenate, index_add, stack
 from .random import default_generator, manual_seed
 from .registry import OPS, OpInfo, Sample
@@ -62,6 +63,7 @@ __all__ = [
     "gradgradcheck",
     "index_add",
     "is_grad_enabled",
+    "linear",
     "manual_seed",
     "maximum",
     "minimum",

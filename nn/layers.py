@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+import autograd as ag
 from autograd import Tensor
 from autograd.dtypes import get_default_dtype
 from autograd.random import resolve
@@ -75,8 +76,7 @@ class Linear(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         x = self._check_input(x)
-        out = x @ self.weight.T
-        return out if self.bias is None else out + self.bias
+        return ag.linear(x, self.weight, self.bias)
 
     def extra_repr(self) -> str:
         return (

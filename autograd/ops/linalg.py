@@ -78,6 +78,53 @@ class Matmul(Function):
         return ga, gb
 
 
+class Linear(Function):
+    """y = x @ W^T + b, one op (a dense layer).  dy/dx: G W,  dy/dW: G^T x,  dy/db: sum of G.
+
+    x: (..., in), W: (out, in), b: (out,) or None -> y: (..., out). The weight and bias
+    gradients sum over all leading axes of x (the batch). Fusing the three steps into one node
+    makes a dense layer one op in the graph and in pictures, and saves the engine two nodes.
+    """
+
+    formulas = ("G @ W", "G^T @ x", "sum of G over the batch")
+
+    @staticmethod
+    def forward(ctx: Linear, x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
+        if np.ndim(w) != 2 or np.ndim(x) == 0 or x.shape[-1] != w.shape[1]:
+            raise ValueError(
+                f"linear: input of shape {np.shape(x)} does not fit a weight of shape "
+                f"{np.shape(w)}: expected a weight (out, in) and an input (..., in)"
+            )
+        if b is not None and np.shape(b) != (w.shape[0],):
+            raise ValueError(
+                f"linear: bias of shape {np.shape(b)} does not fit a weight of shape {w.shape}: "
+                f"expected ({w.shape[0]},)"
+            )
+        out = x @ w.T
+        if b is not None:
+            if np.result_type(out, b) == out.dtype:
+                np.add(out, b, out=out)  # out is a fresh array: adding in place saves a temporary
+            else:
+                out = out + b
+        ctx.save_for_backward(x, w)
+        return out
+
+    @staticmethod
+    def backward(ctx: Linear, g: Array) -> tuple[Array, Array, Array]:
+        x, w = ctx.saved_tensors
+        nx, nw, nb = ctx.needs_input_grad
+        g2 = g if g.ndim == 2 else g.reshape((-1, w.shape[0]))
+        gx = g @ w if nx else None
+        gw = g2.T @ (x if x.ndim == 2 else x.reshape((-1, w.shape[1]))) if nw else None
+        gb = g2.sum(axis=0) if nb else None
+        return gx, gw, gb
+
+
+def linear(x: Any, weight: Any, bias: Any = None) -> Tensor:
+    """x @ weight^T + bias as one op; weight (out, in), bias (out,) or None, as PyTorch's."""
+    return Linear.apply(lift(x), lift(weight), None if bias is None else lift(bias))
+
+
 class LinalgMixin:
     """Tensor operators for matmul."""
 
@@ -115,5 +162,21 @@ register(
         ),
         summary=(Matmul.__doc__ or "").splitlines()[0],
         function=Matmul,
+    )
+)
+
+register(
+    OpInfo(
+        name="linear",
+        call=lambda x, w, b=None: linear(x, w, b),
+        ref=lambda x, w, b=None: x @ w.T + (0 if b is None else b),
+        samples=samples(
+            ((4, 3), (2, 3), (2,)),
+            ((3,), (2, 3), (2,)),
+            ((2, 4, 3), (5, 3), (5,)),
+            ((4, 3), (2, 3)),
+        ),
+        summary=(Linear.__doc__ or "").splitlines()[0],
+        function=Linear,
     )
 )
