@@ -21,12 +21,12 @@ def edges(dot: str) -> list[tuple[str, str]]:
 
 
 def small_net() -> tuple[ag.Tensor, ag.Tensor, ag.Tensor]:
-    """loss = sum(sigmoid(x @ W + b) * 2): 4 ops, a broadcast add, one constant."""
+    """loss = sum(sigmoid(x @ w + b) * 2): 4 ops, a broadcast add, one constant."""
     x = ag.tensor([[1.0, 2.0], [3.0, 4.0]], name="x")
-    W = ag.tensor([[0.1, -0.2, 0.3], [0.4, 0.5, -0.6]], requires_grad=True, name="W")
+    w = ag.tensor([[0.1, -0.2, 0.3], [0.4, 0.5, -0.6]], requires_grad=True, name="w")
     b = ag.tensor([0.1, 0.2, 0.3], requires_grad=True, name="b")
-    loss = (((x @ W) + b).sigmoid() * 2).sum()
-    return loss, W, b
+    loss = (((x @ w) + b).sigmoid() * 2).sum()
+    return loss, w, b
 
 
 def test_counts_nodes_and_edges() -> None:
@@ -49,19 +49,19 @@ def test_labels_show_name_shape_dtype_values_and_op_arguments() -> None:
     assert "<B>x</B>" in dot
     assert "(2,3) float64" in dot
     assert "data [[1, 2, 3], [4, 5, 6]]" in dot
-    assert "label=\"sum(axis=1)\"" in dot
+    assert 'label="sum(axis=1)"' in dot
     assert "(2,) float64" in dot
     big = ag.tensor(np.arange(100.0), requires_grad=True)
     assert "data min 0 mean 49.5 max 99" in ag.to_dot(big * 1.0)
 
 
 def test_grads_appear_after_backward_and_are_omitted_when_asked() -> None:
-    loss, W, b = small_net()
+    loss, _, b = small_net()
     assert "grad" not in ag.to_dot(loss)
     loss.backward()
     dot = ag.to_dot(loss)
     assert f"grad [{', '.join(f'{v:.6g}' for v in b.grad.data)}]" in dot
-    assert "grad [[" in dot  # W's (2, 3) gradient, in full
+    assert "grad [[" in dot  # w's (2, 3) gradient, in full
     assert "grad" not in ag.to_dot(loss, show_grads=False)
     assert "data" not in ag.to_dot(loss, show_values=False)
 
@@ -103,27 +103,28 @@ def test_broadcast_edges_are_labelled_before_and_after_backward() -> None:
 
 def test_module_clusters_from_scopes() -> None:
     x = ag.tensor([1.0, 2.0], name="x")
-    W1 = ag.tensor(np.ones((2, 3)), requires_grad=True, name="layer1.W")
-    W2 = ag.tensor(np.ones((3, 1)), requires_grad=True, name="layer2.W")
+    w1 = ag.tensor(np.ones((2, 3)), requires_grad=True, name="layer1.w")
+    w2 = ag.tensor(np.ones((3, 1)), requires_grad=True, name="layer2.w")
     with ag.scope("layer1"):
-        h = (x @ W1).tanh()
+        h = (x @ w1).tanh()
     with ag.scope("layer2"):
-        out = (h @ W2).sum()
+        out = (h @ w2).sum()
     dot = ag.to_dot(out)
     assert dot.count("subgraph cluster_") == 2
     assert "label=layer1" in dot
     assert "label=layer2" in dot
-    c1 = dot[dot.index("label=layer1"):dot.index("}")]
-    assert "layer1.W" in c1  # the parameter sits inside its module
+    c1 = dot[dot.index("label=layer1") : dot.index("}")]
+    assert "layer1.w" in c1  # the parameter sits inside its module
     assert "<B>x</B>" not in c1  # the input does not
     assert "subgraph" not in ag.to_dot(out, group_modules=False)
     # collapsed: each module is one box, with its op counts
     small = ag.to_dot(out, collapse=True)
     assert "box3d" in small
     assert "layer1\\n2 ops: 1 matmul, 1 tanh" in small
-    assert "tanh" not in [lab for lab in re.findall(r'label=(\w+)', small)]
+    assert "tanh" not in re.findall(r"label=(\w+)", small)
     only2 = ag.to_dot(out, collapse=["layer2"])
-    assert 'label=tanh' in only2 and "layer2\\n2 ops" in only2
+    assert "label=tanh" in only2
+    assert "layer2\\n2 ops" in only2
 
 
 def test_nested_scopes_give_nested_clusters() -> None:
@@ -134,7 +135,7 @@ def test_nested_scopes_give_nested_clusters() -> None:
         z = y * 2
     dot = ag.to_dot(z)
     outer = dot.index("label=model ")
-    inner = dot.index("label=\"model.block\"")
+    inner = dot.index('label="model.block"')
     assert dot.index("subgraph cluster_") < outer < dot.rindex("subgraph cluster_") < inner
 
 
@@ -142,12 +143,13 @@ def test_real_mlp_is_grouped_by_module() -> None:
     nn = pytest.importorskip("nn")
     try:
         model = nn.MLP(2, [3, 1], rng=0)
-    except Exception as e:  # noqa: BLE001 - nn is written concurrently; skip, not fail, if its API moved
+    except Exception as e:  # nn is written concurrently: skip, not fail, if its API moved
         pytest.skip(f"nn.MLP not usable here: {e}")
     out = model(ag.tensor([[0.5, -1.0]])).sum()
     dot = ag.to_dot(out)
     assert "label=MLP" in dot
-    assert 'label="layers.0"' in dot and 'label="layers.1"' in dot
+    assert 'label="layers.0"' in dot
+    assert 'label="layers.1"' in dot
     names = [n for n, _ in model.named_parameters()]
     for name in names:
         assert f"<B>{name}</B>" in dot
@@ -188,8 +190,10 @@ def test_highlight_colours_every_path_from_a_parameter() -> None:
     g = build_graph(out)
     nid = {id(n.tensor): n.id for n in g.nodes if n.kind == "tensor"}
     ta, tu, tv, tw = nid[id(a)], nid[id(u)], nid[id(v)], nid[id(w)]
-    assert (ta, f"op{tu[1:]}") in red and (ta, f"op{tv[1:]}") in red
-    assert (f"op{tu[1:]}", tu) in red and (f"op{tv[1:]}", tv) in red
+    assert (ta, f"op{tu[1:]}") in red
+    assert (ta, f"op{tv[1:]}") in red
+    assert (f"op{tu[1:]}", tu) in red
+    assert (f"op{tv[1:]}", tv) in red
     assert not any(tw in e for e in red)  # b's own branch is not on a's paths
     assert not any(e[0] == nid[id(b)] for e in red)
     # the output is on the path
@@ -206,8 +210,10 @@ def test_backward_view_shows_gradient_functions_with_formulas() -> None:
     out = (x * 3.0).sigmoid().sum()
     out.backward()
     dot = ag.to_dot(out, view="backward")
-    assert "SigmoidBackward" in dot and "d/dx = s*(1-s)" in dot
-    assert "MulBackward" in dot and "d/dx = y" in dot
+    assert "SigmoidBackward" in dot
+    assert "d/dx = s*(1-s)" in dot
+    assert "MulBackward" in dot
+    assert "d/dx = y" in dot
     assert "SumBackward" in dot
     assert "accumulate into x.grad" in dot
     assert "dir=back" in dot

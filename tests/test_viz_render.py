@@ -45,14 +45,16 @@ def pure_path() -> str | None:
 
 
 PURE = pure_path()
-needs_pure = pytest.mark.skipif(PURE is None, reason='graphviz-pure is not installed (pip install "seegrad[viz]")')
+needs_pure = pytest.mark.skipif(
+    PURE is None, reason='graphviz-pure is not installed (pip install "seegrad[viz]")'
+)
 
 
 def net() -> ag.Tensor:
     x = ag.tensor(np.array([[0.5, -1.0]]), name="x")
-    W = ag.tensor(np.array([[0.1, 0.2], [0.3, 0.4]]), requires_grad=True, name="W")
+    w = ag.tensor(np.array([[0.1, 0.2], [0.3, 0.4]]), requires_grad=True, name="W")
     with ag.scope("layer"):
-        out = (x @ W).sigmoid().sum()
+        out = (x @ w).sigmoid().sum()
     out.backward()
     return out
 
@@ -82,7 +84,8 @@ def check_svg(path: str | Path) -> ET.Element:
     ids = {el.get("id") for el in root.iter()}
     assert {"t0", "t1", "op2", "e_t0_op2_0"} <= ids  # our stable ids reach the SVG
     text = " ".join(el.text or "" for el in root.iter())
-    assert "sigmoid" in text and "float64" in text
+    assert "sigmoid" in text
+    assert "float64" in text
     return root
 
 
@@ -90,7 +93,8 @@ def check_png(path: str | Path) -> None:
     data = Path(path).read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
-    assert width > 100 and height > 50
+    assert width > 100
+    assert height > 50
 
 
 # -- lookup order ------------------------------------------------------------------------------
@@ -98,18 +102,23 @@ def test_env_var_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     prog = fake_program(tmp_path, "mydot", "exit 0")
     monkeypatch.setenv(ENV_VAR, str(prog))
     r = require_renderer()
-    assert r.path == str(prog) and not r.pure
+    assert r.path == str(prog)
+    assert not r.pure
     monkeypatch.setenv(ENV_VAR, str(tmp_path / "missing"))
     with pytest.raises(RendererNotFoundError, match=f"{ENV_VAR}=.*does not name an executable"):
         find_renderer()
 
 
-def test_system_dot_before_graphviz_pure(tmp_path: Path, no_renderer: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_system_dot_before_graphviz_pure(
+    tmp_path: Path, no_renderer: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     fake_program(no_renderer, "graphviz-pure", "exit 0")
     assert find_renderer() == render.Renderer(str(no_renderer / "graphviz-pure"), True)
     fake_program(no_renderer, "dot", "echo 'dot - graphviz version 2.43.0' >&2")
     r = find_renderer()
-    assert r is not None and r.path == str(no_renderer / "dot") and not r.pure
+    assert r is not None
+    assert r.path == str(no_renderer / "dot")
+    assert not r.pure
 
 
 def test_graphviz_pure_found_in_the_interpreter_scripts_folder(
@@ -121,13 +130,16 @@ def test_graphviz_pure_found_in_the_interpreter_scripts_folder(
     assert find_renderer() is None
     monkeypatch.setattr(render.sys, "executable", str(scripts / "python"))  # an unactivated venv
     r = find_renderer()
-    assert r is not None and r.pure and r.path == str(scripts / "graphviz-pure")
+    assert r is not None
+    assert r.pure
+    assert r.path == str(scripts / "graphviz-pure")
 
 
 def test_a_dot_named_program_that_is_graphviz_pure_is_recognised(tmp_path: Path, no_renderer: Path) -> None:
     fake_program(no_renderer, "dot", "echo 'graphviz-pure - graphviz-pure version 0.2.2' >&2")
     r = find_renderer()
-    assert r is not None and r.pure
+    assert r is not None
+    assert r.pure
 
 
 # -- no renderer -------------------------------------------------------------------------------
@@ -154,9 +166,11 @@ def test_notebook_display_falls_back_to_text(no_renderer: Path) -> None:
 
 def test_renderer_failures_and_timeouts_are_clear(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(ENV_VAR, str(fake_program(tmp_path, "bad", "echo 'syntax error' >&2; exit 3")))
-    with pytest.raises(RenderError, match="exit status 3.*syntax error"):
+    with pytest.raises(RenderError, match=r"exit status 3.*syntax error"):
         ag.draw(net()).pipe("svg")
-    monkeypatch.setenv(ENV_VAR, str(fake_program(tmp_path, "slow", '[ "$1" = -V ] && exit 0; sleep 5 & wait')))
+    monkeypatch.setenv(
+        ENV_VAR, str(fake_program(tmp_path, "slow", '[ "$1" = -V ] && exit 0; sleep 5 & wait'))
+    )
     pic = ag.draw(net(), timeout=0.3)
     start = time.perf_counter()
     with pytest.raises(RenderError, match=r"did not finish within 0.3 s"):
@@ -164,7 +178,9 @@ def test_renderer_failures_and_timeouts_are_clear(tmp_path: Path, monkeypatch: p
     assert time.perf_counter() - start < 3  # the renderer and its children were stopped
 
 
-def test_big_graphs_get_nslimit_but_graphviz_pure_does_not(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_big_graphs_get_nslimit_but_graphviz_pure_does_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     log = tmp_path / "args"
     monkeypatch.setenv(ENV_VAR, str(fake_program(tmp_path, "dot", f'echo "$@" > {log}; echo "<svg/>"')))
     x = ag.tensor(0.5, requires_grad=True)
@@ -175,7 +191,9 @@ def test_big_graphs_get_nslimit_but_graphviz_pure_does_not(tmp_path: Path, monke
     assert "-Gnslimit=2 -Gnslimit1=2" in log.read_text()
     ag.draw(x.sin()).pipe("svg")
     assert "nslimit" not in log.read_text()
-    monkeypatch.setenv(ENV_VAR, str(fake_program(tmp_path, "graphviz-pure", f'echo "$@" > {log}; echo "<svg/>"')))
+    monkeypatch.setenv(
+        ENV_VAR, str(fake_program(tmp_path, "graphviz-pure", f'echo "$@" > {log}; echo "<svg/>"'))
+    )
     ag.draw(y, max_nodes=None).pipe("svg")
     assert "nslimit" not in log.read_text()
 
@@ -198,7 +216,9 @@ def test_real_dot_writes_svg_png_and_pdf(tmp_path: Path, monkeypatch: pytest.Mon
 
 
 @needs_pure
-def test_graphviz_pure_writes_svg_and_png_but_not_pdf(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_graphviz_pure_writes_svg_and_png_but_not_pdf(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv(ENV_VAR, str(PURE))
     pic = ag.draw(net())
     check_svg(pic.render(tmp_path / "net.svg"))
@@ -217,7 +237,9 @@ def test_graphviz_pure_alone_is_found_without_system_dot(no_renderer: Path, tmp_
 
 
 @pytest.mark.parametrize("which", ["dot", "graphviz-pure"])
-def test_summarised_10000_node_graph_renders(which: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_summarised_10000_node_graph_renders(
+    which: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     prog = DOT if which == "dot" else PURE
     if prog is None:
         pytest.skip(f"{which} is not installed here")

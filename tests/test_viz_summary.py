@@ -29,14 +29,14 @@ def chain(n_ops: int) -> tuple[ag.Tensor, ag.Tensor]:
 
 
 def test_small_graph_is_drawn_whole() -> None:
-    x, y = chain(20)
+    _, y = chain(20)
     dot = ag.to_dot(y)
     assert "..." not in dot
     assert len(node_ids(dot)) == len(build_graph(y).nodes)
 
 
 def test_10000_node_chain_is_folded_and_keeps_both_ends() -> None:
-    x, y = chain(4000)  # 4,000 ops, 4,000 tensors, 2,000 constants: > 10,000 nodes
+    _, y = chain(4000)  # 4,000 ops, 4,000 tensors, 2,000 constants: > 10,000 nodes
     n = len(build_graph(y).nodes)
     assert n > 10_000
     start = time.perf_counter()

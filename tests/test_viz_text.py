@@ -72,7 +72,7 @@ def test_deep_branching_stops_indenting() -> None:
     assert max(len(line) for line in text.splitlines()) < 200
 
 
-def test_print_graph_prints(capsys) -> None:  # noqa: ANN001 - pytest fixture
+def test_print_graph_prints(capsys) -> None:
     x = ag.tensor(1.0, requires_grad=True, name="x")
     ag.print_graph(x.exp())
     assert "exp(x)" in capsys.readouterr().out

@@ -15,6 +15,7 @@ not pdf.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import shutil
@@ -159,10 +160,8 @@ def run_dot(
         out, err = proc.communicate(source.encode("utf-8"), timeout=timeout)
     except subprocess.TimeoutExpired:
         if posix:
-            try:
+            with contextlib.suppress(ProcessLookupError):  # it may be gone already
                 os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:  # already gone
-                pass
         else:
             proc.kill()
         proc.communicate()
