@@ -50,7 +50,9 @@ def unbroadcast(grad: Any, shape: tuple[int, ...]) -> Any:
     if gshape == shape:
         return grad
     lead = len(gshape) - len(shape)
-    if lead < 0:
+    # Only shapes that `shape` broadcasts to: the trailing axes match, or `shape` has 1 there.
+    # (Checked first: the reshape below would also accept other shapes of the same size.)
+    if lead < 0 or any(n != 1 and n != m for n, m in zip(shape, gshape[lead:], strict=True)):
         raise ValueError(f"unbroadcast: gradient of shape {gshape} cannot be summed to shape {shape}")
     axes = tuple(range(lead)) + tuple(
         i + lead for i, n in enumerate(shape) if n == 1 and gshape[i + lead] != 1
@@ -59,6 +61,4 @@ def unbroadcast(grad: Any, shape: tuple[int, ...]) -> Any:
         grad = grad.sum(axis=axes, keepdims=True)
     if lead:
         grad = grad.reshape(shape)
-    if grad.shape != shape:
-        raise ValueError(f"unbroadcast: gradient of shape {gshape} cannot be summed to shape {shape}")
     return grad
