@@ -137,6 +137,8 @@ CASES: list[tuple[str, Callable[[], Any], type[BaseException], str]] = [
     ("concatenate-axis", lambda: ag.concatenate([g(2, 3), t(2, 3)], axis=3), ValueError,
      r"^concatenate: axis 3 is out of bounds for a tensor of shape \(2, 3\)"),
     ("concatenate-empty", lambda: ag.concatenate([]), ValueError, r"^concatenate: need at least one"),
+    ("concatenate-0d", lambda: ag.concatenate([g(), t()]), ValueError,
+     r"^concatenate: shapes \(\) and \(\): 0-d tensors have no axis to join along; use stack"),
     ("stack", lambda: ag.stack([g(2, 3), t(3, 2)]), ValueError,
      r"^stack: all inputs must have the same shape, got \(2, 3\) and \(3, 2\)"),
     ("stack-axis", lambda: ag.stack([g(2), t(2)], axis=3), ValueError, r"^stack: axis 3 .*"),

@@ -211,6 +211,11 @@ class Concatenate(Function):
     @staticmethod
     def forward(ctx: Concatenate, *xs: np.ndarray, axis: int = 0) -> np.ndarray:
         arrays = [np.asarray(x) for x in xs]
+        if any(a.ndim == 0 for a in arrays):
+            shapes = " and ".join(str(a.shape) for a in arrays)
+            raise ValueError(
+                f"concatenate: shapes {shapes}: 0-d tensors have no axis to join along; use stack"
+            )
         ax = normalize_axis("concatenate", axis, arrays[0].shape)[0]
         ctx.axis = ax
         ctx.sizes = [a.shape[ax] if a.ndim > ax else 0 for a in arrays]
@@ -304,7 +309,7 @@ class MovementMixin:
         return Reshape.apply(self, shape=_shape_arg(shape))
 
     def flatten(self) -> Tensor:
-        """A 1-D copy of the elements, in C order."""
+        """The elements as a 1-D tensor, in C order (like reshape(-1): a view when it can be)."""
         return Reshape.apply(self, shape=(-1,))
 
     def transpose(self, *axes: Any) -> Tensor:
