@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from .function import Function
-from .gradcheck import gradcheck, gradgradcheck
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .registry import BINARY, UNARY, Sample
 from .tensor import Tensor
 
@@ -82,7 +82,8 @@ def check_op(
             gradcheck(fn, xs, seed=seed)
             if second_order:
                 gradgradcheck(fn, xs, seed=seed)
-        except AssertionError as e:
+        except GradcheckError as e:
             shapes_txt = " and ".join(str(s) for s in case.shapes)
-            raise type(e)(f"check_op({op.__name__}) with input shapes {shapes_txt}:\n{e}") from None
+            message = f"check_op({op.__name__}) with input shapes {shapes_txt}:\n{e}"
+            raise GradcheckError(message, e.failure) from None  # keeps .failure for callers
     return len(cases)

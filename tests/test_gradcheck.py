@@ -246,6 +246,9 @@ def test_check_op_fails_clearly_for_a_wrong_op() -> None:
     assert msg.startswith("check_op(BadMul) with input shapes () and ():")
     assert "wrong for input 1" in msg
     assert "The op with the wrong local derivative: badmul, input 1" in msg
+    assert isinstance(err.value, GradcheckError)
+    assert err.value.failure is not None  # the structured report survives the re-wording
+    assert [c.label for c in err.value.failure.culprits] == ["badmul"]
     with pytest.raises(AssertionError, match=r"(?s)check_op\(DataSquare\).*second derivative"):
         check_op(DataSquare)
 
