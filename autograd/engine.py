@@ -96,7 +96,7 @@ def _lift(t: Tensor, ctx: Function, v: Any) -> Any:
 
 
 def _check_finite(ctx: Function, g: Any, which: int) -> None:
-    data = getattr(g, "data", g)
+    data = g if isinstance(g, np.ndarray) else getattr(g, "data", None)  # an array, or a Tensor
     if isinstance(data, np.ndarray) and data.dtype.kind == "f" and not np.isfinite(data).all():
         kind = "NaN" if np.isnan(data).any() else "inf"
         raise AnomalyError(

@@ -151,27 +151,51 @@ class Function:
         state = STATE
         if True not in needs or not state.enabled:
             data = cls.forward(ctx, *arrays, **kwargs) if kwargs else cls.forward(ctx, *arrays)
-            return _make(data, None)
+            result = _make(data, None)
+            if cls.is_view:
+                _share_version(args[0], result)
+            return result
         ctx.inputs = args
         ctx.kwargs = kwargs
         ctx.scope = state.scope
         data = cls.forward(ctx, *arrays, **kwargs) if kwargs else cls.forward(ctx, *arrays)
+        if type(data) is not _ndarray:
+            data = _as_array(ctx, data)
         # The output tensor, built inline (this is tensor.make, without the call).
         out = _new(_Tensor)
-        out.data = data if type(data) is _ndarray else np.asarray(data)
+        out.data = data
         out.grad = None
         out.requires_grad = True
         out._ctx = ctx
         out.name = None
         out._seq = _tick()
-        out._version = args[0]._shared_version() if cls.is_view else None
+        out._version = None
         out._hooks = None
+        if cls.is_view:
+            _share_version(args[0], out)
         if state.anomaly:
             _check_forward(ctx, out)
         return out
 
 
 _new = object.__new__
+
+
+def _as_array(ctx: Function, data: Any) -> np.ndarray:
+    """An op returned a numpy scalar (ufuncs do for 0-d inputs) or a list: make it an array,
+    and save the array instead wherever the op saved the original, so that under
+    create_graph the saved output is still recognised as the output."""
+    arr = np.asarray(data)
+    if ctx.saved:
+        ctx.saved = tuple(arr if v is data else v for v in ctx.saved)
+    return arr
+
+
+def _share_version(base: Any, view: Tensor) -> None:
+    """A view op's output shares the version counter of its input when (and only when) it
+    shares its memory, so an in-place change through either is seen by both."""
+    if isinstance(base, _Tensor) and np.may_share_memory(view.data, base.data):
+        view._version = base._shared_version()
 _ndarray = np.ndarray
 _tick = clock.tick
 

@@ -195,11 +195,17 @@ class Tensor(ElementwiseMixin, BinaryMixin, ReduceMixin, MovementMixin, LinalgMi
 
     __hash__ = object.__hash__  # identity: tensors are dict keys in the engine
 
-    def any(self) -> bool:
-        return bool(self.data.any())
+    def any(self, axis: Any = None, keepdims: bool = False, out: Any = None) -> Tensor:
+        """Whether any element is true (along `axis`): a bool tensor, usable in `if`."""
+        if out is not None:
+            raise TypeError("any: out= is not supported")
+        return Tensor._make(np.any(self.data, axis=axis, keepdims=keepdims), None)
 
-    def all(self) -> bool:
-        return bool(self.data.all())
+    def all(self, axis: Any = None, keepdims: bool = False, out: Any = None) -> Tensor:
+        """Whether all elements are true (along `axis`): a bool tensor, usable in `if`."""
+        if out is not None:
+            raise TypeError("all: out= is not supported")
+        return Tensor._make(np.all(self.data, axis=axis, keepdims=keepdims), None)
 
     def astype(self, dtype: Any) -> Tensor:
         """A copy with another dtype (a plain tensor: converting is not differentiated)."""

@@ -389,12 +389,6 @@ def test_modifying_a_saved_view_through_its_base_is_detected() -> None:
     _corrupted(str(err.value), "mul")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine: Function.apply shares the version counter of a view op's output with its "
-    "input only when it records; a view made under no_grad (or of a constant) gets a fresh "
-    "counter, so writing through it corrupts saved values silently",
-)
 @pytest.mark.parametrize("where", ["no_grad-view-of-leaf", "view-of-constant"])
 def test_modifying_through_an_unrecorded_view_is_detected(where: str) -> None:
     if where == "no_grad-view-of-leaf":
@@ -410,12 +404,6 @@ def test_modifying_through_an_unrecorded_view_is_detected(where: str) -> None:
         loss.backward()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine: Function.apply shares the version counter for every is_view op, but getitem "
-    "with an index array (and reshape of a non-contiguous tensor) returns a copy; writing into "
-    "the copy marks the base as modified and backward raises a false alarm",
-)
 def test_writing_into_a_copy_made_by_indexing_is_not_an_error() -> None:
     w = leaf([1.0, 2.0, 3.0])
     picked = w[[0, 1]]  # advanced indexing: a copy, not a view
@@ -1205,11 +1193,6 @@ def test_detect_anomaly_names_the_op_and_line_in_forward() -> None:
     assert "x.log()  # the line the report points at" in msg
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine: _check_finite reads getattr(g, 'data', g); for an ndarray gradient .data is "
-    "its memoryview, so non-finite gradients are never reported outside create_graph",
-)
 def test_detect_anomaly_catches_a_nonfinite_gradient() -> None:
     x = leaf([0.0, 1.0])
     with ag.detect_anomaly(), np.errstate(divide="ignore"):
