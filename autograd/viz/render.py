@@ -169,6 +169,12 @@ def run_dot(
             f"{r.name} did not finish within {timeout} s. Draw fewer nodes (max_nodes=...), "
             "collapse modules (collapse=True), or allow more time (timeout=...)."
         ) from None
+    if proc.returncode < 0:
+        # Seen with dot 2.43 on a 10,000-node unsummarised graph: a segfault after minutes.
+        raise RenderError(
+            f"{r.name} crashed (signal {-proc.returncode}). Large graphs can do that: draw fewer "
+            "nodes (max_nodes=...) or collapse modules (collapse=True)."
+        )
     if proc.returncode != 0:
         msg = err.decode("utf-8", "replace").strip()
         raise RenderError(f"{r.name} failed (exit status {proc.returncode}): {msg}")
