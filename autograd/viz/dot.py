@@ -209,6 +209,8 @@ def _emit(
             label, attrs = _esc(fmt_const(node.value)), {"shape": "plaintext", "fontsize": "9"}
         add[u] = lambda c, i=node.id, lab=label, a={**attrs, **mark}: c.node(i, lab, id=i, **a)
     _clusters(dot, units, scope_of, add)
+    root_t = fwd.nodes[fwd.root].tensor
+    root_name = fwd.name(root_t) if root_t is not None else "out"
     for ve in view.edges:
         attrs = {}
         if ve.edge >= 0:
@@ -221,7 +223,7 @@ def _emit(
                 grad = grads.get(id(t))
                 if grad is None:
                     grad = tensor_grad(t)
-                notes.append(f"d/d{fwd.name(t)} {fmt_shape(t.shape)}")
+                notes.append(f"d{root_name}/d{fwd.name(t)} {fmt_shape(t.shape)}")
                 if grad is not None and show_grads:
                     notes.append(f"= {fmt_array(grad)}")
             if dst.kind == OP and dst.ctx is not None and dst.tensor is not None:

@@ -105,6 +105,13 @@ class Trace:
     def __str__(self) -> str:
         return self.table(max_rows=50)
 
+    def __repr__(self) -> str:
+        verdict = "matches" if self.matches else "DOES NOT MATCH"
+        return (
+            f"<Trace of the backward pass of {self.name(self.output)}: {len(self.steps)} steps, "
+            f"engine check {verdict}; print it or call .table() / .to_html(path)>"
+        )
+
     def to_html(self, path: str | Path, *, max_nodes: int = 60, timeout: float | None = 60.0) -> str:
         """Write one self-contained HTML page stepping through the trace; returns its path.
 
