@@ -1,6 +1,7 @@
 """A very small layered layout drawn as inline SVG, for when no Graphviz renderer exists.
 
-Columns by longest path from the inputs (left to right), rows in creation order. Node and edge
+Columns by longest path from the inputs (left to right; leaves just left of their first user),
+rows in creation order. Node and edge
 ids are the same as in the DOT picture, so the HTML trace can colour either one. It is plain,
 not pretty: install a renderer for the real picture.
 """
@@ -37,9 +38,17 @@ def svg_layout(view: View) -> str:
     preds: dict[int, list[int]] = {}
     for ve in view.edges:
         preds.setdefault(ve.dst, []).append(ve.src)
+    succs: dict[int, list[int]] = {}
+    for ve in view.edges:
+        succs.setdefault(ve.src, []).append(ve.dst)
     col: dict[int, int] = {}
     for u in units:  # creation order; groups may come early, so this is only approximate
         col[u] = max((col[p] + 1 for p in preds.get(u, ()) if p in col), default=0)
+    for u in units:
+        if u not in preds and u in succs:
+            # Inputs, parameters and constants sit just left of their first user, not all in
+            # column 0 with long edges across the picture.
+            col[u] = max(0, min(col[s] for s in succs[u]) - 1)
     rows: dict[int, int] = {}
     pos: dict[int, tuple[int, int]] = {}
     for u in units:

@@ -9,7 +9,9 @@ needs a gradient, one step records
 
 and the *local derivative* (the op's backward applied to ones: for an elementwise op, its
 derivative). After the last step the running totals of the leaves are their gradients; they
-are checked against the engine's (`ag.grad(..., retain_graph=True)`).
+are checked against the engine's (`ag.grad(..., retain_graph=True)`). Tensor hooks
+(`register_hook`) are not run by the replay; with hooks that change gradients the check says
+that the totals do not match.
 """
 
 from __future__ import annotations
