@@ -113,6 +113,7 @@ def main(out: str | Path = "out", quick: bool = False) -> dict[str, Any]:
     t_ag = time.perf_counter() - t0
 
     diff = float(max(np.max(np.abs(w_hand - w_ag)), abs(b_hand - b_ag)))
+    assert diff < 1e-12, f"the two runs should give the same weights, they differ by {diff}"
     err_diff = float(np.max(np.abs(np.array(err_hand) - np.array(err_ag))))
     accuracy = float(np.mean((output_formula(features, w_hand, b_hand) > 0.5) == targets))
     print(f"\n  {'':<16}{'weights':<46}bias")
