@@ -1,0 +1,1 @@
+"""The benchmark suite: run `python tests/benchmarks/bench.py` (see bench.py)."""
