@@ -8,6 +8,7 @@ formula is recorded and can be differentiated again. One formula per op, two use
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -47,6 +48,12 @@ def where(cond: Any, a: Any, b: Any) -> Any:
 def broadcast_to(x: Any, shape: tuple[int, ...]) -> Any:
     if _is_tensor(x):
         return x.broadcast_to(shape)
+    if math.prod(shape) <= 65536:
+        # Small: filling a new array is several times cheaper than np.broadcast_to, whose
+        # Python-level view setup costs more than copying a few thousand numbers.
+        out = np.empty(shape, dtype=x.dtype)
+        out[...] = x
+        return out
     return np.broadcast_to(x, shape)
 
 

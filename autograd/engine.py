@@ -182,10 +182,25 @@ def run_backward(
 
     if want is not None:
         return [found.get(t) for t in targets or ()]
+    handed = {id(g) for g in root_grads}  # the caller's own arrays: never adopted
     for t, g in grads.items():
         if t._ctx is None:
-            t._accumulate(g)
+            t._accumulate(g, _adoptable(g, t, handed))
     return []
+
+
+def _adoptable(g: Any, t: Tensor, handed: set[int]) -> bool:
+    """May the finished gradient array `g` become `t.grad` without a copy?
+
+    Only a fresh array that nothing else holds: not a view, not one already given to another
+    tensor (Add hands the same array to both its inputs), not the caller's gradient, and not
+    sharing memory with t's values. Skipping the copy matters for big layers: it is a full
+    pass over every weight gradient, every step.
+    """
+    if type(g) is not np.ndarray or g.base is not None or id(g) in handed or not g.flags.writeable:
+        return False
+    handed.add(id(g))
+    return not np.may_share_memory(g, t.data)
 
 
 def _position(inputs: tuple[Any, ...], a: Tensor) -> int:

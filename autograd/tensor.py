@@ -293,15 +293,20 @@ class Tensor(ElementwiseMixin, BinaryMixin, ReduceMixin, MovementMixin, LinalgMi
                 g = r if create_graph else r.data
         return g
 
-    def _accumulate(self, g: Any) -> None:
-        """Add a finished gradient into `.grad` (a leaf's gradients sum over backward calls)."""
+    def _accumulate(self, g: Any, adopt: bool = False) -> None:
+        """Add a finished gradient into `.grad` (a leaf's gradients sum over backward calls).
+
+        `adopt`: the engine vouches that nothing else holds the array `g`, so the first
+        gradient can be kept as it is instead of copied.
+        """
         if isinstance(g, Tensor) and g._ctx is not None:  # create_graph: keep the graph
             self.grad = g if self.grad is None else self.grad + g
             return
         gd = g.data if isinstance(g, Tensor) else g
         if self.grad is None:
-            # A copy: the engine may hand the same array to several tensors.
-            self.grad = Tensor._make(np.array(gd, dtype=self.data.dtype), None)
+            if not (adopt and gd.dtype == self.data.dtype):
+                gd = np.array(gd, dtype=self.data.dtype)  # the engine may share arrays
+            self.grad = Tensor._make(gd, None)
         else:
             self.grad.data = self.grad.data + gd
 

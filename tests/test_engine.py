@@ -1199,3 +1199,22 @@ def test_detect_anomaly_catches_a_nonfinite_gradient() -> None:
         y = x.sqrt()  # finite forward, infinite derivative at 0
         with pytest.raises(ag.AnomalyError, match="sqrt"):
             y.sum().backward()
+
+
+def test_leaf_gradients_never_share_memory() -> None:
+    # Add hands one array to both inputs and sum's backward is a broadcast view: the leaves'
+    # .grad must still be independent arrays (an optimizer may scale one in place).
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    y = ag.tensor([3.0, 4.0], requires_grad=True)
+    g = np.array([1.0, -1.0])
+    (x + y).backward(g)
+    assert x.grad is not None and y.grad is not None
+    assert not np.shares_memory(x.grad.data, y.grad.data)
+    assert not np.shares_memory(x.grad.data, g)
+    x.grad.data *= 10
+    np.testing.assert_array_equal(y.grad.data, [1.0, -1.0])
+    np.testing.assert_array_equal(g, [1.0, -1.0])
+    z = ag.tensor([[1.0, 2.0]], requires_grad=True)
+    (z * 3.0).sum().backward()
+    assert z.grad is not None and z.grad.data.flags.writeable
+    np.testing.assert_array_equal(z.grad.data, [[3.0, 3.0]])

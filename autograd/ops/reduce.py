@@ -6,6 +6,8 @@ size 1 (the "keepdims shape"), then spreads the gradient over the reduced elemen
 
 from __future__ import annotations
 
+import functools
+import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -47,6 +49,27 @@ def kept_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
+@functools.lru_cache(maxsize=4096, typed=True)  # typed: axis=1.0 must not hit axis=1
+def _reduction(op: str, axis: Axis, shape: tuple[int, ...]) -> tuple[tuple[int, ...], tuple[int, ...], int]:
+    axes = normalize_axis(op, axis, shape)
+    return axes, kept_shape(shape, axes), math.prod(shape[a] for a in axes)
+
+
+def reduction(op: str, axis: Axis, shape: tuple[int, ...]) -> tuple[tuple[int, ...], tuple[int, ...], int]:
+    """(axes, keepdims shape, number of elements reduced into each output) for a reduction.
+
+    Cached: training reduces the same shapes over the same axes at every step, and checking
+    an axis in Python costs more than summing a small array.
+    """
+    if isinstance(axis, list):
+        axis = tuple(axis)
+    try:
+        return _reduction(op, axis, shape)
+    except TypeError:  # an unhashable axis: let normalize_axis word the error
+        normalize_axis(op, axis, shape)
+        raise
+
+
 def _spread(ctx: Any, g: Array) -> Array:
     """Reshape g to the keepdims shape; broadcasting then spreads it over the input."""
     return g if ctx.keepdims else g.reshape(ctx.kshape)
@@ -59,9 +82,9 @@ class Sum(Function):
 
     @staticmethod
     def forward(ctx: Sum, x: np.ndarray, axis: Axis = None, keepdims: bool = False) -> np.ndarray:
+        axes, ctx.kshape, _ = reduction("sum", axis, x.shape)
         ctx.shape, ctx.keepdims = x.shape, keepdims
-        ctx.kshape = kept_shape(x.shape, normalize_axis("sum", axis, x.shape))
-        return np.asarray(np.sum(x, axis=axis, keepdims=keepdims))
+        return np.add.reduce(x, axis=axes, keepdims=keepdims)  # np.sum without its wrapper
 
     @staticmethod
     def backward(ctx: Sum, g: Array) -> Array:
@@ -75,13 +98,13 @@ class Mean(Function):
 
     @staticmethod
     def forward(ctx: Mean, x: np.ndarray, axis: Axis = None, keepdims: bool = False) -> np.ndarray:
-        axes = normalize_axis("mean", axis, x.shape)
+        axes, ctx.kshape, ctx.n = reduction("mean", axis, x.shape)
         ctx.shape, ctx.keepdims = x.shape, keepdims
-        ctx.kshape = kept_shape(x.shape, axes)
-        ctx.n = int(np.prod([x.shape[a] for a in axes]))
         if ctx.n == 0:
             raise ValueError(f"mean: cannot take the mean over an empty axis of shape {x.shape}")
-        return np.asarray(np.mean(x, axis=axis, keepdims=keepdims))
+        if x.dtype == np.float64 or x.dtype == np.float32:
+            return np.add.reduce(x, axis=axes, keepdims=keepdims) / ctx.n  # as np.mean does
+        return np.asarray(np.mean(x, axis=axes, keepdims=keepdims))
 
     @staticmethod
     def backward(ctx: Mean, g: Array) -> Array:
