@@ -82,6 +82,6 @@ __all__ = [
     "zeros_like",
 ]
 
-from .viz import draw, explain, print_graph, render_text, to_dot, trace_backward  # noqa: E402
+from .viz import draw, explain, print_graph, render_text, to_dot, trace_backward
 
 __all__ += ["draw", "explain", "print_graph", "render_text", "to_dot", "trace_backward"]
