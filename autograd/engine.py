@@ -31,25 +31,26 @@ if TYPE_CHECKING:
 
 
 def toposort(root: Tensor) -> list[Tensor]:
-    """Tensors that `root` depends on through recorded ops, outputs before inputs.
+    """The op outputs that `root` depends on (root included), outputs before inputs.
 
-    Only tensors that require grad are visited. One iterative pass collects them; sorting by
-    creation tick then gives a topological order, because an op's inputs always exist before
-    its output is created.
+    Only tensors that require grad and were made by a recorded op are listed (leaves need no
+    backward step). One iterative pass collects them; sorting by creation tick then gives a
+    topological order, because an op's inputs always exist before its output is created.
     """
+    if root._ctx is None:
+        return []
     seen = {root}
     nodes = [root]
     stack = [root]
     pop, push, add, keep = stack.pop, stack.append, seen.add, nodes.append
     while stack:
         ctx = pop()._ctx
-        if ctx is None:
-            continue
         for a, need in zip(ctx.inputs, ctx.needs_input_grad, strict=False):
             if need and a not in seen:
                 add(a)
-                push(a)
-                keep(a)
+                if a._ctx is not None:
+                    push(a)
+                    keep(a)
     nodes.sort(key=_creation, reverse=True)
     return nodes
 
@@ -131,20 +132,17 @@ def run_backward(
     check = clock.last_mutation()
     anomaly = STATE.anomaly is True  # not in gradcheck's stack-only mode
 
-    get = grads.get
+    get, pop = grads.get, grads.pop
     with set_grad_enabled(create_graph):
-        for t in order:
-            g = get(t)
+        for t in order:  # op outputs only; leaves' gradients stay in `grads`
+            g = pop(t, None)
             if g is None:
                 continue
             if t._hooks is not None:
-                g = grads[t] = t._run_hooks(g, create_graph)
+                g = t._run_hooks(g, create_graph)
             if want is not None and t in want:
                 found[t] = g
             ctx = t._ctx
-            if ctx is None:
-                continue  # a leaf: its gradient is complete, and stays in `grads`
-            del grads[t]
             if ctx.saved is None:
                 raise released_error(ctx)
             if check > t._seq:
@@ -171,7 +169,7 @@ def run_backward(
                     ad = a.data
                     if ga.shape != ad.shape:
                         ga = _reduce(ctx, _position(inputs, a), ga, a)
-                    if ga.dtype != ad.dtype:
+                    if ga.dtype is not ad.dtype and ga.dtype != ad.dtype:
                         ga = ga.astype(ad.dtype)
                     if anomaly:
                         _check_finite(ctx, ga, _position(inputs, a))
@@ -180,12 +178,17 @@ def run_backward(
             if not retain_graph:
                 ctx.saved = None
 
+        # What is left are the leaves' finished gradients.
+        for t in grads:
+            if t._hooks is not None:
+                grads[t] = t._run_hooks(grads[t], create_graph)
+
     if want is not None:
+        found.update((t, g) for t, g in grads.items() if t in want)
         return [found.get(t) for t in targets or ()]
     handed = {id(g) for g in root_grads}  # the caller's own arrays: never adopted
     for t, g in grads.items():
-        if t._ctx is None:
-            t._accumulate(g, _adoptable(g, t, handed))
+        t._accumulate(g, _adoptable(g, t, handed))
     return []
 
 
