@@ -44,7 +44,7 @@ def toposort(root: Tensor) -> list[Tensor]:
     stack = [root]
     pop, push, add, keep = stack.pop, stack.append, seen.add, nodes.append
     while stack:
-        ctx = pop()._ctx
+        ctx: Any = pop()._ctx  # never None: only op outputs are pushed
         for a, need in zip(ctx.inputs, ctx.needs_input_grad, strict=False):
             if need and a not in seen:
                 add(a)
@@ -142,7 +142,7 @@ def run_backward(
                 g = t._run_hooks(g, create_graph)
             if want is not None and t in want:
                 found[t] = g
-            ctx = t._ctx
+            ctx: Any = t._ctx  # an op output: never None
             if ctx.saved is None:
                 raise released_error(ctx)
             if check > t._seq:
