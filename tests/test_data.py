@@ -156,7 +156,8 @@ def test_moons_geometry(n_samples: int) -> None:
     x, y = make_moons(n_samples=n_samples, noise=0.0, seed=0)
     n_out, n_in = n_samples // 2, n_samples - n_samples // 2
     upper, lower = x[y == 0], x[y == 1]
-    assert len(upper) == n_out and len(lower) == n_in
+    assert len(upper) == n_out
+    assert len(lower) == n_in
     # Upper moon: (cos t, sin t) on the unit circle at the origin, t evenly in [0, pi].
     np.testing.assert_allclose(np.hypot(*upper.T), 1.0, atol=1e-12)
     t = np.sort(np.arctan2(upper[:, 1], upper[:, 0]))
@@ -395,7 +396,8 @@ def test_batches_shuffle_is_seeded() -> None:
 def test_batches_yield_copies_and_accept_tensors_and_lists() -> None:
     x = np.arange(6.0).reshape(3, 2)
     ((xb, yb, zb),) = batches(FakeTensor(x), [1, 2, 3], x, batch_size=3)
-    assert isinstance(xb, np.ndarray) and isinstance(yb, np.ndarray)
+    assert isinstance(xb, np.ndarray)
+    assert isinstance(yb, np.ndarray)
     np.testing.assert_array_equal(xb, x)
     assert yb.tolist() == [1, 2, 3]
     zb[0, 0] = 99.0  # editing a batch must not touch the data
@@ -507,9 +509,12 @@ def test_digits_file_contents() -> None:
     with np.load(DIGITS_NPZ) as data:
         assert sorted(data.files) == ["images", "labels"]
         images, labels = data["images"], data["labels"]
-    assert images.shape == (1797, 8, 8) and images.dtype == np.uint8
-    assert labels.shape == (1797,) and labels.dtype == np.uint8
-    assert images.min() == 0 and images.max() == 16
+    assert images.shape == (1797, 8, 8)
+    assert images.dtype == np.uint8
+    assert labels.shape == (1797,)
+    assert labels.dtype == np.uint8
+    assert images.min() == 0
+    assert images.max() == 16
     digest = hashlib.sha256(
         np.ascontiguousarray(images).tobytes() + np.ascontiguousarray(labels).tobytes()
     ).hexdigest()
@@ -518,9 +523,12 @@ def test_digits_file_contents() -> None:
 
 def test_load_digits() -> None:
     x, y = load_digits()
-    assert x.shape == (1797, 64) and x.dtype == np.float64
-    assert y.shape == (1797,) and y.dtype == np.int64
-    assert x.min() == 0.0 and x.max() == 1.0
+    assert x.shape == (1797, 64)
+    assert x.dtype == np.float64
+    assert y.shape == (1797,)
+    assert y.dtype == np.int64
+    assert x.min() == 0.0
+    assert x.max() == 1.0
     # Pixels are multiples of 1/16, i.e. the stored 0..16 counts divided by 16.
     np.testing.assert_array_equal(x * 16, np.round(x * 16))
     assert np.bincount(y).tolist() == DIGITS_CLASS_COUNTS

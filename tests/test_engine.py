@@ -1208,7 +1208,8 @@ def test_leaf_gradients_never_share_memory() -> None:
     y = ag.tensor([3.0, 4.0], requires_grad=True)
     g = np.array([1.0, -1.0])
     (x + y).backward(g)
-    assert x.grad is not None and y.grad is not None
+    assert x.grad is not None
+    assert y.grad is not None
     assert not np.shares_memory(x.grad.data, y.grad.data)
     assert not np.shares_memory(x.grad.data, g)
     x.grad.data *= 10
@@ -1216,5 +1217,6 @@ def test_leaf_gradients_never_share_memory() -> None:
     np.testing.assert_array_equal(g, [1.0, -1.0])
     z = ag.tensor([[1.0, 2.0]], requires_grad=True)
     (z * 3.0).sum().backward()
-    assert z.grad is not None and z.grad.data.flags.writeable
+    assert z.grad is not None
+    assert z.grad.data.flags.writeable
     np.testing.assert_array_equal(z.grad.data, [[3.0, 3.0]])
