@@ -78,10 +78,16 @@ def test_grads_all_computes_intermediate_gradients() -> None:
     assert a.grad is None
 
 
-def test_grads_all_after_plain_backward_says_what_to_do() -> None:
+def test_grads_all_after_plain_backward_replays_the_released_graph() -> None:
     a = ag.tensor(2.0, requires_grad=True)
     out = (a * a).exp()
     out.backward()
+    dot = ag.to_dot(out, show_grads="all")  # the released nodes are replayed from their inputs
+    assert f"grad {float(np.exp(4.0)):.6g}" in dot
+    assert out.grad_fn is not None
+    assert out.grad_fn.saved is None  # and released again afterwards
+    with ag.no_grad():
+        a += 1.0  # now mul's saved input has changed: the old values cannot be recomputed
     with pytest.raises(ag.AutogradError, match="retain_graph=True"):
         ag.to_dot(out, show_grads="all")
     b = ag.tensor(2.0, requires_grad=True)

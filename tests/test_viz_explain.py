@@ -178,10 +178,15 @@ def test_too_many_paths_is_a_clear_error() -> None:
     assert len(ag.explain(h, x, max_paths=5000).paths) == 4096
 
 
-def test_after_backward_without_retain_graph_says_what_to_do() -> None:
+def test_after_a_plain_backward_the_graph_is_replayed() -> None:
     x = named(1.0, "x")
     y = (x * 2.0).exp()
     y.backward()
+    ex = ag.explain(y, x)  # released nodes are recomputed from their inputs
+    assert ex.matches
+    assert float(ex.total) == pytest.approx(2.0 * np.exp(2.0))
+    with ag.no_grad():
+        x += 1.0  # the inputs changed since: the released values cannot be recomputed
     with pytest.raises(ag.AutogradError, match=r"retain_graph=True"):
         ag.explain(y, x)
     x2 = named(1.0, "x")

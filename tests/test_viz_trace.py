@@ -116,6 +116,9 @@ def test_non_scalar_output_and_errors() -> None:
     np.testing.assert_allclose(tr.steps[-1].total, np.exp([1.0, 2.0]) * [1.0, 0.5])
     z = (x * 2.0).sum()
     z.backward()
+    assert ag.trace_backward(z).matches  # a released graph is replayed from its inputs
+    with ag.no_grad():
+        x *= 3.0
     with pytest.raises(ag.AutogradError, match="retain_graph=True"):
         ag.trace_backward(z)
     with pytest.raises(ValueError, match="does not require grad"):

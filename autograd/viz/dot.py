@@ -20,7 +20,6 @@ import graphviz
 import numpy as np
 
 from .. import engine
-from ..errors import AutogradError
 from ..tensor import Tensor
 from .digraph import Picture
 from .graph import OP, TENSOR, GraphModel, backward_graph, build_graph, descendants
@@ -34,6 +33,7 @@ from .labels import (
     formula_vars,
     tensor_grad,
 )
+from .local import replayed
 from .render import DEFAULT_TIMEOUT
 from .summary import Group, View, summarise
 from .text import tree_text
@@ -68,13 +68,8 @@ def _all_grads(output: Tensor, tensors: Sequence[Tensor]) -> dict[int, Any]:
             f"draw(show_grads='all'): the output has shape {output.shape}; gradients of every "
             "tensor are defined for a single-element output (a loss). Reduce it first (y.sum())."
         )
-    if any(t._ctx is not None and t._ctx.saved is None for t in engine.iter_graph(output)):
-        raise AutogradError(
-            "draw(show_grads='all') recomputes the gradients, but backward() has released the "
-            "values the graph saved. Draw before calling backward(), or call "
-            "backward(retain_graph=True)."
-        )
-    res = engine.grad(output, want, retain_graph=True, allow_unused=True)
+    with replayed(output, "draw(show_grads='all')"):
+        res = engine.grad(output, want, retain_graph=True, allow_unused=True)
     return {id(t): g.data for t, g in zip(want, res, strict=True) if g is not None}
 
 
@@ -268,7 +263,7 @@ def draw(
       there are at most 6, else min / mean / max). Gradients are the stored `.grad` (leaves
       after `backward()`, and tensors that called `retain_grad()`). `show_grads="all"`
       computes the gradient of every tensor with `ag.grad(output, ..., retain_graph=True)`
-      instead: draw before `backward()` or after `backward(retain_graph=True)`.
+      instead (after a `backward()`, released nodes are replayed from their inputs).
     - rankdir: "LR" (inputs on the left) or "TB", "RL", "BT".
     - max_nodes: a bigger graph is summarised (modules collapsed, long chains folded, then
       only the part nearest the output kept); None draws everything.

@@ -24,7 +24,7 @@ from ..function import Function
 from ..tensor import Tensor
 from .graph import CONST, GraphModel, build_graph, descendants
 from .labels import fmt_array, fmt_const, fmt_number, formula, formula_vars
-from .local import check_saved, input_grads, local_derivatives
+from .local import input_grads, local_derivatives, replayed
 
 DEFAULT_MAX_PATHS = 1000
 
@@ -156,8 +156,8 @@ def explain(
     """d output / d wrt by the chain rule, path by path (see the module doc).
 
     `output` must have one element, or pass `gradient` (d L / d output, the output's shape).
-    Call it before `backward()` or after `backward(retain_graph=True)`: the local derivatives
-    need the values the ops saved. At most `max_paths` paths are written out.
+    It works before or after `backward()` (released nodes are replayed from their inputs).
+    At most `max_paths` paths are written out.
 
     >>> import autograd as ag
     >>> x = ag.tensor(3.0, requires_grad=True, name="x")
@@ -188,15 +188,18 @@ def explain(
                 f"explain: gradient of shape {upstream.shape} does not match the output's shape "
                 f"{output.shape}"
             )
+    with replayed(output, "explain"):
+        return _explain(output, wrt, gradient, upstream, max_paths)
+
+
+def _explain(
+    output: Tensor, wrt: Tensor, gradient: Any, upstream: np.ndarray, max_paths: int
+) -> Explanation:
     g = build_graph(output)
     start = g.node_of(wrt)
     relevant = descendants(g, start) if start is not None else set()
     if g.root not in relevant:
         relevant = set()
-    for n in relevant:
-        ctx = g.nodes[n].ctx
-        if ctx is not None:
-            check_saved(ctx, "explain")
     if start is None or not relevant:
         paths_e: list[list[int]] = []
     else:

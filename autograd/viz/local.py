@@ -9,11 +9,14 @@ against the engine afterwards.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 
 from ..broadcast import unbroadcast
+from ..engine import iter_graph
 from ..errors import AutogradError
 from ..function import Function
 from ..grad_mode import no_grad
@@ -28,6 +31,35 @@ def check_saved(ctx: Function, caller: str) -> None:
             f"by an earlier backward(). Call {caller} before backward(), or call "
             "backward(retain_graph=True) to keep them."
         )
+
+
+@contextmanager
+def replayed(output: Tensor, caller: str) -> Iterator[None]:
+    """Make every node of output's graph usable for a backward replay, for the block's time.
+
+    After a plain `backward()` each node has dropped the values it saved. The graph still holds
+    every op's inputs, so each released node runs its forward again on them to get those values
+    back - unless an input was modified in place since, in which case the old values are gone
+    and the error says so. On leaving, the restored values are released again, so memory is as
+    the engine left it. (A custom op whose forward is random would not replay the same values.)
+    """
+    restored: list[Function] = []
+    try:
+        with no_grad(), np.errstate(all="ignore"):
+            for t in iter_graph(output):
+                ctx = t._ctx
+                if ctx is None or ctx.saved is not None:
+                    continue
+                if any(isinstance(a, Tensor) and a._modified_after(t._seq) for a in ctx.inputs):
+                    check_saved(ctx, caller)  # raises: the saved values cannot be recomputed
+                arrays = [a.data if isinstance(a, Tensor) else a for a in ctx.inputs]
+                ctx.saved = ()
+                restored.append(ctx)
+                type(ctx).forward(ctx, *arrays, **getattr(ctx, "kwargs", {}))
+        yield
+    finally:
+        for ctx in restored:
+            ctx.saved = None
 
 
 def input_grads(ctx: Function, g: np.ndarray) -> list[np.ndarray | None]:

@@ -27,7 +27,7 @@ from ..function import Function
 from ..tensor import Tensor
 from .graph import GraphModel, build_graph
 from .labels import fmt_array, formula, formula_vars
-from .local import check_saved, input_grads, local_derivatives
+from .local import input_grads, local_derivatives, replayed
 
 
 @dataclass(eq=False)
@@ -128,7 +128,7 @@ class Trace:
 def trace_backward(output: Tensor, gradient: Any = None) -> Trace:
     """Record the backward pass of `output` step by step (see the module doc).
 
-    Call it before `backward()` or after `backward(retain_graph=True)`. `gradient` is
+    It works before or after `backward()` (released nodes are replayed). `gradient` is
     d L / d output (needed when the output has more than one element).
 
     >>> import autograd as ag
@@ -156,10 +156,12 @@ def trace_backward(output: Tensor, gradient: Any = None) -> Trace:
                 f"trace_backward: gradient of shape {seed.shape} does not match the output's "
                 f"shape {output.shape}"
             )
+    with replayed(output, "trace_backward"):
+        return _trace(output, gradient, seed)
+
+
+def _trace(output: Tensor, gradient: Any, seed: np.ndarray) -> Trace:
     g = build_graph(output)
-    for node in g.nodes:
-        if node.ctx is not None:
-            check_saved(node.ctx, "trace_backward")
     grads: dict[int, np.ndarray] = {g.root: seed}  # tensor node -> gradient so far
     steps: list[Step] = []
     for n in range(len(g.nodes) - 1, -1, -1):  # reverse creation order: reverse topological
