@@ -33,15 +33,18 @@ needs_dot = pytest.mark.skipif(DOT is None, reason="Graphviz's dot is not instal
 
 
 def pure_path() -> str | None:
-    """graphviz-pure as `find_renderer` would find it without a system dot."""
+    """The graphviz-pure program itself (a static binary), for tests that run it with an
+    empty PATH: this interpreter's own copy first; a launcher found on PATH, such as a
+    version manager's shell-script shim, cannot run without PATH."""
     found = shutil.which("graphviz-pure")
+    dirs = [sysconfig.get_path("scripts"), str(Path(sys.executable).parent)]
     if found:
-        return found
-    for d in (sysconfig.get_path("scripts"), str(Path(sys.executable).parent)):
+        dirs.append(str(Path(found).parent))
+    for d in dirs:
         cand = Path(d) / "graphviz-pure"
-        if cand.is_file():
+        if cand.is_file() and cand.read_bytes()[:4] == b"\x7fELF":
             return str(cand)
-    return None
+    return found
 
 
 PURE = pure_path()
