@@ -7,6 +7,7 @@ shape. The engine calls it for every input of every op, so no op contains broadc
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -49,16 +50,26 @@ def unbroadcast(grad: Any, shape: tuple[int, ...]) -> Any:
     gshape = grad.shape
     if gshape == shape:
         return grad
-    lead = len(gshape) - len(shape)
-    # Only shapes that `shape` broadcasts to: the trailing axes match, or `shape` has 1 there.
-    # (Checked first: the reshape below would also accept other shapes of the same size.)
-    if lead < 0 or any(n != 1 and n != m for n, m in zip(shape, gshape[lead:], strict=True)):
-        raise ValueError(f"unbroadcast: gradient of shape {gshape} cannot be summed to shape {shape}")
-    axes = tuple(range(lead)) + tuple(
-        i + lead for i, n in enumerate(shape) if n == 1 and gshape[i + lead] != 1
-    )
+    axes, lead = _plan(gshape, shape)
     if axes:
         grad = grad.sum(axis=axes, keepdims=True)
     if lead:
         grad = grad.reshape(shape)
     return grad
+
+
+@functools.lru_cache(maxsize=4096)
+def _plan(gshape: tuple[int, ...], shape: tuple[int, ...]) -> tuple[tuple[int, ...], int]:
+    """(axes to sum, number of leading axes to drop) to take `gshape` down to `shape`.
+
+    Cached: a training loop unbroadcasts the same pairs of shapes at every step.
+    """
+    lead = len(gshape) - len(shape)
+    # Only shapes that `shape` broadcasts to: the trailing axes match, or `shape` has 1 there.
+    # (Checked first: the reshape would also accept other shapes of the same size.)
+    if lead < 0 or any(n != 1 and n != m for n, m in zip(shape, gshape[lead:], strict=True)):
+        raise ValueError(f"unbroadcast: gradient of shape {gshape} cannot be summed to shape {shape}")
+    axes = tuple(range(lead)) + tuple(
+        i + lead for i, n in enumerate(shape) if n == 1 and gshape[i + lead] != 1
+    )
+    return axes, lead
