@@ -30,6 +30,21 @@ def is_grad_enabled() -> bool:
     return STATE.enabled
 
 
+def _with_mode(fn: F, mode: bool) -> F:
+    """fn, run with grad mode set to `mode` (and restored after): the decorator form."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        prev = STATE.enabled
+        STATE.enabled = mode
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            STATE.enabled = prev
+
+    return wrapper  # type: ignore[return-value]
+
+
 class set_grad_enabled:  # noqa: N801 - a context manager, named like the function it replaces
     """Switch recording on or off; usable as a call, a context manager or a decorator.
 
@@ -51,19 +66,8 @@ class set_grad_enabled:  # noqa: N801 - a context manager, named like the functi
         STATE.enabled = self.prev
 
     def __call__(self, fn: F) -> F:
-        mode = self.mode
         STATE.enabled = self.prev  # used as a decorator: undo the switch made in __init__
-
-        @functools.wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            prev = STATE.enabled
-            STATE.enabled = mode
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                STATE.enabled = prev
-
-        return wrapper  # type: ignore[return-value]
+        return _with_mode(fn, self.mode)
 
 
 class _GradModeContext:
@@ -79,18 +83,7 @@ class _GradModeContext:
         STATE.enabled = self.prev
 
     def __call__(self, fn: F) -> F:
-        mode = self.mode
-
-        @functools.wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            prev = STATE.enabled
-            STATE.enabled = mode
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                STATE.enabled = prev
-
-        return wrapper  # type: ignore[return-value]
+        return _with_mode(fn, self.mode)
 
 
 class no_grad(_GradModeContext):  # noqa: N801 - PyTorch's name
