@@ -112,18 +112,22 @@ class Tensor(ElementwiseMixin, BinaryMixin, ReduceMixin, MovementMixin, LinalgMi
     # -- attributes --------------------------------------------------------------------------
     @property
     def shape(self) -> tuple[int, ...]:
+        """The size of each axis, as numpy's."""
         return self.data.shape
 
     @property
     def ndim(self) -> int:
+        """The number of axes."""
         return self.data.ndim
 
     @property
     def dtype(self) -> np.dtype[Any]:
+        """The numpy dtype of the values (gradients have the same)."""
         return self.data.dtype
 
     @property
     def size(self) -> int:
+        """The number of elements."""
         return self.data.size
 
     @property
@@ -155,6 +159,7 @@ class Tensor(ElementwiseMixin, BinaryMixin, ReduceMixin, MovementMixin, LinalgMi
         return self.data
 
     def tolist(self) -> Any:
+        """The values as (nested) Python lists of numbers."""
         return self.data.tolist()
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
@@ -258,6 +263,7 @@ class Tensor(ElementwiseMixin, BinaryMixin, ReduceMixin, MovementMixin, LinalgMi
 
     @property
     def retains_grad(self) -> bool:
+        """True when `retain_grad()` was called on this non-leaf tensor."""
         return self._hooks is not None and _RETAIN in self._hooks
 
     def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> Callable[[], None]:

@@ -409,7 +409,9 @@ def _index_inputs(rng: np.random.Generator, shapes: Any) -> list[np.ndarray]:
 
 def _register() -> None:
     def reg(name: str, fn: Any, call: Any, ref: Any, smp: Any, **extra: Any) -> None:
-        summary = (fn.__doc__ if fn is not None else call.__doc__) or name
+        # A composite (fn None) is documented by its Tensor method.
+        doc = fn.__doc__ if fn is not None else getattr(MovementMixin, name, call).__doc__
+        summary = doc or name
         register(OpInfo(name=name, call=call, ref=ref, samples=smp, summary=summary.splitlines()[0],
                         function=fn, **extra))
 

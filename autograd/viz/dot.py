@@ -109,7 +109,7 @@ def _op_label(g: GraphModel, n: int, backward: bool) -> str:
     assert ctx is not None  # internal: op nodes hold their node
     if not backward:
         return _esc(ctx.label())
-    names = formula_vars(len(ctx.inputs))
+    names = formula_vars(ctx)
     rows = [f"<B>{_h(backward_name(ctx))}</B>"]
     for i, a in enumerate(ctx.inputs):
         if isinstance(a, Tensor) and a.requires_grad:

@@ -262,7 +262,7 @@ def _call(g: GraphModel, t: Tensor) -> str:
 
 
 def _legend(g: GraphModel, ctx: Function) -> str:
-    names = formula_vars(len(ctx.inputs))
+    names = formula_vars(ctx)
     parts = []
     for v, a in zip(names, ctx.inputs, strict=True):
         parts.append(f"{v} = {g.name(a) if isinstance(a, Tensor) else fmt_const(a)}")
@@ -294,7 +294,7 @@ def _report(ex: Explanation) -> str:
         factors = []
         for e in p.edges:
             o, i = g.name(e.output), g.name(e.input)
-            names = formula_vars(len(e.op.inputs))
+            names = formula_vars(e.op)
             lines.append(
                 f"  d{o}/d{i} = d {e.op.op_name()}({', '.join(names)})/d{names[e.index]} "
                 f"= {e.formula} = {fmt_array(e.local)}    ({_legend(g, e.op)})"

@@ -7,6 +7,7 @@ op's backward once), so a new op needs no code here.
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import numpy as np
@@ -87,13 +88,30 @@ def formula(ctx: Function, i: int) -> str:
     return f[i] if i < len(f) else "?"
 
 
-def formula_vars(n_inputs: int) -> list[str]:
-    """The names the formulas use for the inputs: x (and y) by the ops' convention."""
-    if n_inputs == 1:
-        return ["x"]
-    if n_inputs == 2:
-        return ["x", "y"]
-    return [f"x{i}" for i in range(n_inputs)]
+def formula_vars(ctx: Function) -> list[str]:
+    """The names the op's formulas use for its inputs: its forward's parameter names
+    (`x, y` for add, `a, b` for matmul, `p, y` for binary cross-entropy), or x0, x1, ... for an
+    op with a variable number of inputs."""
+    n = len(ctx.inputs)
+    names = _forward_params(type(ctx))
+    if len(names) >= n:
+        return list(names[:n])
+    return ["x"] if n == 1 else [f"x{i}" for i in range(n)]
+
+
+_PARAMS: dict[type, tuple[str, ...]] = {}
+
+
+def _forward_params(cls: type) -> tuple[str, ...]:
+    """The positional parameter names of cls.forward after ctx (cached per op class)."""
+    if cls not in _PARAMS:
+        try:
+            params = list(inspect.signature(cls.forward).parameters.values())[1:]  # type: ignore[attr-defined]
+        except (TypeError, ValueError):
+            params = []
+        kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        _PARAMS[cls] = tuple(p.name for p in params if p.kind in kinds)
+    return _PARAMS[cls]
 
 
 def backward_name(ctx: Function) -> str:

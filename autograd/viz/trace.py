@@ -73,7 +73,7 @@ class Trace:
     def describe(self, s: Step) -> dict[str, str]:
         """The text of one step, as the table and the HTML page show it."""
         ctx = s.op
-        names = formula_vars(len(ctx.inputs))
+        names = formula_vars(ctx)
         o, i = self.name(s.output), self.name(s.input)
         root = self.name(self.output)
         return {
