@@ -62,7 +62,7 @@ def replayed(output: Tensor, caller: str) -> Iterator[None]:
             ctx.saved = None
 
 
-def input_grads(ctx: Function, g: np.ndarray) -> list[np.ndarray | None]:
+def input_grads(ctx: Function, g: np.ndarray, reduce: bool = True) -> list[np.ndarray | None]:
     """d L / d input for every input of `ctx`, given g = d L / d output.
 
     Like the engine: the op's backward on arrays, then each gradient summed to its input's
@@ -83,7 +83,7 @@ def input_grads(ctx: Function, g: np.ndarray) -> list[np.ndarray | None]:
             out.append(None)
             continue
         arr = np.asarray(ga.data if isinstance(ga, Tensor) else ga)
-        if arr.shape != a.shape:
+        if reduce and arr.shape != a.shape:
             arr = np.asarray(unbroadcast(arr, a.shape))
         if arr.dtype != a.data.dtype:
             arr = arr.astype(a.data.dtype)
@@ -92,7 +92,8 @@ def input_grads(ctx: Function, g: np.ndarray) -> list[np.ndarray | None]:
 
 
 def local_derivatives(ctx: Function, out_shape: tuple[int, ...], dtype: Any) -> list[np.ndarray | None]:
-    """The op's backward applied to an upstream gradient of ones (then summed to each input's
-    shape): for an elementwise op, its elementwise derivative d out / d input."""
+    """The op's backward applied to an upstream gradient of ones: for an elementwise op, its
+    elementwise derivative d out / d input. A broadcast input's value keeps the output's shape
+    (one derivative per use; the gradient then sums them), so it matches the formula."""
     with np.errstate(all="ignore"):  # a display value: inf/nan are shown, not raised
-        return input_grads(ctx, np.ones(out_shape, dtype=dtype))
+        return input_grads(ctx, np.ones(out_shape, dtype=dtype), reduce=False)
