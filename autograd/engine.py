@@ -70,11 +70,16 @@ def released_error(ctx: Function) -> AutogradError:
 def _check_versions(t: Tensor, ctx: Function) -> None:
     """Fail if a value this op saved was modified in place after the op was recorded."""
     saved = ctx.saved or ()
-    candidates = [(a, f"input {i} of {ctx.label()}") for i, a in enumerate(ctx.inputs)]
+    tensor_cls = type(t)
+    candidates = [
+        (a, f"input {i} of {ctx.label()}") for i, a in enumerate(ctx.inputs) if isinstance(a, tensor_cls)
+    ]
     candidates.append((t, f"the output of {ctx.label()}"))
     for v in saved:
         for tensor, role in candidates:
-            if getattr(tensor, "data", None) is v and tensor._modified_after(t._seq):
+            data = tensor.data
+            same = v is tensor or v is data or (isinstance(v, tensor_cls) and v.data is data)
+            if same and tensor._modified_after(t._seq):
                 name = f" '{tensor.name}'" if tensor.name else ""
                 raise AutogradError(
                     f"a tensor{name} of shape {tensor.shape} that is needed for the gradient "
@@ -85,8 +90,12 @@ def _check_versions(t: Tensor, ctx: Function) -> None:
 
 
 def _lift(t: Tensor, ctx: Function, v: Any) -> Any:
-    """Under create_graph: the Tensor a saved array came from (a constant if none)."""
-    if v is t.data:
+    """Under create_graph: the Tensor a saved array came from (a constant if none).
+
+    A custom op saves Tensors: its inputs stay as they are; the Tensor it returned from forward
+    (computed under no_grad) stands for the output, so it becomes the output tensor.
+    """
+    if v is t.data or (isinstance(v, type(t)) and v.data is t.data):
         return t
     for a in ctx.inputs:
         if isinstance(a, type(t)) and a.data is v:
@@ -158,12 +167,11 @@ def run_backward(
                 in_grads = ctx.backward(ctx, g)
             if type(in_grads) is not tuple:
                 in_grads = (in_grads,)
+            if not (create_graph or ctx.array_forward):
+                in_grads = _as_arrays(in_grads, tensor_cls)  # a custom op may use Tensors
             inputs = ctx.inputs
             if len(in_grads) != len(inputs):
-                raise AutogradError(
-                    f"{ctx.label()}: backward returned {len(in_grads)} gradients for "
-                    f"{len(inputs)} inputs"
-                )
+                in_grads = padded(ctx, in_grads)
             for a, ga, need in zip(inputs, in_grads, ctx.needs_input_grad, strict=False):
                 if need and ga is not None:
                     ad = a.data
@@ -204,6 +212,27 @@ def _adoptable(g: Any, t: Tensor, handed: set[int]) -> bool:
         return False
     handed.add(id(g))
     return not np.may_share_memory(g, t.data)
+
+
+def padded(ctx: Function, in_grads: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Gradients for every input, when backward left out trailing ones that need none
+    (constants such as a scale factor); otherwise a clear error."""
+    n, needs = len(in_grads), ctx.needs_input_grad
+    if n < len(needs) and not any(needs[n:]):
+        return in_grads + (None,) * (len(needs) - n)
+    raise AutogradError(
+        f"{ctx.label()}: backward returned {n} gradients for {len(needs)} inputs; it must "
+        "return one per input of forward (None for inputs without a gradient)"
+    )
+
+
+def _as_arrays(grads: tuple[Any, ...], tensor_cls: Any) -> tuple[Any, ...]:
+    """A custom op's gradients as numpy arrays (they may be Tensors or numbers)."""
+    return tuple(
+        g if g is None or type(g) is np.ndarray
+        else g.data if isinstance(g, tensor_cls) else np.asarray(g)
+        for g in grads
+    )
 
 
 def _position(inputs: tuple[Any, ...], a: Tensor) -> int:

@@ -2,9 +2,12 @@
 
 An op is a subclass with two static methods side by side:
 
-- ``forward(ctx, *inputs, **kwargs) -> ndarray`` gets the inputs' numpy arrays (constants
-  pass through as they are), computes the output array and saves what backward needs with
-  ``ctx.save_for_backward(...)`` or as attributes of ``ctx``.
+- ``forward(ctx, *inputs, **kwargs)`` computes the output and saves what backward needs with
+  ``ctx.save_for_backward(...)`` or as attributes of ``ctx``. A custom op gets the input Tensors
+  themselves, as in PyTorch, and runs under ``no_grad``: Tensor methods (``x.exp()``) and numpy
+  functions (``np.exp(x)``) both work, and it may return a Tensor or an array. The built-in
+  ops (subclasses of `Op`) get the inputs' numpy arrays instead, which is the fastest path.
+  Constants (Python numbers, keyword arguments) pass through as they are.
 - ``backward(ctx, grad) -> grad or tuple of grads`` gets the gradient of the final output with
   respect to this op's output and returns one gradient per input (``None`` where there is none).
   Gradients have the *output's* shape for broadcasting ops: the engine sums them back to each
@@ -53,7 +56,10 @@ class Function:
     - ``is_view``: the output may share memory with the first input (reshape, transpose, ...),
       so both share one version counter and in-place changes through either are caught.
 
-    Example, a custom op (forward on numpy arrays, backward with operators)::
+    - ``array_forward``: forward gets numpy arrays instead of Tensors (set by `Op`, the base
+      of the built-in ops; a custom op may set it too, for speed).
+
+    Example, a custom op::
 
         class Cube(ag.Function):
             @staticmethod
@@ -71,6 +77,7 @@ class Function:
 
     formulas: ClassVar[tuple[str, ...]] = ()
     is_view: ClassVar[bool] = False
+    array_forward: ClassVar[bool] = False
 
     # Set by apply(): for each input, is a gradient wanted (a Tensor that requires grad)?
     needs_input_grad: tuple[bool, ...]
@@ -135,7 +142,10 @@ class Function:
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
         """Run the op on `args` (Tensors or constants) and record it when needed."""
-        # NOTE: this is the hottest path of the library; it is written for speed.
+        if not cls.array_forward:
+            return _apply_on_tensors(cls, args, kwargs)
+        # NOTE: this is the hottest path of the library (every built-in op); it is written for
+        # speed.
         ctx = _new(cls)
         arrays = []
         needs: Any = []
@@ -176,6 +186,37 @@ class Function:
         if state.anomaly:
             _check_forward(ctx, out)
         return out
+
+
+class Op(Function):
+    """Base of the built-in ops: `forward` gets the inputs' numpy arrays (the fast path)."""
+
+    array_forward = True
+
+
+def _apply_on_tensors(cls: type[Function], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Tensor:
+    """apply() for a custom op: forward gets the input Tensors and runs under no_grad, as in
+    PyTorch, so it may use Tensor methods as well as numpy functions."""
+    ctx = _new(cls)
+    ctx.needs_input_grad = needs = tuple(isinstance(a, _Tensor) and a.requires_grad for a in args)
+    ctx.saved = ()
+    state = STATE
+    record = True in needs and state.enabled
+    prev, state.enabled = state.enabled, False
+    try:
+        result = cls.forward(ctx, *args, **kwargs)
+    finally:
+        state.enabled = prev
+    data = result.data if isinstance(result, _Tensor) else np.asarray(result)
+    if not record:
+        return _make(data, None)
+    ctx.inputs = args
+    ctx.kwargs = kwargs
+    ctx.scope = state.scope
+    out: Tensor = _make(data, ctx)
+    if state.anomaly:
+        _check_forward(ctx, out)
+    return out
 
 
 _new = object.__new__

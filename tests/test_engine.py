@@ -1220,3 +1220,49 @@ def test_leaf_gradients_never_share_memory() -> None:
     assert z.grad is not None
     assert z.grad.data.flags.writeable
     np.testing.assert_array_equal(z.grad.data, [[3.0, 3.0]])
+
+
+class _SoftClip(ag.Function):
+    """y = tanh(x) * scale, written the PyTorch way: Tensor methods in forward, the input
+    Tensor and the returned output saved for backward."""
+
+    @staticmethod
+    def forward(ctx: Any, x: ag.Tensor, scale: float = 2.0) -> ag.Tensor:
+        assert isinstance(x, ag.Tensor)  # custom ops get Tensors, as in PyTorch
+        assert not ag.is_grad_enabled()  # ... and run without recording
+        y = x.tanh() * scale
+        ctx.scale = scale
+        ctx.save_for_backward(x, y)
+        return y
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> Any:
+        _, y = ctx.saved_tensors
+        t = y / ctx.scale
+        return grad * ctx.scale * (1 - t * t)
+
+
+def test_custom_function_gets_tensors_and_may_use_tensor_methods() -> None:
+    x = ag.tensor([0.3, -1.2, 2.0], requires_grad=True)
+    y = _SoftClip.apply(x, 3.0)
+    assert y.grad_fn is not None
+    np.testing.assert_allclose(y.data, 3.0 * np.tanh(x.data))
+    y.sum().backward()
+    assert x.grad is not None
+    assert type(x.grad.data) is np.ndarray
+    np.testing.assert_allclose(x.grad.data, 3.0 * (1 - np.tanh(x.data) ** 2))
+    assert ag.gradcheck(lambda t: _SoftClip.apply(t, 3.0), x)
+    # Second order: the saved output stands for the op's output, so it stays in the graph.
+    assert ag.gradgradcheck(lambda t: _SoftClip.apply(t, 3.0), x)
+    with ag.no_grad():
+        z = _SoftClip.apply(x)
+    assert z.grad_fn is None
+
+
+def test_custom_function_saved_input_tensor_is_version_checked() -> None:
+    x = ag.tensor([0.5, 1.0], requires_grad=True, name="x")
+    y = _SoftClip.apply(x).sum()
+    with ag.no_grad():
+        x += 1.0
+    with pytest.raises(ag.AutogradError, match="modified in place"):
+        y.backward()

@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import dual, function
 from ..broadcast import broadcast_error
-from ..function import Function
+from ..function import Op
 from ..registry import BINARY, OpInfo, register, samples
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ def lift(x: Any) -> Any:
     )
 
 
-class Add(Function):
+class Add(Op):
     """z = x + y.  dz/dx = 1, dz/dy = 1."""
 
     formulas = ("1", "1")
@@ -58,7 +58,7 @@ class Add(Function):
         return g, g
 
 
-class Sub(Function):
+class Sub(Op):
     """z = x - y.  dz/dx = 1, dz/dy = -1."""
 
     formulas = ("1", "-1")
@@ -75,7 +75,7 @@ class Sub(Function):
         return g, -g
 
 
-class Mul(Function):
+class Mul(Op):
     """z = x * y.  dz/dx = y, dz/dy = x."""
 
     formulas = ("y", "x")
@@ -95,7 +95,7 @@ class Mul(Function):
         return (g * y if nx else None), (g * x if ny else None)
 
 
-class Div(Function):
+class Div(Op):
     """z = x / y.  dz/dx = 1/y, dz/dy = -x/y^2 = -z/y."""
 
     formulas = ("1/y", "-x/y^2")
@@ -117,7 +117,7 @@ class Div(Function):
         return (gx if nx else None), (-(gx * out) if ny else None)
 
 
-class Pow(Function):
+class Pow(Op):
     """z = x^y.  dz/dx = y x^(y-1), dz/dy = x^y ln x.
 
     Base 0: dz/dy is taken as 0 (the limit of x^y ln x as x -> 0+ for y > 0), not NaN.
@@ -159,7 +159,7 @@ class Pow(Function):
         return gx, gy
 
 
-class Maximum(Function):
+class Maximum(Op):
     """z = max(x, y) elementwise.  dz/dx = 1 where x > y, 1/2 at ties, else 0."""
 
     formulas = ("1 if x>y (1/2 at ties)", "1 if y>x (1/2 at ties)")
@@ -179,7 +179,7 @@ class Maximum(Function):
         return g * ctx.share, g * (1 - ctx.share)
 
 
-class Minimum(Function):
+class Minimum(Op):
     """z = min(x, y) elementwise.  dz/dx = 1 where x < y, 1/2 at ties, else 0."""
 
     formulas = ("1 if x<y (1/2 at ties)", "1 if y<x (1/2 at ties)")
@@ -199,7 +199,7 @@ class Minimum(Function):
         return g * ctx.share, g * (1 - ctx.share)
 
 
-class Where(Function):
+class Where(Op):
     """z = x where cond else y.  dz/dx = cond, dz/dy = not cond (cond is a constant mask)."""
 
     formulas = ("1 where cond", "1 where not cond")

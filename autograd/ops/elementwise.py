@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .. import dual
-from ..function import Function
+from ..function import Op
 from ..registry import UNARY, OpInfo, register, samples
 
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ def stable_sigmoid(x: np.ndarray) -> np.ndarray:
     return out
 
 
-class Neg(Function):
+class Neg(Op):
     """y = -x.  dy/dx = -1."""
 
     formulas = ("-1",)
@@ -52,7 +52,7 @@ class Neg(Function):
         return -g
 
 
-class Exp(Function):
+class Exp(Op):
     """y = e^x.  dy/dx = e^x = y (the output is reused)."""
 
     formulas = ("exp(x)",)
@@ -69,7 +69,7 @@ class Exp(Function):
         return g * out
 
 
-class Log(Function):
+class Log(Op):
     """y = ln x (natural log).  dy/dx = 1/x."""
 
     formulas = ("1/x",)
@@ -85,7 +85,7 @@ class Log(Function):
         return g / x
 
 
-class Sqrt(Function):
+class Sqrt(Op):
     """y = sqrt(x).  dy/dx = 1 / (2 sqrt(x)) = 1 / (2y)."""
 
     formulas = ("1/(2*sqrt(x))",)
@@ -102,7 +102,7 @@ class Sqrt(Function):
         return g / (2 * out)
 
 
-class Abs(Function):
+class Abs(Op):
     """y = |x|.  dy/dx = sign(x) (0 at x = 0, as PyTorch)."""
 
     formulas = ("sign(x)",)
@@ -117,7 +117,7 @@ class Abs(Function):
         return g * ctx.sign
 
 
-class Sin(Function):
+class Sin(Op):
     """y = sin x.  dy/dx = cos x."""
 
     formulas = ("cos(x)",)
@@ -133,7 +133,7 @@ class Sin(Function):
         return g * dual.cos(x)
 
 
-class Cos(Function):
+class Cos(Op):
     """y = cos x.  dy/dx = -sin x."""
 
     formulas = ("-sin(x)",)
@@ -149,7 +149,7 @@ class Cos(Function):
         return -(g * dual.sin(x))
 
 
-class Tanh(Function):
+class Tanh(Op):
     """y = tanh x.  dy/dx = 1 - tanh(x)^2 = 1 - y^2."""
 
     formulas = ("1-t^2",)
@@ -166,7 +166,7 @@ class Tanh(Function):
         return g * (1 - out * out)
 
 
-class Sigmoid(Function):
+class Sigmoid(Op):
     """s = 1 / (1 + e^-x).  ds/dx = s (1 - s).
 
     Computed without overflow for any x (exp is only taken of -|x|), so |x| up to 1e4 and
@@ -187,7 +187,7 @@ class Sigmoid(Function):
         return g * s * (1 - s)
 
 
-class Relu(Function):
+class Relu(Op):
     """y = max(x, 0).  dy/dx = 1 where x > 0, else 0 (0 at x = 0, as PyTorch)."""
 
     formulas = ("1 if x>0 else 0",)
@@ -205,7 +205,7 @@ class Relu(Function):
         return g * (out > 0)  # a constant mask: relu's second derivative is 0 almost everywhere
 
 
-class LeakyRelu(Function):
+class LeakyRelu(Op):
     """y = x where x > 0, else slope * x.  dy/dx = 1 or slope."""
 
     formulas = ("1 if x>0 else slope",)
@@ -225,7 +225,7 @@ class LeakyRelu(Function):
         return "leaky_relu"
 
 
-class Softplus(Function):
+class Softplus(Op):
     """y = ln(1 + e^x), computed as logaddexp(0, x) (no overflow).  dy/dx = sigmoid(x)."""
 
     formulas = ("sigmoid(x)",)
@@ -243,7 +243,7 @@ class Softplus(Function):
         return g * x.sigmoid()
 
 
-class Clip(Function):
+class Clip(Op):
     """y = min(max(x, a_min), a_max).  dy/dx = 1 where a_min <= x <= a_max, else 0."""
 
     formulas = ("1 if a_min<=x<=a_max else 0",)

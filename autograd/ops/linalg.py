@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..function import Function
+from ..function import Op
 from ..registry import OpInfo, register, samples
 from .binary import lift
 
@@ -26,7 +26,7 @@ def _mT(x: Array) -> Array:  # noqa: N802 - numpy's name for the matrix transpos
     return x.swapaxes(-1, -2)
 
 
-class Matmul(Function):
+class Matmul(Op):
     """C = A @ B.  dC/dA: G B^T,  dC/dB: A^T G (on the last two axes)."""
 
     formulas = ("G @ B^T", "A^T @ G")
@@ -78,7 +78,7 @@ class Matmul(Function):
         return ga, gb
 
 
-class Linear(Function):
+class Linear(Op):
     """y = x @ W^T + b, one op (a dense layer).  dy/dx: G W,  dy/dW: G^T x,  dy/db: sum of G.
 
     x: (..., in), W: (out, in), b: (out,) or None -> y: (..., out). The weight and bias

@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import dual, function
 from ..broadcast import broadcast_shapes, unbroadcast
-from ..function import Function
+from ..function import Op
 from ..registry import OpInfo, register, samples
 from .binary import lift
 from .reduce import normalize_axis
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 Array = Any  # a numpy array, or a Tensor when backward records a graph
 
 
-class Reshape(Function):
+class Reshape(Op):
     """y = x with a new shape (same elements, same order).  Backward: reshape back."""
 
     formulas = ("1",)
@@ -48,7 +48,7 @@ class Reshape(Function):
         return g.reshape(ctx.shape)
 
 
-class Transpose(Function):
+class Transpose(Op):
     """y = x with axes permuted.  Backward: permute back with the inverse permutation."""
 
     formulas = ("1",)
@@ -72,7 +72,7 @@ class Transpose(Function):
         return g.transpose(ctx.inverse)
 
 
-class BroadcastTo(Function):
+class BroadcastTo(Op):
     """y = x repeated along new or size-1 axes.  Backward: sum over those axes."""
 
     formulas = ("1",)
@@ -126,7 +126,7 @@ def scatter_add(shape: tuple[int, ...], index: Any, values: np.ndarray) -> np.nd
     return out
 
 
-class Getitem(Function):
+class Getitem(Op):
     """y = x[index] (ints, slices, None, Ellipsis, integer arrays, boolean masks).
 
     Backward: scatter the gradient back into zeros of x's shape; an element selected several
@@ -152,7 +152,7 @@ class Getitem(Function):
         return f"getitem[{_fmt_index(self.kwargs.get('index'))}]"
 
 
-class IndexAdd(Function):
+class IndexAdd(Op):
     """y = zeros(shape) with x added at index (the adjoint of getitem).  Backward: g[index]."""
 
     formulas = ("1",)
@@ -203,7 +203,7 @@ def index_add(shape: tuple[int, ...], index: Any, values: Tensor) -> Tensor:
     return IndexAdd.apply(values, shape=tuple(shape), index=_clean_index(index))
 
 
-class Concatenate(Function):
+class Concatenate(Op):
     """y = the inputs joined along axis.  Backward: each input gets its slice of g."""
 
     formulas = ("1",)
@@ -237,7 +237,7 @@ class Concatenate(Function):
         return tuple(out)
 
 
-class Stack(Function):
+class Stack(Op):
     """y = the inputs stacked along a new axis.  Backward: input i gets g[..., i, ...]."""
 
     formulas = ("1",)
@@ -261,7 +261,7 @@ class Stack(Function):
         return tuple(g[lead + (i,)] for i in range(ctx.n))
 
 
-class Pad(Function):
+class Pad(Op):
     """y = x with constant values added around it.  Backward: slice the padding off."""
 
     formulas = ("1",)

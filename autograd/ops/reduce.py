@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .. import dual
-from ..function import Function
+from ..function import Op
 from ..registry import REDUCE, OpInfo, register, samples
 
 if TYPE_CHECKING:
@@ -79,7 +79,7 @@ def _spread(ctx: Any, g: Array) -> Array:
     return g if ctx.keepdims else g.reshape(ctx.kshape)
 
 
-class Sum(Function):
+class Sum(Op):
     """y = sum of x over axis.  dy/dx_i = 1 for every reduced element."""
 
     formulas = ("1",)
@@ -95,7 +95,7 @@ class Sum(Function):
         return dual.broadcast_to(_spread(ctx, g), ctx.shape)
 
 
-class Mean(Function):
+class Mean(Op):
     """y = mean of x over axis (n elements each).  dy/dx_i = 1/n."""
 
     formulas = ("1/n",)
@@ -115,7 +115,7 @@ class Mean(Function):
         return dual.broadcast_to(_spread(ctx, g) / ctx.n, ctx.shape)
 
 
-class Max(Function):
+class Max(Op):
     """y = max of x over axis.  dy/dx_i = 1/k for the k elements equal to the max, else 0.
 
     Ties split the gradient evenly among the tied elements, so the sum of the gradient is
@@ -133,7 +133,7 @@ class Max(Function):
         return _spread(ctx, g) * ctx.share
 
 
-class Min(Function):
+class Min(Op):
     """y = min of x over axis.  dy/dx_i = 1/k for the k elements equal to the min, else 0."""
 
     formulas = ("1/k at the k minima",)
@@ -160,7 +160,7 @@ def _extreme(ctx: Any, x: np.ndarray, fn: Any, axis: Axis, keepdims: bool) -> np
     return np.asarray(m if keepdims else m.reshape([n for i, n in enumerate(m.shape) if i not in axes]))
 
 
-class LogSumExp(Function):
+class LogSumExp(Op):
     """y = ln sum exp(x) over axis, computed as m + ln sum exp(x - m) with m = max(x).
 
     Subtracting the max makes every exponent <= 0, so nothing overflows.

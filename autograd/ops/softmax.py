@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .. import dual
-from ..function import Function
+from ..function import Op
 from ..registry import OpInfo, register, samples
 from .reduce import normalize_axis
 
@@ -30,7 +30,7 @@ AXIS_SAMPLES = samples(
 )
 
 
-class Softmax(Function):
+class Softmax(Op):
     """s_i = e^(x_i) / sum_j e^(x_j) along axis.  ds/dx: grad_x = s * (g - sum(g * s))."""
 
     formulas = ("s_i*(δ_ij - s_j)",)
@@ -51,7 +51,7 @@ class Softmax(Function):
         return s * (g - (g * s).sum(axis=axis, keepdims=True))
 
 
-class LogSoftmax(Function):
+class LogSoftmax(Op):
     """y_i = x_i - logsumexp(x) along axis.  grad_x = g - softmax(x) * sum(g)."""
 
     formulas = ("δ_ij - softmax(x)_j",)
