@@ -147,16 +147,33 @@ class Function:
         # NOTE: this is the hottest path of the library (every built-in op); it is written for
         # speed.
         ctx = _new(cls)
-        arrays = []
-        needs: Any = []
-        for a in args:
+        arrays: Any
+        needs: Any
+        if len(args) == 2:  # unrolled for the common arities
+            a, b = args
             if isinstance(a, _Tensor):
-                arrays.append(a.data)
-                needs.append(a.requires_grad)
+                if isinstance(b, _Tensor):
+                    arrays, needs = (a.data, b.data), (a.requires_grad, b.requires_grad)
+                else:
+                    arrays, needs = (a.data, b), (a.requires_grad, False)
+            elif isinstance(b, _Tensor):
+                arrays, needs = (a, b.data), (False, b.requires_grad)
             else:
-                arrays.append(a)
-                needs.append(False)
-        ctx.needs_input_grad = needs = tuple(needs)
+                arrays, needs = args, (False, False)
+        elif len(args) == 1 and isinstance(args[0], _Tensor):
+            a = args[0]
+            arrays, needs = (a.data,), (_ONE_NEEDS if a.requires_grad else _ONE_NEEDS_NOT)
+        else:
+            arrays, needs = [], []
+            for a in args:
+                if isinstance(a, _Tensor):
+                    arrays.append(a.data)
+                    needs.append(a.requires_grad)
+                else:
+                    arrays.append(a)
+                    needs.append(False)
+            needs = tuple(needs)
+        ctx.needs_input_grad = needs
         ctx.saved = ()
         state = STATE
         if True not in needs or not state.enabled:
@@ -220,6 +237,7 @@ def _apply_on_tensors(cls: type[Function], args: tuple[Any, ...], kwargs: dict[s
 
 
 _new = object.__new__
+_ONE_NEEDS, _ONE_NEEDS_NOT = (True,), (False,)
 
 
 def _as_array(ctx: Function, data: Any) -> np.ndarray:
