@@ -9,6 +9,7 @@ and graph labels read it too. An op without samples fails a test instead of goin
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -54,7 +55,7 @@ class OpInfo:
     call: Callable[..., Any]
     ref: Callable[..., Any]
     samples: tuple[Sample, ...]
-    summary: str
+    summary: str = ""  # default: the first line of `function`'s docstring
     domain: tuple[float, float] = (-2.0, 2.0)
     avoid: tuple[float, ...] = ()
     function: type | None = None
@@ -81,9 +82,12 @@ OPS: dict[str, OpInfo] = {}
 
 
 def register(info: OpInfo) -> OpInfo:
-    """Add an op to `OPS`; names are unique."""
+    """Add an op to `OPS`; names are unique. Without a summary, the first line of the op
+    class's docstring (which states its math) is used."""
     if info.name in OPS:
         raise ValueError(f"register: an op named {info.name!r} is already registered")
+    if not info.summary and info.function is not None and info.function.__doc__:
+        info = dataclasses.replace(info, summary=info.function.__doc__.strip().splitlines()[0])
     OPS[info.name] = info
     return info
 

@@ -305,7 +305,6 @@ def _register() -> None:
                 call=call,
                 ref=ref,
                 samples=BINARY,
-                summary=(fn.__doc__ or "").splitlines()[0],
                 function=fn,
                 **extra,
             )
@@ -320,7 +319,6 @@ def _register() -> None:
                 call=call,
                 ref=ref,
                 samples=BINARY,
-                summary=(fn.__doc__ or "").splitlines()[0],
                 function=fn,
                 make_inputs=_apart,
             )
@@ -332,7 +330,6 @@ def _register() -> None:
             call=lambda x, y: where(cond, x, y),
             ref=lambda x, y: np.where(cond, x, y),
             samples=samples(((2, 3), (2, 3)), ((2, 3), (3,)), ((2, 1), (1, 3)), ((), (2, 1))),
-            summary=(Where.__doc__ or "").splitlines()[0],
             function=Where,
         )
     )

@@ -346,7 +346,6 @@ def _register() -> None:
                 call=call,
                 ref=ref,
                 samples=UNARY,
-                summary=(fn.__doc__ or "").splitlines()[0],
                 function=fn,
                 **extra,
             )
@@ -357,7 +356,6 @@ def _register() -> None:
             call=lambda x, **kw: x.leaky_relu(**kw),
             ref=lambda x, negative_slope=0.01: np.where(x > 0, x, negative_slope * x),
             samples=UNARY + samples(((2, 3), {"negative_slope": 0.2})),
-            summary=(LeakyRelu.__doc__ or "").splitlines()[0],
             function=LeakyRelu,
             avoid=(0.0,),
         )
@@ -372,7 +370,6 @@ def _register() -> None:
                 ((4,), {"a_min": 0.0}),
                 ((4,), {"a_max": 0.3}),
             ),
-            summary=(Clip.__doc__ or "").splitlines()[0],
             function=Clip,
             avoid=(-0.5, 0.5, 0.0, 0.3),
         )

@@ -160,7 +160,6 @@ register(
             ((2, 1, 2, 3), (3, 3, 2)),
             ((2, 3, 4), (4,)),
         ),
-        summary=(Matmul.__doc__ or "").splitlines()[0],
         function=Matmul,
     )
 )
@@ -176,7 +175,6 @@ register(
             ((2, 4, 3), (5, 3), (5,)),
             ((4, 3), (2, 3)),
         ),
-        summary=(Linear.__doc__ or "").splitlines()[0],
         function=Linear,
     )
 )

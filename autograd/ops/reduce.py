@@ -291,7 +291,6 @@ def _register() -> None:
                 call=(lambda n: lambda x, **kw: getattr(x, n)(**kw))(name),
                 ref=ref,
                 samples=REDUCE,
-                summary=(fn.__doc__ or "").splitlines()[0],
                 function=fn,
             )
         )

@@ -101,7 +101,6 @@ register(
         call=lambda x, **kw: x.softmax(**kw),
         ref=_ref_softmax,
         samples=AXIS_SAMPLES,
-        summary=(Softmax.__doc__ or "").splitlines()[0],
         function=Softmax,
     )
 )
@@ -111,7 +110,6 @@ register(
         call=lambda x, **kw: x.log_softmax(**kw),
         ref=lambda x, axis=-1: np.log(_ref_softmax(x, axis)),
         samples=AXIS_SAMPLES,
-        summary=(LogSoftmax.__doc__ or "").splitlines()[0],
         function=LogSoftmax,
     )
 )
