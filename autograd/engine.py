@@ -163,12 +163,13 @@ def run_backward(
                     in_grads = ctx.backward(ctx, g if isinstance(g, tensor_cls) else tensor_cls(g))
                 finally:
                     ctx.saved = kept
-            else:
+            elif ctx.array_forward:
                 in_grads = ctx.backward(ctx, g)
+            else:  # a custom op: Tensors in, as in PyTorch (nothing is recorded), arrays out
+                in_grads = ctx.backward(ctx, tensor_cls._make(g, None))
+                in_grads = _as_arrays(in_grads if type(in_grads) is tuple else (in_grads,), tensor_cls)
             if type(in_grads) is not tuple:
                 in_grads = (in_grads,)
-            if not (create_graph or ctx.array_forward):
-                in_grads = _as_arrays(in_grads, tensor_cls)  # a custom op may use Tensors
             inputs = ctx.inputs
             if len(in_grads) != len(inputs):
                 in_grads = padded(ctx, in_grads)
@@ -183,8 +184,8 @@ def run_backward(
                         _check_finite(ctx, ga, _position(inputs, a))
                     prev = get(a)
                     grads[a] = ga if prev is None else prev + ga
-            if not retain_graph:
-                ctx.saved = None
+            if not retain_graph and ctx.saved:
+                ctx.saved = None  # released; an op that saved nothing can run again, as in PyTorch
 
         # What is left are the leaves' finished gradients.
         for t in grads:
@@ -216,10 +217,12 @@ def _adoptable(g: Any, t: Tensor, handed: set[int]) -> bool:
 
 def padded(ctx: Function, in_grads: tuple[Any, ...]) -> tuple[Any, ...]:
     """Gradients for every input, when backward left out trailing ones that need none
-    (constants such as a scale factor); otherwise a clear error."""
+    (constants such as a scale factor) or added trailing Nones; otherwise a clear error."""
     n, needs = len(in_grads), ctx.needs_input_grad
     if n < len(needs) and not any(needs[n:]):
         return in_grads + (None,) * (len(needs) - n)
+    if n > len(needs) and all(g is None for g in in_grads[len(needs):]):
+        return in_grads[: len(needs)]  # extra Nones, e.g. for keyword arguments: harmless
     raise AutogradError(
         f"{ctx.label()}: backward returned {n} gradients for {len(needs)} inputs; it must "
         "return one per input of forward (None for inputs without a gradient)"

@@ -224,6 +224,11 @@ def _apply_on_tensors(cls: type[Function], args: tuple[Any, ...], kwargs: dict[s
         result = cls.forward(ctx, *args, **kwargs)
     finally:
         state.enabled = prev
+    if isinstance(result, (tuple, list)):
+        raise TypeError(
+            f"{cls.__name__}.forward returned a {type(result).__name__}: a Function has one "
+            "output (a Tensor or an array); split a multi-output op into one Function per output"
+        )
     data = result.data if isinstance(result, _Tensor) else np.asarray(result)
     if not record:
         return _make(data, None)

@@ -71,9 +71,17 @@ class set_grad_enabled:  # noqa: N801 - a context manager, named like the functi
 
 
 class _GradModeContext:
-    """Base of no_grad / enable_grad: a context manager that is also a decorator."""
+    """Base of no_grad / enable_grad: a context manager that is also a decorator, with or
+    without parentheses (`@ag.no_grad()` and `@ag.no_grad`)."""
 
     mode: bool
+
+    def __new__(cls, fn: Any = None) -> Any:
+        if fn is not None:  # used bare as a decorator: no_grad(fn)
+            if not callable(fn):
+                raise TypeError(f"{cls.__name__}() takes no arguments (or a function to wrap)")
+            return _with_mode(fn, cls.mode)
+        return super().__new__(cls)
 
     def __enter__(self) -> None:
         self.prev = STATE.enabled

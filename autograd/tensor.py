@@ -170,14 +170,36 @@ class Tensor(ElementwiseMixin, BinaryMixin, ReduceMixin, MovementMixin, LinalgMi
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
         """numpy ufuncs on tensors: the differentiable ones run as our ops, so
         `np.exp(t)` and `ndarray * t` are Tensors in the graph; others (np.isnan, np.floor)
-        run on the values and return arrays, as numpy functions on array-likes do."""
+        run on the values and return arrays, as numpy functions on array-likes do.
+
+        A ufunc with no gradient here is refused (TypeError) when it would silently cut a
+        recorded graph: a float result from tensors that require grad while recording.
+        Writing into a tensor with `out=` is an in-place change, tracked like `+=`.
+        """
         op = _UFUNC_OPS.get(ufunc) if method == "__call__" and not kwargs else None
         if op is not None:
             return op(*inputs)
+        outs = [o for o in kwargs.get("out", ()) if isinstance(o, Tensor)]
+        tracked = [x for x in (*inputs, *outs) if isinstance(x, Tensor) and x.requires_grad]
+        if outs and tracked and STATE.enabled:
+            raise AutogradError(
+                f"np.{ufunc.__name__}(..., out=tensor): an in-place change of a tensor in a "
+                "recorded graph; do it inside `with ag.no_grad():` or use tensor operations"
+            )
         arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
         if "out" in kwargs:
             kwargs["out"] = tuple(o.data if isinstance(o, Tensor) else o for o in kwargs["out"])
-        return getattr(ufunc, method)(*arrays, **kwargs)
+        result = getattr(ufunc, method)(*arrays, **kwargs)
+        for o in outs:
+            o._shared_version()[0] = clock.mutation()
+        if not outs and tracked and STATE.enabled and np.asarray(result).dtype.kind == "f":
+            raise TypeError(
+                f"np.{ufunc.__name__} has no gradient in this library, so applying it to a "
+                "tensor that requires grad would silently cut the graph. Write it with tensor "
+                "operations (see docs/reference.md), or apply it to t.detach() or under "
+                "ag.no_grad() if no gradient is wanted."
+            )
+        return result
 
     def __bool__(self) -> bool:
         if self.data.size != 1:
@@ -197,6 +219,9 @@ class Tensor(ElementwiseMixin, BinaryMixin, ReduceMixin, MovementMixin, LinalgMi
         if self.data.dtype.kind not in "iu" or self.data.size != 1:
             raise TypeError("only a one-element integer tensor can be used as an index")
         return int(self.data.item())
+
+    def __pos__(self) -> Tensor:
+        return self
 
     __hash__ = object.__hash__  # identity: tensors are dict keys in the engine
 
@@ -283,11 +308,11 @@ class Tensor(ElementwiseMixin, BinaryMixin, ReduceMixin, MovementMixin, LinalgMi
         return remove
 
     def _run_hooks(self, g: Any, create_graph: bool) -> Any:
-        for hook in list(self._hooks or ()):
-            gt = g if isinstance(g, Tensor) else Tensor._make(g, None)
+        hooks = list(self._hooks or ())
+        for hook in hooks:
             if hook is _RETAIN:
-                self._accumulate(gt)  # sums over backward calls, as on leaves
                 continue
+            gt = g if isinstance(g, Tensor) else Tensor._make(g, None)
             r = hook(gt)
             if r is not None:
                 r = r if isinstance(r, Tensor) else Tensor(r)
@@ -297,6 +322,8 @@ class Tensor(ElementwiseMixin, BinaryMixin, ReduceMixin, MovementMixin, LinalgMi
                         f"{self.shape}"
                     )
                 g = r if create_graph else r.data
+        if _RETAIN in hooks:  # after every hook, as PyTorch: .grad is what flows on
+            self._accumulate(g if isinstance(g, Tensor) else Tensor._make(g, None))
         return g
 
     def _accumulate(self, g: Any, adopt: bool = False) -> None:
@@ -463,6 +490,9 @@ def _t(x: Any) -> Any:
 
 
 _UFUNC_OPS: dict[Any, Callable[..., Any]] = {
+    np.square: lambda a: a * a,
+    np.reciprocal: lambda a: 1 / a,
+    np.positive: lambda a: a,
     np.add: lambda a, b: _t(a) + b,
     np.subtract: lambda a, b: _t(a) - b,
     np.multiply: lambda a, b: _t(a) * b,

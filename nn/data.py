@@ -10,7 +10,8 @@ Minibatches:
 - :class:`DataLoader` does the same every time it is iterated (one epoch per ``for``
   loop), reshuffling each epoch with a permutation fixed by ``(seed, epoch)``.
 
-Two-dimensional classification sets, all returning ``X`` float64 ``(n_samples, 2)``
+Two-dimensional classification sets, all returning ``X`` ``(n_samples, 2)`` in the default
+float dtype (``ag.get_default_dtype()``: float64 unless changed)
 and ``y`` int64 ``(n_samples,)`` with classes ``0 .. K-1`` whose sizes differ by at
 most one, in a shuffled order fixed by ``seed``:
 
@@ -23,7 +24,8 @@ most one, in a shuffled order fixed by ``seed``:
 
 ``noise`` is always the standard deviation of a Gaussian perturbation (of the position,
 or of the angle for spirals); ``noise=0`` gives the exact geometry. ``seed`` may be an
-int, a ``np.random.Generator`` (drawn from, so it advances) or ``None`` (fresh entropy).
+int, a ``np.random.Generator`` (drawn from, so it advances) or ``None`` (the library's
+generator, which ``ag.manual_seed(n)`` resets).
 
 Real data: :func:`load_digits` reads the 8x8 UCI handwritten digits (1,797 images)
 stored in ``demos/data/digits.npz``; see ``demos/data/README.md`` for its provenance.
@@ -48,6 +50,9 @@ from typing import Any, Protocol, TypeGuard
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+
+from autograd.dtypes import get_default_dtype
+from autograd.random import default_generator
 
 __all__ = [
     "DataLoader",
@@ -107,8 +112,11 @@ def _check_nonnegative(name: str, value: object, where: str) -> float:
 
 
 def _make_rng(seed: object, where: str) -> np.random.Generator:
-    if seed is None or isinstance(seed, np.random.Generator):
-        return np.random.default_rng(seed)
+    if seed is None:
+        # The library's generator, so `ag.manual_seed(n)` makes every default draw reproducible.
+        return default_generator()
+    if isinstance(seed, np.random.Generator):
+        return seed
     if not _is_int(seed):
         raise TypeError(
             f"{where}: seed must be an int, a np.random.Generator or None, "
@@ -131,7 +139,8 @@ def _finish(
     """Shuffle rows of (points, y) together so classes interleave, deterministically."""
     order = rng.permutation(len(y))
     return (
-        np.ascontiguousarray(points[order], dtype=np.float64),
+        # In the default float dtype, so a float32 model (ag.set_default_dtype) stays float32.
+        np.ascontiguousarray(points[order], dtype=get_default_dtype()),
         y[order].astype(np.int64),
     )
 
@@ -238,8 +247,8 @@ class DataLoader:
     With ``shuffle=True``, epoch ``k`` visits samples in the permutation drawn from
     ``np.random.SeedSequence(seed, spawn_key=(k,))``, so it depends only on ``seed`` and
     ``k``: two loaders with the same seed give the same sequence of epochs, and a run
-    can be resumed by setting ``epoch``. With ``seed=None`` fresh entropy is drawn once
-    and stored in ``seed`` so the run can still be replayed.
+    can be resumed by setting ``epoch``. With ``seed=None`` a seed is drawn once from the
+    library's generator (so ``ag.manual_seed`` fixes it) and stored in ``seed``.
 
     Attributes:
         arrays: the data as ndarrays, each ``(N, ...)``.
@@ -277,8 +286,8 @@ class DataLoader:
             # Reduce to an int so every epoch can be re-derived from (seed, epoch).
             seed = int(seed.integers(2**63))
         elif seed is None:
-            # Fresh entropy is always an int; the stub also allows a sequence.
-            seed = int(np.random.SeedSequence().entropy)  # type: ignore[arg-type]
+            # Drawn from the library's generator, so `ag.manual_seed(n)` fixes it.
+            seed = int(default_generator().integers(2**63))
         else:
             _make_rng(seed, where)  # only to validate the type and sign
         self.seed: int = int(seed)
@@ -337,7 +346,7 @@ def make_moons(n_samples: int = 100, noise: float = 0.1, seed: Seed = None) -> D
         seed: int, ``np.random.Generator`` or ``None``.
 
     Returns:
-        ``X`` float64 ``(n_samples, 2)`` and ``y`` int64 ``(n_samples,)`` in ``{0, 1}``.
+        ``X`` (default float dtype) ``(n_samples, 2)`` and ``y`` int64 ``(n_samples,)`` in ``{0, 1}``.
 
     Example:
         >>> X, y = make_moons(101, noise=0.0, seed=0)
@@ -379,7 +388,7 @@ def make_circles(
         seed: int, ``np.random.Generator`` or ``None``.
 
     Returns:
-        ``X`` float64 ``(n_samples, 2)`` and ``y`` int64 ``(n_samples,)`` in ``{0, 1}``.
+        ``X`` (default float dtype) ``(n_samples, 2)`` and ``y`` int64 ``(n_samples,)`` in ``{0, 1}``.
 
     Example:
         >>> X, y = make_circles(10, noise=0.0, factor=0.5, seed=0)
@@ -426,7 +435,7 @@ def make_spirals(
         seed: int, ``np.random.Generator`` or ``None``.
 
     Returns:
-        ``X`` float64 ``(n_samples, 2)`` and ``y`` int64 ``(n_samples,)`` in
+        ``X`` (default float dtype) ``(n_samples, 2)`` and ``y`` int64 ``(n_samples,)`` in
         ``{0, ..., n_classes - 1}``.
 
     Example:
@@ -476,7 +485,7 @@ def make_blobs(
         seed: int, ``np.random.Generator`` or ``None``.
 
     Returns:
-        ``X`` float64 ``(n_samples, n_features)`` and ``y`` int64 ``(n_samples,)`` in
+        ``X`` (default float dtype) ``(n_samples, n_features)`` and ``y`` int64 ``(n_samples,)`` in
         ``{0, ..., K - 1}``.
 
     Example:
@@ -535,7 +544,7 @@ def make_separable(
         seed: int, ``np.random.Generator`` or ``None``.
 
     Returns:
-        ``X`` float64 ``(n_samples, 2)`` and ``y`` int64 ``(n_samples,)`` in ``{0, 1}``.
+        ``X`` (default float dtype) ``(n_samples, 2)`` and ``y`` int64 ``(n_samples,)`` in ``{0, 1}``.
 
     Example:
         >>> X, y = make_separable(100, margin=0.2, seed=0)
@@ -587,7 +596,7 @@ def load_digits(path: str | os.PathLike[str] | None = None) -> Dataset:
             uint8 ``(1797,)``; defaults to ``demos/data/digits.npz`` in the repository.
 
     Returns:
-        ``X`` float64 ``(1797, 64)`` in ``[0, 1]`` and ``y`` int64 ``(1797,)`` in
+        ``X`` (default float dtype) ``(1797, 64)`` in ``[0, 1]`` and ``y`` int64 ``(1797,)`` in
         ``{0, ..., 9}``.
 
     Raises:
@@ -616,5 +625,5 @@ def load_digits(path: str | os.PathLike[str] | None = None) -> Dataset:
             f"load_digits: expected images (N, H, W) and labels (N,), "
             f"got {images.shape} and {labels.shape}"
         )
-    points = images.reshape(len(images), -1).astype(np.float64) / 16.0
+    points = images.reshape(len(images), -1).astype(get_default_dtype()) / 16
     return points, labels.astype(np.int64)

@@ -71,13 +71,31 @@ def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
 
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y = x @ W^T + b.  x: (..., in), W: (out, in), b: (out,) -> y: (..., out)."""
-    x = _as_tensor(x)
+    x = match_dtype("linear", _as_tensor(x), weight)
     if x.ndim == 0 or x.shape[-1] != weight.shape[-1]:
         raise ValueError(
             f"linear: input of shape {x.shape} does not fit a weight of shape {weight.shape}: "
             f"expected the input's last axis to have {weight.shape[-1]} features"
         )
     return ag.linear(x, weight, bias)
+
+
+def match_dtype(where: str, x: Tensor, weight: Tensor) -> Tensor:
+    """The input of a layer, in the layer's dtype.
+
+    Integer and bool inputs are converted. A float input of another precision is an error,
+    as in PyTorch: numpy would silently compute the whole layer (and everything after it) in
+    the wider type - a float32 model fed float64 data would run in float64.
+    """
+    if x.dtype == weight.dtype:
+        return x
+    if x.dtype.kind != "f":
+        return ag.Tensor(x.data.astype(weight.dtype))
+    raise TypeError(
+        f"{where}: the input is {x.dtype} but the weights are {weight.dtype}; convert the input "
+        f"(x.astype(np.{weight.dtype})) or build the model in {x.dtype} "
+        "(ag.set_default_dtype before creating it)"
+    )
 
 
 def dropout(x: Tensor, p: float = 0.5, training: bool = True, rng: Any = None) -> Tensor:

@@ -65,9 +65,9 @@ class Linear(Module):
             self.bias = init.uniform_(_empty(self.out_features, dtype=dtype), -bound, bound, rng=gen)
 
     def _check_input(self, x: Any) -> Tensor:
-        x = functional._as_tensor(x)
+        where = f"{type(self).__name__} {self._name!r}" if self._name else type(self).__name__
+        x = functional.match_dtype(where, functional._as_tensor(x), self.weight)
         if x.ndim == 0 or x.shape[-1] != self.in_features:
-            where = f"{type(self).__name__} {self._name!r}" if self._name else type(self).__name__
             raise ValueError(
                 f"{where}: expected an input with {self.in_features} features on the last axis, "
                 f"e.g. (N, {self.in_features}), got shape {x.shape}"

@@ -182,10 +182,14 @@ class Module:
         return sum(p.size for p in self.parameters())
 
     # -- training helpers --------------------------------------------------------------------
-    def zero_grad(self) -> None:
-        """Forget every parameter's gradient (`.grad = None`)."""
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget every parameter's gradient (`.grad = None`); with `set_to_none=False` the
+        gradients are set to zeros instead, as PyTorch allows."""
         for p in self.parameters():
-            p.grad = None
+            if set_to_none or p.grad is None:
+                p.grad = None
+            else:
+                p.grad.data = np.zeros_like(p.grad.data)
 
     def train(self, mode: bool = True) -> Module:
         """Set training mode here and below (Dropout is active); returns self."""

@@ -106,10 +106,14 @@ class Optimizer:
         """Every parameter, group after group (the order state_dict numbers them in)."""
         return [p for group in self.param_groups for p in group["params"]]
 
-    def zero_grad(self) -> None:
-        """Forget every parameter's gradient (`.grad = None`), before the next backward."""
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget every parameter's gradient (`.grad = None`) before the next backward; with
+        `set_to_none=False` the gradients are set to zeros instead, as PyTorch allows."""
         for p in self.params():
-            p.grad = None
+            if set_to_none or p.grad is None:
+                p.grad = None
+            else:
+                p.grad.data = np.zeros_like(p.grad.data)
 
     def step(self) -> None:
         raise NotImplementedError(f"{type(self).__name__}: an optimizer must define step()")

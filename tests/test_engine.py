@@ -1266,3 +1266,86 @@ def test_custom_function_saved_input_tensor_is_version_checked() -> None:
         x += 1.0
     with pytest.raises(ag.AutogradError, match="modified in place"):
         y.backward()
+
+
+def test_notebook_sigmoids_to_the_last_digit() -> None:
+    # The course notebook computes 1 / (1 + e^-x); ours agrees bit for bit, whatever the size.
+    assert ag.Tensor(2 * 0.4 + 6 * 0.6 - 2).sigmoid().item() == 0.9168273035060777
+    assert ag.Tensor(3 * 0.4 + 5 * 0.6 - 2.2).sigmoid().item() == 0.8807970779778823
+    z = np.linspace(-30.0, 30.0, 1001)
+    np.testing.assert_array_equal(ag.tensor(z).sigmoid().data, 1 / (1 + np.exp(-z)))
+    np.testing.assert_array_equal(ag.tensor(z[:7]).sigmoid().data, 1 / (1 + np.exp(-z[:7])))
+
+
+def test_writing_through_numpy_out_is_tracked() -> None:
+    w = ag.tensor([1.0, 2.0], requires_grad=True)
+    loss = (w * w).sum()
+    with ag.no_grad():
+        np.multiply(w, 3, out=w)
+    with pytest.raises(ag.AutogradError, match="modified in place"):
+        loss.backward()
+    with pytest.raises(ag.AutogradError, match="no_grad"):
+        np.multiply(w, 3, out=w)  # while recording: refused
+
+
+def test_numpy_ufunc_without_gradient_refuses_to_cut_the_graph() -> None:
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(TypeError, match="log1p"):
+        np.log1p(x)
+    np.testing.assert_allclose(np.log1p(x.detach()), np.log1p([1.0, 2.0]))
+    assert not np.isnan(x).any()  # boolean results carry no gradient: allowed
+    y = np.square(x)  # mapped to an op: stays in the graph
+    assert y.grad_fn is not None
+
+
+def test_retained_grad_is_stored_after_the_hooks() -> None:
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 3.0
+    y.retain_grad()
+    y.register_hook(lambda g: g * 2)
+    y.sum().backward()
+    assert y.grad is not None
+    assert x.grad is not None
+    np.testing.assert_array_equal(y.grad.data, [2.0, 2.0])
+    np.testing.assert_array_equal(x.grad.data, [6.0, 6.0])
+
+
+def test_second_backward_through_ops_that_saved_nothing_works() -> None:
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    y = (x + 1.0).sum()
+    y.backward()
+    y.backward()
+    assert x.grad is not None
+    np.testing.assert_array_equal(x.grad.data, [2.0, 2.0])
+
+
+def test_bare_no_grad_decorator_and_custom_function_conveniences() -> None:
+    @ag.no_grad
+    def doubled(t: ag.Tensor) -> ag.Tensor:
+        return t * 2
+
+    x = ag.tensor([0.3, -0.2], requires_grad=True)
+    assert not doubled(x).requires_grad
+
+    class Scaled(ag.Function):
+        @staticmethod
+        def forward(ctx: Any, t: ag.Tensor, k: float = 2.0) -> ag.Tensor:
+            ctx.k = k
+            return (t * k).tanh()
+
+        @staticmethod
+        def backward(ctx: Any, g: Any) -> Any:
+            assert isinstance(g, ag.Tensor)  # as in PyTorch
+            t = ctx.saved_tensors  # nothing saved: an empty tuple
+            assert t == ()
+            return g * 0 + ctx.k * (1 - np.tanh(ctx.k * x.data) ** 2) * g, None  # extra None: fine
+
+    assert ag.gradcheck(Scaled.apply, x)
+
+    class Two(ag.Function):
+        @staticmethod
+        def forward(ctx: Any, t: ag.Tensor) -> Any:
+            return t * 2, t * 3
+
+    with pytest.raises(TypeError, match="one output"):
+        Two.apply(x)

@@ -222,3 +222,31 @@ def test_reprs() -> None:
         ")"
     )
     assert math.isfinite(nn.MLP(2, [3]).num_parameters())
+
+
+def test_float_inputs_of_another_precision_are_refused_not_upcast() -> None:
+    layer = nn.Linear(2, 3)
+    x32 = np.ones((4, 2), dtype=np.float32)
+    with pytest.raises(TypeError, match="float32 but the weights are float64"):
+        layer(x32)
+    assert layer(np.ones((4, 2), dtype=np.int64)).dtype == np.float64  # ints are converted
+    previous = ag.get_default_dtype()
+    ag.set_default_dtype(np.float32)
+    try:
+        X, _ = nn.make_moons(20, seed=0)
+        assert X.dtype == np.float32  # the datasets follow the default dtype
+        out = nn.MLP(2, [4, 1], rng=0)(X)
+        assert out.dtype == np.float32
+    finally:
+        ag.set_default_dtype(previous)
+
+
+def test_manual_seed_makes_default_data_draws_reproducible() -> None:
+    ag.manual_seed(3)
+    a, _ = nn.make_moons(10)
+    order_a = [b[0].tolist() for b in nn.DataLoader(a, batch_size=5, shuffle=True)]
+    ag.manual_seed(3)
+    b, _ = nn.make_moons(10)
+    order_b = [b_[0].tolist() for b_ in nn.DataLoader(b, batch_size=5, shuffle=True)]
+    np.testing.assert_array_equal(a, b)
+    assert order_a == order_b

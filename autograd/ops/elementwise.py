@@ -25,17 +25,33 @@ Array = Any  # a numpy array, or a Tensor when backward records a graph
 
 
 def stable_sigmoid(x: np.ndarray) -> np.ndarray:
-    """1 / (1 + e^-x) without overflow, in x's dtype: exp is only taken of numbers <= 0.
+    """1 / (1 + e^-x), in x's dtype, without overflow.
 
-    Small arrays go through log space, e^-log(1 + e^-x), which is the fewest numpy calls;
-    large ones divide by 1 + e^-|x| once, which is the fewest passes over memory.
+    It is the textbook formula, computed exactly as the course notebook and PyTorch compute
+    it, so the results agree to the last bit. Only where e^-x would overflow (x below about
+    -709 in float64, -88 in float32) is s = e^x used instead, which is exact there (1 + e^-x
+    rounds to e^-x) and underflows quietly to 0 - no warnings for any x.
     """
-    if x.size <= 256:
-        return np.exp(-np.logaddexp(0, -x))
-    e = np.exp(-np.abs(x))
-    out = e + 1
-    np.divide(np.where(x >= 0, 1, e), out, out=out)
-    return out
+    neg = np.negative(x)
+    limit = _exp_limit(neg.dtype)
+    if neg.size and neg.max() > limit:
+        out = np.asarray(1 / (1 + np.exp(np.minimum(neg, limit))))
+        tail = neg > limit
+        out[tail] = np.exp(x[tail])
+        return out
+    return 1 / (1 + np.exp(neg))
+
+
+_EXP_LIMITS: dict[Any, float] = {}
+
+
+def _exp_limit(dtype: Any) -> float:
+    """The largest t with e^t finite in `dtype` (float64 for non-float dtypes), a bit lower."""
+    lim = _EXP_LIMITS.get(dtype)
+    if lim is None:
+        ftype = dtype if np.dtype(dtype).kind == "f" else np.float64
+        lim = _EXP_LIMITS[dtype] = float(np.log(np.finfo(ftype).max)) - 1.0
+    return lim
 
 
 class Neg(Op):

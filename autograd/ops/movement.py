@@ -251,7 +251,13 @@ class Stack(Op):
                 "stack: all inputs must have the same shape, got "
                 + " and ".join(str(a.shape) for a in arrays)
             )
-        ax = normalize_axis("stack", axis, (*arrays[0].shape, 1))[0]
+        ndim = arrays[0].ndim + 1  # the new axis may go anywhere in the result
+        if not isinstance(axis, (int, np.integer)) or not -ndim <= axis < ndim:
+            raise ValueError(
+                f"stack: axis {axis!r} is out of bounds for stacking tensors of shape "
+                f"{arrays[0].shape} (the result has {ndim} axes)"
+            )
+        ax = int(axis) % ndim
         ctx.axis, ctx.n = ax, len(arrays)
         return np.stack(arrays, axis=ax)
 

@@ -176,17 +176,16 @@ class LogSumExp(Op):
         m = np.max(x, axis=axes, keepdims=True)
         m = np.where(np.isfinite(m), m, 0)  # all -inf rows: avoid inf - inf
         out = np.log(np.sum(np.exp(x - m), axis=axes, keepdims=True)) + m
-        ctx.save_for_backward(x, out)
-        return np.asarray(out if keepdims else out.reshape(_drop(out.shape, axes)))
+        res = np.asarray(out if keepdims else out.reshape(_drop(out.shape, axes)))
+        # Save the very array returned: the engine then knows it is the output (its in-place
+        # changes are caught, and under create_graph it stands for the output tensor).
+        ctx.save_for_backward(x, res)
+        return res
 
     @staticmethod
     def backward(ctx: LogSumExp, g: Array) -> Array:
         x, out = ctx.saved_tensors
-        if not isinstance(x, np.ndarray):
-            # Recording a graph (create_graph): the saved keepdims copy of the output would be a
-            # constant, so take it again from x to keep its dependence on x.
-            out = x.logsumexp(axis=ctx.axes, keepdims=True)
-        return _spread(ctx, g) * dual.exp(x - out)
+        return _spread(ctx, g) * dual.exp(x - _spread(ctx, out))
 
 
 def _drop(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]:
