@@ -233,9 +233,9 @@ def test_float_inputs_of_another_precision_are_refused_not_upcast() -> None:
     previous = ag.get_default_dtype()
     ag.set_default_dtype(np.float32)
     try:
-        X, _ = nn.make_moons(20, seed=0)
-        assert X.dtype == np.float32  # the datasets follow the default dtype
-        out = nn.MLP(2, [4, 1], rng=0)(X)
+        xs, _ = nn.make_moons(20, seed=0)
+        assert xs.dtype == np.float32  # the datasets follow the default dtype
+        out = nn.MLP(2, [4, 1], rng=0)(xs)
         assert out.dtype == np.float32
     finally:
         ag.set_default_dtype(previous)
