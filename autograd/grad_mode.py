@@ -7,6 +7,7 @@ recording in another.
 from __future__ import annotations
 
 import functools
+import itertools
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -115,6 +116,36 @@ class enable_grad(_GradModeContext):  # noqa: N801 - PyTorch's name
     mode = True
 
 
+_calls = itertools.count()
+
+
+class ScopeName(str):
+    """One element of a scope path: a module's name, and which call of it this is.
+
+    It prints, hashes and compares with plain strings as the name, so `"layer1" in scope` works;
+    two ScopeNames compare equal only for the same call, so two calls of one module are two
+    clusters in a picture, not one.
+    """
+
+    __slots__ = ("call",)
+    call: int
+
+    def __new__(cls, name: str, call: int) -> ScopeName:
+        s = super().__new__(cls, name)
+        s.call = call
+        return s
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, ScopeName):
+            return self.call == other.call and str.__eq__(self, other)
+        return str.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+    __hash__ = str.__hash__
+
+
 class scope:  # noqa: N801 - a context manager, named for what it sets
     """Tag every op recorded inside with `name` (nested scopes give a path).
 
@@ -134,7 +165,7 @@ class scope:  # noqa: N801 - a context manager, named for what it sets
 
     def __enter__(self) -> None:
         self.prev = STATE.scope
-        STATE.scope = (*self.prev, self.name)
+        STATE.scope = (*self.prev, ScopeName(self.name, next(_calls)))
 
     def __exit__(self, *exc: object) -> None:
         STATE.scope = self.prev

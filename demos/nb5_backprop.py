@@ -119,12 +119,13 @@ def main(out: str | Path = "out", quick: bool = False) -> dict[str, Any]:
 
     explain_txt = folder / "backprop_explain.txt"
     explain_txt.write_text(str(explanation) + "\n", encoding="utf-8")
-    files = [save_graph(ag.draw(error, highlight=p["W11"]), folder / "backprop_graph.svg"), explain_txt]
+    graph = save_graph(ag.draw(error, highlight=p["W11"]), folder / "backprop_graph.svg")
+    files = [graph, explain_txt]
     if not quick:
         trace = ag.trace_backward(network()[0])
         files.append(Path(trace.to_html(folder / "backprop_trace.html")))
     wrote(files)
-    print("  backprop_graph.svg: every path from W11 to E is drawn in red")
+    print(f"  {graph.name}: every path from W11 to E is drawn in red")
     return {
         "by_hand": hand,
         "explain_total": total,

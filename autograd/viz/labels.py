@@ -67,7 +67,11 @@ def fmt_array(a: Any, small: int = SMALL) -> str:
 def fmt_const(v: Any) -> str:
     """A constant operand (a Python number, or something else an op accepted)."""
     if isinstance(v, (int, float, np.number, bool)):
-        return fmt_number(v)
+        short = fmt_number(v)
+        # A constant is part of the op's definition: never show a rounded one (1.0000001 is not 1).
+        if isinstance(v, (float, np.floating)) and float(short) != float(v):
+            return repr(float(v))
+        return short
     if isinstance(v, np.ndarray):
         return fmt_array(v)
     text = repr(v)
