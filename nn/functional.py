@@ -195,6 +195,38 @@ class BinaryCrossEntropyWithLogits(ag.Function):
         return "binary_cross_entropy_with_logits"
 
 
+def _bce_inputs(rng: np.random.Generator, shapes: Any) -> list[np.ndarray]:
+    # Probabilities away from 0 and 1 (the clamps are kinks) and soft targets in [0, 1].
+    return [rng.uniform(0.1, 0.9, size=shapes[0]), rng.uniform(0.0, 1.0, size=shapes[1])]
+
+
+# The fused losses are ops like the core's: registered, so the op suite checks them (forward
+# against numpy, gradients and second derivatives against finite differences) and the
+# reference lists them.
+_LOSS_SAMPLES = ag.registry.samples(((4,), (4,)), ((2, 3), (2, 3)), ((2, 3), (3,)))
+ag.registry.register(
+    ag.OpInfo(
+        name="binary_cross_entropy",
+        call=lambda p, y: BinaryCrossEntropy.apply(p, y),
+        ref=lambda p, y: -(y * np.log(p) + (1 - y) * np.log(1 - p)),
+        samples=_LOSS_SAMPLES,
+        function=BinaryCrossEntropy,
+        make_inputs=_bce_inputs,
+    )
+)
+ag.registry.register(
+    ag.OpInfo(
+        name="binary_cross_entropy_with_logits",
+        call=lambda x, y: BinaryCrossEntropyWithLogits.apply(x, y),
+        ref=lambda x, y: np.maximum(x, 0) - x * y + np.log1p(np.exp(-np.abs(x))),
+        samples=_LOSS_SAMPLES,
+        function=BinaryCrossEntropyWithLogits,
+        make_inputs=lambda rng, shapes: [rng.uniform(-3, 3, size=shapes[0]),
+                                         rng.uniform(0.0, 1.0, size=shapes[1])],
+    )
+)
+
+
 # -- losses -----------------------------------------------------------------------------------
 def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     """Mean squared error: l_i = (x_i - y_i)^2, then reduced.  Shapes must match."""

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 import autograd as ag
+import nn  # noqa: F401 - registers nn's fused ops (the binary cross-entropies) in ag.OPS
 from autograd import random as ag_random
 from autograd.grad_mode import STATE
 

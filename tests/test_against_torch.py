@@ -127,6 +127,10 @@ TORCH: dict[str, Callable[..., Any]] = {
     "split": _split,
     "softmax": lambda x, axis=-1: torch.softmax(x, dim=axis),
     "log_softmax": lambda x, axis=-1: torch.log_softmax(x, dim=axis),
+    # nn's fused losses, written out (torch's own give no gradient for the target):
+    "binary_cross_entropy": lambda p, y: -(y * torch.log(p) + (1 - y) * torch.log(1 - p)),
+    "binary_cross_entropy_with_logits":
+        lambda x, y: torch.clamp(x, min=0) - x * y + torch.log1p(torch.exp(-x.abs())),
 }
 
 CASES = [pytest.param(op, s, id=f"{op.name}-{i}") for op in ag.OPS.values() for i, s in
