@@ -99,10 +99,17 @@ def write_html(trace: Trace, path: Path, *, max_nodes: int = 60, timeout: float 
     """Write the page for `trace` to `path` and return the path as a string."""
     data = []
     rows = []
+    # A big graph is drawn summarised: a step inside a collapsed module or a folded chain
+    # lights up the box that stands for it (the same view the picture is drawn from).
+    view = summarise(build_graph(trace.output), max_nodes)
+    box = {view.model.nodes[n].id: view.groups[k].id for n, k in enumerate(view.group_of) if k >= 0}
     for k, s in enumerate(trace.steps):
         d = trace.describe(s)
         e1, e2 = s.edge_ids
-        data.append({**d, "ids": [e1, e2, s.op_id, s.input_id, s.output_id]})
+        e1 = box.get(s.op_id) or box.get(s.input_id) or e1
+        e2 = box.get(s.op_id) or box.get(s.output_id) or e2
+        ids = [e1, e2, *(box.get(i, i) for i in (s.op_id, s.input_id, s.output_id))]
+        data.append({**d, "ids": ids})
         cells = "".join(f"<td>{escape(d[f])}</td>" for f in ("edge", "formula", "upstream", "local",
                                                              "contribution", "total"))
         rows.append(f'<tr id="row{k}"><td>{s.number}</td>{cells}</tr>')
