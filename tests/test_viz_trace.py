@@ -206,3 +206,20 @@ def test_html_trace_in_a_real_browser_shows_first_and_last_step(tmp_path: Path) 
     assert re.search(rf'<g id="{s.edge_ids[0]}" class="edge active">', last)
     middle = dump_dom(url + "#step=3")
     assert f'<span id="status">Step 3 of {n}</span>' in middle
+
+
+def test_html_steps_point_at_drawn_elements_when_the_graph_is_summarised(tmp_path: Path) -> None:
+    import json
+    import re
+
+    x = ag.tensor([0.5, -0.5], requires_grad=True, name="x")
+    y = x
+    for _ in range(100):
+        y = (y * 0.9).tanh()  # 200 ops: more than the page's 60-node picture shows
+    page = Path(ag.trace_backward(y.sum()).to_html(tmp_path / "t.html")).read_text()
+    found = re.search(r'id="steps-data">(.*?)</script>', page, re.S)
+    assert found is not None
+    steps = json.loads(found.group(1).replace("<\\/", "</"))
+    drawn = set(re.findall(r'id="([^"]+)"', page))
+    assert len(steps) == 201
+    assert all(i in drawn for s in steps for i in s["ids"])
