@@ -57,12 +57,6 @@ def broadcast_to(x: Any, shape: tuple[int, ...]) -> Any:
     return np.broadcast_to(x, shape)
 
 
-def expand_dims(x: Any, axis: Any) -> Any:
-    if _is_tensor(x):
-        return x.expand_dims(axis)
-    return np.expand_dims(x, axis)
-
-
 def index_add(shape: tuple[int, ...], index: Any, values: Any) -> Any:
     """zeros(shape) with `values` added at `index` (repeated indices accumulate)."""
     if _is_tensor(values):
@@ -74,7 +68,36 @@ def index_add(shape: tuple[int, ...], index: Any, values: Any) -> Any:
     return out
 
 
-def pad(x: Any, pad_width: Any) -> Any:
-    if _is_tensor(x):
-        return x.pad(pad_width)
-    return np.pad(x, pad_width)
+def sigmoid(x: Any) -> Any:
+    """1 / (1 + e^-x): the Tensor op for a Tensor, else the same numbers on an array."""
+    return x.sigmoid() if _is_tensor(x) else _sigmoid_array(x)
+
+
+def _sigmoid_array(x: np.ndarray) -> np.ndarray:
+    """1 / (1 + e^-x), in x's dtype, without overflow.
+
+    It is the textbook formula, computed exactly as the course notebook and PyTorch compute
+    it, so the results agree to the last bit. Only where e^-x would overflow (x below about
+    -709 in float64, -88 in float32) is s = e^x used instead, which is exact there (1 + e^-x
+    rounds to e^-x) and underflows quietly to 0 - no warnings for any x.
+    """
+    neg = np.negative(x)
+    limit = _exp_limit(neg.dtype)
+    if neg.size and neg.max() > limit:
+        out = np.asarray(1 / (1 + np.exp(np.minimum(neg, limit))))
+        tail = neg > limit
+        out[tail] = np.exp(x[tail])
+        return out
+    return 1 / (1 + np.exp(neg))
+
+
+_EXP_LIMITS: dict[Any, float] = {}
+
+
+def _exp_limit(dtype: Any) -> float:
+    """The largest t with e^t finite in `dtype` (float64 for non-float dtypes), a bit lower."""
+    lim = _EXP_LIMITS.get(dtype)
+    if lim is None:
+        ftype = dtype if np.dtype(dtype).kind == "f" else np.float64
+        lim = _EXP_LIMITS[dtype] = float(np.log(np.finfo(ftype).max)) - 1.0
+    return lim

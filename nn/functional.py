@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 import autograd as ag
-from autograd import Tensor
+from autograd import Tensor, dual
 from autograd.random import resolve
 
 Array = Any  # a numpy array, or a Tensor when backward records a graph
@@ -117,14 +117,6 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True, rng: Any = None) -
 
 
 # -- fused ops --------------------------------------------------------------------------------
-def _sigmoid(x: Array) -> Array:
-    """1 / (1 + e^-x) without overflow: e^-|x| <= 1, and e^x / (1 + e^x) for x < 0."""
-    if isinstance(x, Tensor):
-        return x.sigmoid()
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
-
-
 def _maximum(x: Array, floor: float) -> Array:
     return ag.maximum(x, floor) if isinstance(x, Tensor) else np.maximum(x, floor)
 
@@ -188,7 +180,7 @@ class BinaryCrossEntropyWithLogits(ag.Function):
     def backward(ctx: BinaryCrossEntropyWithLogits, g: Array) -> tuple[Array, Array]:
         x, y = ctx.saved_tensors
         need_x, need_y = ctx.needs_input_grad
-        return (g * (_sigmoid(x) - y) if need_x else None), (-(g * x) if need_y else None)
+        return (g * (dual.sigmoid(x) - y) if need_x else None), (-(g * x) if need_y else None)
 
     @classmethod
     def op_name(cls) -> str:

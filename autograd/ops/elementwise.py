@@ -24,36 +24,6 @@ if TYPE_CHECKING:
 Array = Any  # a numpy array, or a Tensor when backward records a graph
 
 
-def stable_sigmoid(x: np.ndarray) -> np.ndarray:
-    """1 / (1 + e^-x), in x's dtype, without overflow.
-
-    It is the textbook formula, computed exactly as the course notebook and PyTorch compute
-    it, so the results agree to the last bit. Only where e^-x would overflow (x below about
-    -709 in float64, -88 in float32) is s = e^x used instead, which is exact there (1 + e^-x
-    rounds to e^-x) and underflows quietly to 0 - no warnings for any x.
-    """
-    neg = np.negative(x)
-    limit = _exp_limit(neg.dtype)
-    if neg.size and neg.max() > limit:
-        out = np.asarray(1 / (1 + np.exp(np.minimum(neg, limit))))
-        tail = neg > limit
-        out[tail] = np.exp(x[tail])
-        return out
-    return 1 / (1 + np.exp(neg))
-
-
-_EXP_LIMITS: dict[Any, float] = {}
-
-
-def _exp_limit(dtype: Any) -> float:
-    """The largest t with e^t finite in `dtype` (float64 for non-float dtypes), a bit lower."""
-    lim = _EXP_LIMITS.get(dtype)
-    if lim is None:
-        ftype = dtype if np.dtype(dtype).kind == "f" else np.float64
-        lim = _EXP_LIMITS[dtype] = float(np.log(np.finfo(ftype).max)) - 1.0
-    return lim
-
-
 class Neg(Op):
     """y = -x.  dy/dx = -1."""
 
@@ -193,7 +163,7 @@ class Sigmoid(Op):
 
     @staticmethod
     def forward(ctx: Sigmoid, x: np.ndarray) -> np.ndarray:
-        out = stable_sigmoid(x)
+        out = dual.sigmoid(x)
         ctx.save_for_backward(out)
         return out
 
@@ -254,9 +224,7 @@ class Softplus(Op):
     @staticmethod
     def backward(ctx: Softplus, g: Array) -> Array:
         (x,) = ctx.saved_tensors
-        if isinstance(x, np.ndarray):
-            return g * stable_sigmoid(x)
-        return g * x.sigmoid()
+        return g * dual.sigmoid(x)
 
 
 class Clip(Op):
