@@ -28,7 +28,8 @@ from .data import (
     make_separable,
     make_spirals,
 )
-from .layers import Dropout, Flatten, Layer, Linear, Neuron, Sequential
+from .containers import ModuleDict, ModuleList
+from .layers import Dropout, Dropout2d, Flatten, Layer, Linear, Neuron, Sequential
 from .mlp import MLP
 from .module import Module, Parameter
 from .optim import SGD, Adam, AdamW, CosineAnnealingLR, Optimizer, StepLR
@@ -42,6 +43,7 @@ __all__ = [
     "CosineAnnealingLR",
     "DataLoader",
     "Dropout",
+    "Dropout2d",
     "Flatten",
     "Identity",
     "Layer",
@@ -49,6 +51,8 @@ __all__ = [
     "Linear",
     "LogSoftmax",
     "Module",
+    "ModuleDict",
+    "ModuleList",
     "Neuron",
     "Optimizer",
     "Parameter",
