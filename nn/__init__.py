@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from . import data, functional, init, optim
 from .activations import Identity, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from .containers import ModuleDict, ModuleList
 from .data import (
     DataLoader,
     batches,
@@ -28,7 +29,6 @@ from .data import (
     make_separable,
     make_spirals,
 )
-from .containers import ModuleDict, ModuleList
 from .layers import Dropout, Dropout2d, Flatten, Layer, Linear, Neuron, Sequential
 from .mlp import MLP
 from .module import Module, Parameter

@@ -253,7 +253,9 @@ class Dropout2d(Module):
     def forward(self, x: Tensor) -> Tensor:
         x = functional._as_tensor(x)
         if x.ndim not in (3, 4):
-            raise ValueError(f"Dropout2d: expected an input of shape (N, C, H, W) or (C, H, W), got {x.shape}")
+            raise ValueError(
+                f"Dropout2d: expected an input of shape (N, C, H, W) or (C, H, W), got {x.shape}"
+            )
         if not self.training or self.p == 0.0:
             return x
         if self.p == 1.0:

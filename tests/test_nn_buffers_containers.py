@@ -40,7 +40,7 @@ def test_buffers_are_state_but_not_parameters() -> None:
     assert outer.state_dict()["0.mean"].tolist() == [5.0, 6.0]
     with pytest.raises(KeyError, match="attribute 'lin' already exists and is not a buffer"):
         m.register_buffer("lin", np.zeros(1))
-    with pytest.raises(KeyError, match="without '.'"):
+    with pytest.raises(KeyError, match=r"without '\.'"):
         m.register_buffer("a.b", np.zeros(1))
     with pytest.raises(TypeError, match="is a Parameter"):
         m.register_buffer("p", nn.Parameter([1.0]))
@@ -49,7 +49,8 @@ def test_buffers_are_state_but_not_parameters() -> None:
 
 
 def test_train_and_eval_reach_every_child() -> None:
-    model = nn.Sequential(nn.Linear(2, 2), nn.ModuleList([nn.Dropout(0.5), nn.ModuleDict({"d": nn.Dropout2d()})]))
+    inner = nn.ModuleList([nn.Dropout(0.5), nn.ModuleDict({"d": nn.Dropout2d()})])
+    model = nn.Sequential(nn.Linear(2, 2), inner)
     model.eval()
     assert [m.training for m in model.modules()] == [False] * 6
     model.train()
@@ -76,11 +77,14 @@ def test_module_list_and_dict_are_named_like_torch() -> None:
         "heads.x.weight", "heads.x.bias", "heads.y.weight", "heads.y.bias",
     ]
     assert blocks[2].weight.name == "blocks.2.weight"
-    assert len(blocks) == 3 and len(blocks[1:]) == 2 and list(heads) == ["x", "y"]
-    assert "x" in heads and heads.keys() == ["x", "y"]
-    with pytest.raises(TypeError, match="ModuleList.append: the item is a int, not a Module"):
+    assert len(blocks) == 3
+    assert len(blocks[1:]) == 2
+    assert list(heads) == ["x", "y"]
+    assert "x" in heads
+    assert heads.keys() == ["x", "y"]
+    with pytest.raises(TypeError, match=r"ModuleList\.append: the item is a int, not a Module"):
         blocks.append(3)  # type: ignore[arg-type]
-    with pytest.raises(KeyError, match="without '.'"):
+    with pytest.raises(KeyError, match=r"without '\.'"):
         heads["a.b"] = nn.Identity()
     with pytest.raises(NotImplementedError, match="ModuleList has no forward"):
         blocks(1.0)
@@ -107,7 +111,8 @@ def _model() -> nn.Module:
 @pytest.mark.parametrize(
     ("key", "value", "message"),
     [
-        ("1.weight", np.zeros((1, 2), dtype=np.complex128), r"dtype mismatch for '1.weight': cannot load complex128"),
+        ("1.weight", np.zeros((1, 2), dtype=np.complex128),
+         r"dtype mismatch for '1.weight': cannot load complex128"),
         ("1.weight", np.array([["a", "b"]]), r"dtype mismatch for '1.weight'"),
         ("1.bias", np.array([1e300]), r"'1.bias' has values too large for float32"),
         ("1.bias", np.array([np.nan]), r"'1.bias' has values that are not finite"),
@@ -139,7 +144,8 @@ def test_loading_casts_to_the_model_dtype_and_moves_integer_buffers() -> None:
     state = m.state_dict()
     state["count"] = np.array(7)
     m.load_state_dict(state)
-    assert m.count.item() == 7 and m.count.dtype == np.int64
+    assert m.count.item() == 7
+    assert m.count.dtype == np.int64
     state["count"] = np.array(2.5)
     with pytest.raises(ValueError, match="dtype mismatch for 'count': cannot load float64 values into int64"):
         m.load_state_dict(state)
@@ -162,12 +168,14 @@ def test_a_model_nested_1000_deep_builds_in_linear_time(monkeypatch: pytest.Monk
         m = Wrap(m)  # one link per member: no renaming of the subtree below
     assert len(links) <= 2 * 1001
     names = [n for n, _ in m.named_parameters()]
-    assert names[-1] == "p" and names[0] == "inner." * 1000 + "p"
+    assert names[-1] == "p"
+    assert names[0] == "inner." * 1000 + "p"
     inner = m
     for _ in range(500):
         inner = inner.inner
     assert inner.p.name == "inner." * 500 + "p"  # full names, after wrapping, without a walk
-    assert m._name is None and inner._name == ".".join(["inner"] * 500)
+    assert m._name is None
+    assert inner._name == ".".join(["inner"] * 500)
     assert repr(m).count("Wrap(") == 1001
     assert len(m.state_dict()) == 1001
     assert len(list(m.modules())) == 1001
