@@ -25,6 +25,8 @@ import autograd as ag
 from autograd import Tensor, dual
 from autograd.random import resolve
 
+from .attention import scaled_dot_product_attention as scaled_dot_product_attention
+
 Array = Any  # a numpy array, or a Tensor when backward records a graph
 REDUCTIONS = ("mean", "sum", "none")
 # PyTorch clamps the logs in binary_cross_entropy at -100, so p = 0 or 1 gives a finite loss.

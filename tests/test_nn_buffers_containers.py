@@ -73,8 +73,14 @@ def test_module_list_and_dict_are_named_like_torch() -> None:
     net = Net()
     names = [n for n, _ in net.named_parameters()]
     assert names == [
-        "blocks.1.weight", "blocks.1.bias", "blocks.2.weight", "blocks.2.bias",
-        "heads.x.weight", "heads.x.bias", "heads.y.weight", "heads.y.bias",
+        "blocks.1.weight",
+        "blocks.1.bias",
+        "blocks.2.weight",
+        "blocks.2.bias",
+        "heads.x.weight",
+        "heads.x.bias",
+        "heads.y.weight",
+        "heads.y.bias",
     ]
     assert blocks[2].weight.name == "blocks.2.weight"
     assert len(blocks) == 3
@@ -111,8 +117,11 @@ def _model() -> nn.Module:
 @pytest.mark.parametrize(
     ("key", "value", "message"),
     [
-        ("1.weight", np.zeros((1, 2), dtype=np.complex128),
-         r"dtype mismatch for '1.weight': cannot load complex128"),
+        (
+            "1.weight",
+            np.zeros((1, 2), dtype=np.complex128),
+            r"dtype mismatch for '1.weight': cannot load complex128",
+        ),
         ("1.weight", np.array([["a", "b"]]), r"dtype mismatch for '1.weight'"),
         ("1.bias", np.array([1e300]), r"'1.bias' has values too large for float32"),
         ("1.bias", np.array([np.nan]), r"'1.bias' has values that are not finite"),
