@@ -17,7 +17,9 @@ def test_locals_name_unnamed_tensors_in_text_and_dot() -> None:
     h1 = (w1 * x1 + b).sigmoid()
     text = ag.render_text(h1, show_values=False)
     assert text.splitlines()[0].startswith("h1 = sigmoid(")
-    assert "w1  (parameter)" in text and "x1  (input)" in text and "b  (parameter)" in text
+    assert "w1  (parameter)" in text
+    assert "x1  (input)" in text
+    assert "b  (parameter)" in text
     dot = ag.to_dot(h1)
     for name in ("h1", "w1", "x1", "b"):
         assert f"<B>{name}</B>" in dot
@@ -38,7 +40,8 @@ def test_explicit_names_and_parameter_names_win() -> None:
     x = ag.tensor(1.5)
     out = w * x
     text = ag.render_text(out, show_values=False)
-    assert "weight  (parameter)" in text and "w  (parameter)" not in text
+    assert "weight  (parameter)" in text
+    assert "w  (parameter)" not in text
     # a variable name that another tensor carries as its own name is not reused
     other = ag.tensor(1.0, name="x")
     both = out + other * 1.0
@@ -54,7 +57,8 @@ def test_module_parameters_keep_their_dotted_names() -> None:
     out = model(ag.tensor([[1.0, 2.0]])).sum()
     assert weight is model.weight
     text = ag.render_text(out, show_values=False)
-    assert "weight  (parameter)" in text and "bias  (parameter)" in text
+    assert "weight  (parameter)" in text
+    assert "bias  (parameter)" in text
 
 
 def test_containers_give_indexed_names() -> None:
@@ -62,7 +66,8 @@ def test_containers_give_indexed_names() -> None:
     p = {"W11": ag.tensor(0.5, requires_grad=True)}
     out = xs[0] * xs[2] + p["W11"]
     text = ag.render_text(out, show_values=False)
-    assert "xs[0]  (parameter)" in text and "xs[2]  (parameter)" in text
+    assert "xs[0]  (parameter)" in text
+    assert "xs[2]  (parameter)" in text
     assert "p['W11']  (parameter)" in text
 
 
