@@ -52,7 +52,9 @@ def ours_step(d: dict[str, np.ndarray]) -> Callable[[], list[np.ndarray]]:
         b = ag.Tensor(d["b"], requires_grad=True)
         y = F.conv2d(x, w, b, padding=1)
         y.backward(d["g"])
-        assert x.grad is not None and w.grad is not None and b.grad is not None
+        assert x.grad is not None
+        assert w.grad is not None
+        assert b.grad is not None
         return [y.data, x.grad.data, w.grad.data, b.grad.data]
     return step
 
@@ -71,7 +73,9 @@ def torch_step(d: dict[str, np.ndarray]) -> Callable[[], list[np.ndarray]] | Non
         b = torch.tensor(d["b"], requires_grad=True)
         y = torch.nn.functional.conv2d(x, w, b, padding=1)
         y.backward(g)
-        assert x.grad is not None and w.grad is not None and b.grad is not None
+        assert x.grad is not None
+        assert w.grad is not None
+        assert b.grad is not None
         return [y.detach().numpy(), x.grad.numpy(), w.grad.numpy(), b.grad.numpy()]
     return step
 
@@ -115,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         if theirs is not None:
             times["torch"].append(timed(theirs, min_time))
     o = statistics.median(times["ours"]) * 1e3
-    print(f"conv2d fwd+bwd, x 32x3x32x32, 16 3x3 filters, padding 1, float32, 1 thread")
+    print("conv2d fwd+bwd, x 32x3x32x32, 16 3x3 filters, padding 1, float32, 1 thread")
     print(f"  ours  {o:8.3f} ms")
     if theirs is not None:
         t = statistics.median(times["torch"]) * 1e3
