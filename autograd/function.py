@@ -46,12 +46,13 @@ _DERIVATIVE = re.compile(r"\bd\w+/d\w+\s*[=:]\s*")
 
 
 def derivatives(doc: str | None) -> tuple[str, ...]:
-    """The local derivatives written in the first line of an op's docstring, one per input.
+    """The local derivatives written in the first paragraph of an op's docstring, one per input.
 
     ``"z = x * y.  dz/dx = y, dz/dy = x."`` gives ``("y", "x")``: each ``d<out>/d<in> =``
-    (or ``:``) starts a formula, which runs to the next one or to the end of the line.
+    (or ``:``) starts a formula, which runs to the next one or to the end of the paragraph.
     """
-    line = (doc or "").strip().split("\n", 1)[0]
+    first = (doc or "").strip().split("\n\n", 1)[0]
+    line = " ".join(part.strip() for part in first.splitlines())
     marks = list(_DERIVATIVE.finditer(line))
     ends = [m.start() for m in marks[1:]] + [len(line)] if marks else []
     return tuple(line[m.end() : e].strip().rstrip(",.;").strip() for m, e in zip(marks, ends, strict=True))
