@@ -21,6 +21,7 @@ Random draws (dropout) and optimizer steps are recorded as calls (`hooks.fresh`,
 from __future__ import annotations
 
 import builtins
+import contextlib
 import functools
 import inspect
 import linecache
@@ -34,8 +35,8 @@ import numpy as np
 
 from ..grad_mode import STATE
 from ..tensor import Tensor
-from .codegen import Captured, Codegen
 from ..tracing import fresh, opaque
+from .codegen import Captured, Codegen
 from .tracer import CompileError, Tracer
 
 __all__ = ["CompileError", "CompiledStep", "compile", "fresh", "opaque"]
@@ -91,19 +92,20 @@ class CompiledStep:
         tkwargs = {k: _as_traced(v) for k, v in kwargs.items()}
         with Tracer((*targs, *tkwargs.values())) as tracer, names:
             result = self.fn(*targs, **tkwargs)
+        seen = (*targs, *(tkwargs[k] for k in sorted(kwargs)))
         params = [
             (name, traced, isinstance(given, np.ndarray))
-            for (name, given), traced in zip(
-                _parameter_names(self.fn, args, kwargs), (*targs, *(tkwargs[k] for k in sorted(kwargs))), strict=True
-            )
+            for (name, given), traced in zip(_parameter_names(self.fn, args, kwargs), seen, strict=True)
         ]
         gen = Codegen(getattr(self.fn, "__name__", "step"), params, names.tensors, names.objects)
-        source = gen.generate(tracer.steps, result, tracer.created)
+        # A tensor the step built from one of its own constant arrays is no taint.
+        created = {k: v[:2] for k, v in tracer.created.items() if id(v[2]) not in names.arrays}
+        source = gen.generate(tracer.steps, result, created)
         self.traces += 1
         filename = f"<ag.compile: {gen.fn_name}, trace {self.traces}>"
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
         ns = gen.ns
-        exec(builtins.compile(source, filename, "exec"), ns)  # noqa: S102 - our own generated code
+        exec(builtins.compile(source, filename, "exec"), ns)
         entry = _Entry(ns[gen.fn_name], source, gen.captured)
         self._cache[key] = self._last = entry
         return result
@@ -112,7 +114,7 @@ class CompiledStep:
         return f"<ag.compile of {getattr(self.fn, '__qualname__', self.fn)!r}, traced {self.traces}x>"
 
 
-def compile(fn: Callable[..., Any]) -> CompiledStep:  # noqa: A001 - ag.compile, like torch.compile
+def compile(fn: Callable[..., Any]) -> CompiledStep:
     """Trace `fn` on its first call and run it as generated numpy code afterwards.
 
     `fn` is typically a whole training step: forward, `loss.backward()` and the optimizer's
@@ -182,6 +184,7 @@ class _NameCollector:
         self.code = getattr(getattr(fn, "__func__", fn), "__code__", None)
         self.tensors: dict[int, str] = {}
         self.objects: dict[int, str] = {}
+        self.arrays: set[int] = set()  # ids of the arrays the step's closure and globals hold
         self._frames: list[dict[str, Any]] = []
         self._own: dict[str, Any] = {}
         self._prev: Any = None
@@ -194,11 +197,10 @@ class _NameCollector:
             glob = getattr(fn, "__globals__", {})
             outer.update({n: glob[n] for n in code.co_names if n in glob})
             for n, cell in zip(code.co_freevars, getattr(fn, "__closure__", None) or (), strict=False):
-                try:
+                with contextlib.suppress(ValueError):  # an empty cell
                     outer[n] = cell.cell_contents
-                except ValueError:  # an empty cell
-                    pass
         self._frames.append(outer)
+        self.arrays = {id(v) for v in outer.values() if isinstance(v, np.ndarray)}
         self._prev = sys.getprofile()
 
         def profile(frame: Any, event: str, arg: Any) -> None:

@@ -45,12 +45,16 @@ from .tracer import (
 
 @dataclass(frozen=True)
 class Template:
-    forward: Callable[[list[str], OpStep], str]
-    backward: tuple[Callable[[str, list[str], str, OpStep], str], ...]
+    """An op written as numpy: `{a}`, `{b}`, `{c}` are its inputs, `{o}` its output, `{g}` the
+    gradient of its output; `fields` adds what the op's keyword arguments fix (axes, shapes)."""
+
+    forward: str
+    backward: tuple[str, ...]  # d(output)/d(input i) applied to g, for each input
     when: Callable[[OpStep], bool] = lambda op: True
-    # Elementwise: each input's local-derivative expression has the output's (broadcast) shape,
-    # so it is summed back to the input's shape. Other templates give the input's shape.
+    # Elementwise: each input's expression has the output's (broadcast) shape, so it is summed
+    # back to the input's shape. Other templates give the input's own shape.
     elementwise: bool = False
+    fields: Callable[[OpStep], dict[str, Any]] = lambda op: {}
 
 
 def _shape(op: OpStep, i: int) -> tuple[int, ...]:
@@ -58,25 +62,22 @@ def _shape(op: OpStep, i: int) -> tuple[int, ...]:
     return tuple(a.shape) if isinstance(a, Tensor) else tuple(np.shape(a))
 
 
-def _axes(op: OpStep) -> tuple[int, ...]:
-    ndim = len(_shape(op, 0))
+def _reduction(op: OpStep) -> dict[str, Any]:
+    """axes, kshape (keepdims shape), shape and n (elements per output) of a sum or mean."""
+    shape = _shape(op, 0)
     axis = op.kwargs.get("axis")
     if axis is None:
-        return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, int) else tuple(axis)
-    return tuple(sorted({a % ndim for a in axes})) if ndim else ()
+        axes: tuple[int, ...] = tuple(range(len(shape)))
+    else:
+        given = (axis,) if isinstance(axis, int) else tuple(axis)
+        axes = tuple(sorted({a % len(shape) for a in given})) if shape else ()
+    kshape = tuple(1 if i in axes else n for i, n in enumerate(shape))
+    keepdims = bool(op.kwargs.get("keepdims"))
+    return {"axes": axes, "kshape": kshape, "shape": shape, "keepdims": keepdims,
+            "n": math.prod(shape[i] for i in axes), "spread": "" if keepdims else f".reshape({kshape})"}
 
 
-def _kshape(op: OpStep) -> tuple[int, ...]:
-    axes = _axes(op)
-    return tuple(1 if i in axes else n for i, n in enumerate(_shape(op, 0)))
-
-
-def _spread(g: str, op: OpStep) -> str:
-    return g if op.kwargs.get("keepdims") else f"{g}.reshape({_kshape(op)})"
-
-
-def _float_input(op: OpStep) -> bool:
+def _is_float(op: OpStep) -> bool:
     a = op.args[0]
     return isinstance(a, Tensor) and a.data.dtype in (np.float32, np.float64)
 
@@ -86,91 +87,79 @@ def _two_matrices(op: OpStep) -> bool:
 
 
 def _linear_fits(op: OpStep) -> bool:
-    if not _two_matrices(op):
+    """2-D x and W, and a bias (if any) that adds in place without changing the dtype."""
+    if not _two_matrices(op) or not all(isinstance(a, Tensor) for a in op.args[:2]):
         return False
     b = op.args[2] if len(op.args) > 2 else None
-    if b is None:
-        return True
-    x, w = op.args[0], op.args[1]
-    out_dtype = np.result_type(getattr(x, "dtype", None) or np.float64, getattr(w, "dtype", None) or np.float64)
-    return bool(np.result_type(out_dtype, b.dtype) == out_dtype) if isinstance(b, Tensor) else False
+    out = np.result_type(op.args[0].data, op.args[1].data)
+    return b is None or (isinstance(b, Tensor) and np.result_type(out, b.data) == out)
 
 
-def _linear_forward(a: list[str], op: OpStep) -> str:
-    if len(a) > 2 and op.args[2] is not None:
-        return f"np.add({a[0]} @ {a[1]}.T, {a[2]})"  # the same sum as the op's in-place add
-    return f"{a[0]} @ {a[1]}.T"
+def _has_bias(op: OpStep) -> bool:
+    return len(op.args) > 2 and op.args[2] is not None
 
 
 TEMPLATES: dict[str, Template] = {
-    "Add": Template(lambda a, op: f"{a[0]} + {a[1]}", (lambda g, a, o, op: g, lambda g, a, o, op: g), elementwise=True),
-    "Sub": Template(lambda a, op: f"{a[0]} - {a[1]}", (lambda g, a, o, op: g, lambda g, a, o, op: f"-{g}"), elementwise=True),
-    "Mul": Template(
-        lambda a, op: f"{a[0]} * {a[1]}",
-        (lambda g, a, o, op: f"{g} * {a[1]}", lambda g, a, o, op: f"{g} * {a[0]}"),
-        elementwise=True,
-    ),
-    "Div": Template(
-        lambda a, op: f"np.true_divide({a[0]}, {a[1]})",
-        (lambda g, a, o, op: f"{g} / {a[1]}", lambda g, a, o, op: f"-(({g} / {a[1]}) * {o})"),
-        elementwise=True,
-    ),
-    "Pow": Template(
-        lambda a, op: f"np.power({a[0]}, {a[1]})",
-        (lambda g, a, o, op: f"{g} * {a[1]} * {a[0]} ** ({a[1]} - 1)",),
+    "Add": Template("{a} + {b}", ("{g}", "{g}"), elementwise=True),
+    "Sub": Template("{a} - {b}", ("{g}", "-{g}"), elementwise=True),
+    "Mul": Template("{a} * {b}", ("{g} * {b}", "{g} * {a}"), elementwise=True),
+    "Div": Template("np.true_divide({a}, {b})", ("{g} / {b}", "-(({g} / {b}) * {o})"), elementwise=True),
+    "Pow": Template(  # a constant, non-zero exponent (x ** 2)
+        "np.power({a}, {b})",
+        ("{g} * {b} * {a} ** ({b} - 1)",),
         when=lambda op: not isinstance(op.args[1], Tensor) and bool(np.all(np.asarray(op.args[1]) != 0)),
         elementwise=True,
     ),
-    "Neg": Template(lambda a, op: f"-{a[0]}", (lambda g, a, o, op: f"-{g}",), elementwise=True),
-    "Exp": Template(lambda a, op: f"np.exp({a[0]})", (lambda g, a, o, op: f"{g} * {o}",), elementwise=True),
-    "Log": Template(lambda a, op: f"np.log({a[0]})", (lambda g, a, o, op: f"{g} / {a[0]}",), elementwise=True),
-    "Tanh": Template(lambda a, op: f"np.tanh({a[0]})", (lambda g, a, o, op: f"{g} * (1 - {o} * {o})",), elementwise=True),
-    "Sigmoid": Template(lambda a, op: f"sigmoid({a[0]})", (lambda g, a, o, op: f"{g} * {o} * (1 - {o})",), elementwise=True),
+    "Neg": Template("-{a}", ("-{g}",), elementwise=True),
+    "Exp": Template("np.exp({a})", ("{g} * {o}",), elementwise=True),
+    "Log": Template("np.log({a})", ("{g} / {a}",), elementwise=True),
+    "Tanh": Template("np.tanh({a})", ("{g} * (1 - {o} * {o})",), elementwise=True),
+    "Sigmoid": Template("sigmoid({a})", ("{g} * {o} * (1 - {o})",), elementwise=True),
     "Relu": Template(
-        lambda a, op: f"np.maximum({a[0]}, 0, dtype=np.{op.args[0].data.dtype})",
-        (lambda g, a, o, op: f"{g} * ({o} > 0)",),
-        when=_float_input,
+        "np.maximum({a}, 0, dtype=np.{dtype})",
+        ("{g} * ({o} > 0)",),
+        when=_is_float,
         elementwise=True,
+        fields=lambda op: {"dtype": op.args[0].data.dtype},
     ),
-    "Matmul": Template(
-        lambda a, op: f"{a[0]} @ {a[1]}",
-        (lambda g, a, o, op: f"{g} @ {a[1]}.T", lambda g, a, o, op: f"{a[0]}.T @ {g}"),
-        when=_two_matrices,
-    ),
+    "Matmul": Template("{a} @ {b}", ("{g} @ {b}.T", "{a}.T @ {g}"), when=_two_matrices),
     "Linear": Template(
-        _linear_forward,
-        (
-            lambda g, a, o, op: f"{g} @ {a[1]}",
-            lambda g, a, o, op: f"{g}.T @ {a[0]}",
-            lambda g, a, o, op: f"{g}.sum(axis=0)",
-        ),
-        when=_linear_fits,
+        "np.add({a} @ {b}.T, {c})",  # as the op: the matmul, then the bias added into it
+        ("{g} @ {b}", "{g}.T @ {a}", "{g}.sum(axis=0)"),
+        when=lambda op: _linear_fits(op) and _has_bias(op),
     ),
     "Sum": Template(
-        lambda a, op: f"np.add.reduce({a[0]}, axis={_axes(op)}, keepdims={bool(op.kwargs.get('keepdims'))})",
-        (lambda g, a, o, op: f"np.broadcast_to({_spread(g, op)}, {_shape(op, 0)})",),
+        "np.add.reduce({a}, axis={axes}, keepdims={keepdims})",
+        ("np.broadcast_to({g}{spread}, {shape})",),
+        fields=_reduction,
     ),
     "Mean": Template(
-        lambda a, op: (
-            f"np.add.reduce({a[0]}, axis={_axes(op)}, keepdims={bool(op.kwargs.get('keepdims'))})"
-            f" / {math.prod(_shape(op, 0)[i] for i in _axes(op))}"
-        ),
-        (
-            lambda g, a, o, op: (
-                f"np.broadcast_to({_spread(g, op)} / {math.prod(_shape(op, 0)[i] for i in _axes(op))}, "
-                f"{_shape(op, 0)})"
-            ),
-        ),
-        when=lambda op: _float_input(op) and math.prod(_shape(op, 0)[i] for i in _axes(op)) > 0,
+        "np.add.reduce({a}, axis={axes}, keepdims={keepdims}) / {n}",
+        ("np.broadcast_to({g}{spread} / {n}, {shape})",),
+        when=lambda op: _is_float(op) and _reduction(op)["n"] > 0,
+        fields=_reduction,
     ),
 }
+TEMPLATES["LinearNoBias"] = Template("{a} @ {b}.T", ("{g} @ {b}", "{g}.T @ {a}"))
 
 
 def template_for(op: OpStep) -> Template | None:
+    """The numpy template of a built-in op's call, or None (then it runs its own code)."""
     if not op.cls.__module__.startswith("autograd.ops"):
         return None
-    t = TEMPLATES.get(op.cls.__name__)
+    name = op.cls.__name__
+    if name == "Linear" and not _has_bias(op):
+        return TEMPLATES["LinearNoBias"] if _linear_fits(op) else None
+    t = TEMPLATES.get(name)
     return t if t is not None and t.when(op) else None
+
+
+def fill(text: str, op: OpStep, args: list[str], out: str = "", g: str = "") -> str:
+    """A template's text with the code of the inputs, output, gradient and fields."""
+    tpl = template_for(op)
+    extra = tpl.fields(op) if tpl is not None else {}
+    names = dict(zip("abc", args, strict=False))
+    return text.format(o=out, g=g, **names, **extra)
 
 
 # -- naming --------------------------------------------------------------------------------------
@@ -213,7 +202,11 @@ class Codegen:
     """Writes the source of one traced call (see the module doc)."""
 
     def __init__(
-        self, fn_name: str, params: list[tuple[str, Any, bool]], names: dict[int, str], obj_names: dict[int, str]
+        self,
+        fn_name: str,
+        params: list[tuple[str, Any, bool]],
+        names: dict[int, str],
+        obj_names: dict[int, str],
     ) -> None:
         self.fn_name = identifier(fn_name)
         # (name, value as the step saw it, passed as a numpy array?) for each argument
@@ -374,19 +367,20 @@ class Codegen:
         tpl = template_for(op)
         label = op.ctx.label() if op.ctx is not None else op.cls.__name__.lower()
         if tpl is not None:
-            self.emit(f"{var} = {tpl.forward(args, op)}")
+            self.emit(f"{var} = {fill(tpl.forward, op, args)}")
         else:
             cls = self.constant(op.cls, op.cls.__name__)
             ctx = self.names.new(f"n_{var}")
             needs = op.ctx.needs_input_grad if op.ctx is not None else (False,) * len(op.args)
             kwargs = "{" + ", ".join(f"{k!r}: {self.ref(v)}" for k, v in op.kwargs.items()) + "}"
-            self.emit(f"{ctx} = rt.node({cls}, {needs!r}, {kwargs})  # {label}: runs its own forward/backward")
+            self.emit(f"{ctx} = rt.node({cls}, {needs!r}, {kwargs})  # {label}: its own forward/backward")
             if op.cls.array_forward:
                 kw = "".join(f", {k}={self.ref(v)}" for k, v in op.kwargs.items())
                 self.emit(f"{var} = rt.out({ctx}, {cls}.forward({ctx}, {', '.join(args)}{kw}))")
             else:
                 is_t = tuple(isinstance(a, Tensor) for a in op.args)
-                self.emit(f"{var} = rt.custom_forward({ctx}, ({', '.join(args)}{',' if len(args) == 1 else ''}), {is_t!r}, {kwargs})")
+                tup = f"({', '.join(args)}{',' if len(args) == 1 else ''})"
+                self.emit(f"{var} = rt.custom_forward({ctx}, {tup}, {is_t!r}, {kwargs})")
             self.ctx_of[id(op)] = ctx
         self.code[id(op.out)] = var
 
@@ -472,7 +466,7 @@ class Codegen:
             if not need or not isinstance(a, Tensor):
                 continue
             if tpl is not None:
-                expr = tpl.backward[i](g, args, out_var, op)
+                expr = fill(tpl.backward[i], op, args, out_var, g)
                 shape, gshape = tuple(a.shape), tuple(op.out.shape)
                 if tpl.elementwise and gshape != shape:
                     axes, lead = _plan(gshape, shape)

@@ -44,7 +44,9 @@ def out(ctx: Any, data: Any) -> np.ndarray:
     return arr
 
 
-def custom_forward(ctx: Any, args: tuple[Any, ...], is_tensor: tuple[bool, ...], kwargs: dict[str, Any]) -> np.ndarray:
+def custom_forward(
+    ctx: Any, args: tuple[Any, ...], is_tensor: tuple[bool, ...], kwargs: dict[str, Any]
+) -> np.ndarray:
     """A custom Function's forward: it gets Tensors and runs under no_grad, as in eager mode."""
     wrapped = [Tensor._make(a, None) if t else a for a, t in zip(args, is_tensor, strict=True)]
     prev, STATE.enabled = STATE.enabled, False

@@ -28,7 +28,6 @@ import numpy as np
 
 from ..errors import AutogradError
 from ..function import Function
-from ..grad_mode import STATE
 from ..tensor import Tensor
 from ..tracing import ACTIVE
 
@@ -140,7 +139,7 @@ class Tracer:
         self.made: set[int] = set()  # ids of tensors made by traced steps (not captured)
         # Tensors the step built from arrays with Tensor(...), and where (if anywhere) it had
         # read a traced tensor's values outside an op before.
-        self.created: dict[int, tuple[Tensor, str | None]] = {}
+        self.created: dict[int, tuple[Tensor, str | None, Any]] = {}
         self.tainted: str | None = None
 
     # -- the swapped entry points ------------------------------------------------------------
@@ -211,8 +210,8 @@ class Tracer:
                 tracer.depth -= 1
             if tracer.depth:
                 return
-            if isinstance(data, np.ndarray) or isinstance(data, Tensor):
-                tracer.created[id(t)] = (t, tracer.tainted)
+            if isinstance(data, (np.ndarray, Tensor)) and id(data) not in tracer.dynamic:
+                tracer.created[id(t)] = (t, tracer.tainted, data)
             if id(data) in tracer.dynamic:  # ag.tensor(x) of an input
                 dtype = kwargs.get("dtype", args[1] if len(args) > 1 else None)
                 tracer.record(ArrayStep("tensor", (data, dtype), {}, t))
@@ -325,7 +324,8 @@ class Tracer:
         finally:
             self.depth -= 1
         if not isinstance(result, (Tensor, np.ndarray)):
-            raise CompileError(f"ag.compile: {fn.__name__} is marked fresh but returned a {type(result).__name__}")
+            kind = type(result).__name__
+            raise CompileError(f"ag.compile: {fn.__name__} is marked fresh but returned a {kind}")
         self.record(CallStep(fn, None, args, kwargs, result, fresh=True))
         return result
 
@@ -339,8 +339,8 @@ ARRAY_METHODS: dict[str, Callable[..., str]] = {
     "__ge__": lambda t, o: f"np.greater_equal({t}, {o})",
     "__eq__": lambda t, o: f"np.equal({t}, {o})",
     "__ne__": lambda t, o: f"np.not_equal({t}, {o})",
-    "any": lambda t, axis="None", keepdims="False", out="None": f"np.any({t}, axis={axis}, keepdims={keepdims})",
-    "all": lambda t, axis="None", keepdims="False", out="None": f"np.all({t}, axis={axis}, keepdims={keepdims})",
+    "any": lambda t, axis="None", keepdims="False", out="None": f"np.any({t}, {axis}, keepdims={keepdims})",
+    "all": lambda t, axis="None", keepdims="False", out="None": f"np.all({t}, {axis}, keepdims={keepdims})",
     "astype": lambda t, dtype: f"{t}.astype({dtype})",
     "detach": lambda t: t,
     "tensor": lambda data, dtype: f"rt.to_array({data}, {dtype})",
