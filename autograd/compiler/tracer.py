@@ -19,6 +19,7 @@ not recorded separately: `depth` counts how deep we are.
 from __future__ import annotations
 
 import os
+import sys
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -91,13 +92,16 @@ class GradStep:
 
 Step = OpStep | ArrayStep | InplaceStep | BackwardStep | CallStep | GradStep
 
+_HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # autograd/
+# Where the library's own code lives (autograd/ and nn/): every other frame is the user's.
+LIBRARY = (_HERE, os.path.join(os.path.dirname(_HERE), "nn"))
+
+
 def user_line() -> str:
     """'train.py:12, in step: loss.item()': the innermost frame of the user's own code."""
-    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # autograd/
-    skip = (here, os.path.join(os.path.dirname(here), "nn"))
     for frame in reversed(traceback.extract_stack()):
         path = os.path.abspath(frame.filename)
-        if not path.startswith(skip):
+        if not path.startswith(LIBRARY):
             code = f": {frame.line.strip()}" if frame.line else ""
             return f"{frame.filename}:{frame.lineno}, in {frame.name}{code}"
     return "(unknown line)"
@@ -226,10 +230,13 @@ class Tracer:
         data_slot = Tensor.__dict__["data"]
 
         def get_data(t: Tensor) -> Any:
-            # Reading a traced tensor's values outside an op: what the code builds from them
-            # next cannot be followed (see `tainted`).
+            # The user's code reading a traced tensor's values: what it builds from them next
+            # cannot be followed (see `tainted`). The library's own reads are for shapes and
+            # checks, or feed ops that are traced.
             if not tracer.depth and id(t) in tracer.dynamic:
-                tracer.tainted = user_line()
+                caller = sys._getframe(1).f_code.co_filename
+                if not caller.startswith(LIBRARY):
+                    tracer.tainted = user_line()
             return data_slot.__get__(t)
 
         def meta(fn: Callable[[np.ndarray], Any]) -> property:
