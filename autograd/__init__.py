@@ -21,6 +21,7 @@ from . import ops as ops
 # isort: on
 from . import testing as testing
 from .anomaly import detect_anomaly
+from .compiler import CompileError, compile
 from .dtypes import get_default_dtype, set_default_dtype
 from .engine import grad
 from .errors import AnomalyError, AutogradError
@@ -51,12 +52,14 @@ __all__ = [
     "OPS",
     "AnomalyError",
     "AutogradError",
+    "CompileError",
     "Function",
     "GradcheckError",
     "OpInfo",
     "Sample",
     "Tensor",
     "arange",
+    "compile",
     "concatenate",
     "default_generator",
     "detect_anomaly",
