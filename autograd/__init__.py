@@ -14,6 +14,7 @@ from __future__ import annotations
 from . import ops as ops
 from . import testing as testing
 from .anomaly import detect_anomaly
+from .dlpack import from_dlpack
 from .dtypes import get_default_dtype, set_default_dtype
 from .engine import grad
 from .errors import AnomalyError, AutogradError
@@ -56,6 +57,7 @@ __all__ = [
     "detect_anomaly",
     "enable_grad",
     "eye",
+    "from_dlpack",
     "full",
     "get_default_dtype",
     "grad",
