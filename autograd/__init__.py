@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+from . import onnx as onnx
 from . import ops as ops
 from . import testing as testing
 from .anomaly import detect_anomaly
