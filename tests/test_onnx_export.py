@@ -62,7 +62,14 @@ def test_op_runs_in_onnxruntime(
 
     fresh = _as(op.inputs(rng, sample), dtype)  # new values: nothing was frozen into the file
     expected = op.call(*[ag.Tensor(a) for a in fresh], **sample.kwargs).data
-    (got,) = run(path, dict(zip(names, fresh, strict=True)))
+    try:
+        (got,) = run(path, dict(zip(names, fresh, strict=True)))
+    except ort.capi.onnxruntime_pybind11_state.NotImplemented as e:
+        # A valid file (the checker passed) that this runtime has no kernel for: some ONNX
+        # Runtime CPU kernels exist for float32 only. float32 is always required to run.
+        if dtype == np.float32:
+            raise
+        pytest.skip(f"onnxruntime has no float64 kernel here: {str(e)[:200]}")
     assert got.shape == expected.shape
     assert got.dtype == expected.dtype
     tol = 1e-5 if dtype == np.float32 else 1e-10
