@@ -53,8 +53,35 @@ def _require_onnx() -> Any:
 
 
 def exportable() -> list[str]:
-    """The names of the registered ops that have an ONNX translation."""
-    return [name for name in OPS if name in TRANSLATIONS]
+    """The names of the registered ops that export: those with an ONNX translation, and the
+    composite ops (built from other ops, no `Function` of their own) whose pieces all have one.
+    The composites are checked by tracing them on their first registry sample."""
+    names = []
+    for name, info in OPS.items():
+        composite = info.function is None and bool(info.samples)
+        if name in TRANSLATIONS or (composite and _pieces_translate(info)):
+            names.append(name)
+    return names
+
+
+def _pieces_translate(info: Any) -> bool:
+    """Whether every op recorded by one call of a composite op has a translation."""
+    rng = np.random.default_rng(0)
+    sample = info.samples[0]
+    arrays = info.inputs(rng, sample)
+    tensors = [make(np.asarray(a), None) for a in arrays]
+    for t in tensors:
+        if t.dtype.kind == "f":
+            t.requires_grad = True
+    prev = STATE.enabled
+    STATE.enabled = True
+    try:
+        out = info.call(*tensors, **sample.kwargs)
+    finally:
+        STATE.enabled = prev
+    names = _op_names()
+    order, _ = _topological([o for o in _as_tuple(out) if isinstance(o, Tensor)])
+    return all(any(n in TRANSLATIONS for n in names.get(type(ctx), [])) for ctx in order)
 
 
 @dataclass
@@ -90,6 +117,7 @@ class Builder:
         self.used: set[str] = set()  # value names
         self.node_names: set[str] = set()
         self.outputs: set[str] = set()  # the graph outputs named so far
+        self.int_inputs: list[tuple[str, np.ndarray]] = []  # integer graph inputs (ids)
         self.prefix = ""  # "fc1/" while translating an op recorded inside module fc1
         self._count: dict[str, int] = {}
 
@@ -126,6 +154,16 @@ class Builder:
     def const(self, value: Any, dtype: Any = None) -> str:
         """A constant (an initializer named const_N)."""
         return self.initializer(np.asarray(value, dtype=dtype), "const")
+
+    def index(self, value: Any) -> str:
+        """An int64 index array: the graph input it equals, when it is an integer example
+        input read through `.data` (an Embedding's ids), so that it follows new inputs;
+        a constant otherwise."""
+        arr = np.asarray(value)
+        for name, example in self.int_inputs:
+            if arr.shape == example.shape and arr.dtype.kind in "iu" and np.array_equal(arr, example):
+                return self.cast(name, example.dtype, np.int64)
+        return self.const(arr.astype(np.int64))
 
     def ints(self, values: Sequence[int]) -> str:
         """A 1-D int64 constant: shapes, axes, pads."""
@@ -317,6 +355,8 @@ def export(
     values: dict[int, str] = {}  # id(tensor or ctx) -> ONNX value name
     for name, t in zip(in_names, inputs, strict=True):
         values[id(t)] = b.fresh(name)
+        if t.dtype.kind in "iub":
+            b.int_inputs.append((name, t.data))
     param_names = {id(p): n for n, p in named}
     b.used.update(param_names.values())
     keep: list[Any] = []  # constants whose id() is a key of `values` must stay alive
@@ -397,6 +437,14 @@ def export(
     graph_inputs = [
         _value_info(onnx, name, t.data, dyn.get(name, {})) for name, t in zip(in_names, inputs, strict=True)
     ]
+    used = {v for n in b.nodes for v in n.input}
+    for name in in_names:
+        if name not in used:
+            raise ExportError(
+                f"onnx.export: input {name!r} is not used by the recorded graph: the model read its "
+                "values outside the recorded ops (.data, numpy, comparisons), so the file would "
+                "hold them as constants and ignore new inputs"
+            )
     graph = onnx.helper.make_graph(
         b.nodes, getattr(model_or_function, "__name__", type(model_or_function).__name__),
         graph_inputs, outputs, initializer=b.initializers,

@@ -288,7 +288,7 @@ def _gather(b: Builder, node: Node, items: list[Any], arrays: list[int]) -> str:
         if idx.dtype == bool and idx.ndim == 1:
             idx = np.nonzero(idx)[0]
         if idx.dtype != bool:
-            return str(b.add("Gather", [x, b.const(idx.astype(np.int64))], axis=k))
+            return str(b.add("Gather", [x, b.index(idx)], axis=k))
     leading: list[np.ndarray] = []
     for it in items:
         if isinstance(it, slice):
@@ -368,3 +368,99 @@ def _bce_logits(b: Builder, node: Node) -> str:
     x, y = same_dtype(b, node)
     tail = b.add("Softplus", [b.add("Neg", [b.add("Abs", [x])])])
     return str(b.add("Add", [b.add("Sub", [b.add("Relu", [x]), b.add("Mul", [x, y])]), tail]))
+
+
+# -- convolution and pooling (N, C, *spatial) ---------------------------------------------------
+def _pads(pairs: Any) -> list[int]:
+    """((lo, hi) per spatial axis) -> ONNX's [lo_1, lo_2, ..., hi_1, hi_2, ...]."""
+    pairs = [(int(lo), int(hi)) for lo, hi in pairs]
+    return [lo for lo, _ in pairs] + [hi for _, hi in pairs]
+
+
+@translates("conv1d", "conv2d", "conv3d")
+def _conv(b: Builder, node: Node) -> str:
+    kw = node.kwargs
+    ins = same_dtype(b, node)
+    return str(b.add(
+        "Conv", [i for i in ins if i], strides=list(kw["stride"]), pads=_pads(kw["padding"]),
+        dilations=list(kw["dilation"]), group=int(kw["groups"]),
+        kernel_shape=list(node.shapes[1][2:]),
+    ))
+
+
+@translates("conv_transpose1d", "conv_transpose2d", "conv_transpose3d")
+def _conv_transpose(b: Builder, node: Node) -> str:
+    """The output size is given as output_padding, the ONNX way:
+    S = s (L - 1) + output_padding + d (K - 1) + 1 - pad_lo - pad_hi."""
+    kw = node.kwargs
+    ksize = node.shapes[1][2:]
+    extra = []
+    for n, size, s, d, k, (lo, hi) in zip(
+        node.shapes[0][2:], kw["output_size"], kw["stride"], kw["dilation"], ksize, kw["padding"], strict=True
+    ):
+        extra.append(int(size) - (int(s) * (n - 1) + int(d) * (k - 1) + 1 - int(lo) - int(hi)))
+    ins = same_dtype(b, node)
+    return str(b.add(
+        "ConvTranspose", [i for i in ins if i], strides=list(kw["stride"]), pads=_pads(kw["padding"]),
+        dilations=list(kw["dilation"]), group=int(kw["groups"]), kernel_shape=list(ksize),
+        output_padding=extra,
+    ))
+
+
+def _pool_pads(node: Node, dilation: Any) -> tuple[Any, list[int]]:
+    """The output size and explicit (lo, hi) pads, hi grown for ceil_mode's last window, as
+    the op computes them; written explicitly, ONNX needs no ceil_mode of its own."""
+    from ..ops.pool import pool_geometry
+
+    kw = node.kwargs
+    out, pads = pool_geometry(
+        node.op, node.shapes[0][2:], kw["kernel_size"], kw["stride"], kw["padding"], dilation,
+        bool(kw.get("ceil_mode", False)),
+    )
+    return out, _pads(pads)
+
+
+@translates("max_pool1d", "max_pool2d", "max_pool3d")
+def _max_pool(b: Builder, node: Node) -> str:
+    kw = node.kwargs
+    _, pads = _pool_pads(node, kw["dilation"])
+    return str(b.add(
+        "MaxPool", same_dtype(b, node), kernel_shape=list(kw["kernel_size"]), strides=list(kw["stride"]),
+        pads=pads, dilations=list(kw["dilation"]),
+    ))
+
+
+@translates("avg_pool1d", "avg_pool2d", "avg_pool3d")
+def _avg_pool(b: Builder, node: Node) -> str:
+    """The window sums (AveragePool counting the zero padding, times the window size) divided
+    by the op's own divisor per output position: that covers count_include_pad, ceil_mode's
+    partial windows and divisor_override exactly as the op does."""
+    kw = node.kwargs
+    ksize = [int(k) for k in kw["kernel_size"]]
+    _, pads = _pool_pads(node, (1,) * len(ksize))
+    (x,) = same_dtype(b, node)
+    mean = b.add(
+        "AveragePool", [x], kernel_shape=ksize, strides=list(kw["stride"]), pads=pads, count_include_pad=1
+    )
+    total = b.add("Mul", [mean, b.const(float(np.prod(ksize)), node.out_dtype)])
+    return str(b.add("Div", [total, b.const(node.ctx.div, node.out_dtype)]))
+
+
+@translates("adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool3d")
+def _adaptive_max_pool(b: Builder, node: Node) -> str:
+    """Output i of an axis of size S -> L is the max over floor(i S / L) .. ceil((i+1) S / L) - 1.
+    A max over a box is a max over each of its axes in turn: per axis, one Slice + ReduceMax
+    per output position, then a Concat."""
+    (x,) = same_dtype(b, node)
+    spatial = node.shapes[0][2:]
+    for a, (n, m) in enumerate(zip(spatial, node.out_shape[2:], strict=True)):
+        if n == m:
+            continue
+        axis = a + 2
+        parts = []
+        for i in range(m):
+            lo, hi = (i * n) // m, -((-(i + 1) * n) // m)
+            part = b.add("Slice", [x, b.ints([lo]), b.ints([hi]), b.ints([axis])])
+            parts.append(b.add("ReduceMax", [part, b.ints([axis])], keepdims=1))
+        x = parts[0] if m == 1 else b.add("Concat", parts, axis=axis)
+    return str(x if x != node.inputs[0] else b.add("Identity", [x]))
