@@ -38,3 +38,6 @@ def test_trained_here_loaded_into_torch_same_outputs(tmp_path: Path) -> None:
         theirs = torch_model(torch.from_numpy(x)).numpy()
     np.testing.assert_allclose(theirs, model(x).data, rtol=1e-12, atol=1e-12)
     assert (tmp_path / "moons.npz").exists()
+    safetensors = pytest.importorskip("safetensors.torch")
+    saved = safetensors.load_file(str(tmp_path / "moons.safetensors"))
+    assert sorted(saved) == sorted(model.state_dict())
