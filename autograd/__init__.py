@@ -82,6 +82,7 @@ __all__ = [
     "zeros_like",
 ]
 
-from .viz import draw, explain, print_graph, render_text, to_dot, trace_backward
+from .viz import draw, draw_network, explain, explore, print_graph, render_text, to_dot, trace_backward
 
 __all__ += ["draw", "explain", "print_graph", "render_text", "to_dot", "trace_backward"]
+__all__ += ["draw_network", "explore"]
