@@ -140,6 +140,12 @@ def page_data(trace: Trace, *, max_steps: int = MAX_STEPS, max_nodes: int = OPEN
             parent = paths[members[0]][-1] if paths[members[0]] else -1
             groups.append({"title": f"chain of {n_ops} ops", "kind": "chain", "parent": parent,
                            "open": False})
+            inside = set(ch.members)
+            for m in ch.members:  # constants used only inside the chain go in with it
+                for e in g.preds[m]:
+                    c = g.edges[e].src
+                    if g.nodes[c].kind == CONST and all(g.edges[f].dst in inside for f in g.succs[c]):
+                        members.append(index[c])
             for m in members:
                 paths[m] = [*paths[m], gid]
 
