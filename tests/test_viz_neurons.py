@@ -29,7 +29,8 @@ def weight_edges(svg: str) -> dict[str, tuple[str, float, str]]:
             title = g.find(f"{SVG}title")
             assert line is not None
             assert title is not None
-            out[g.get("id", "")] = (line.get("stroke", ""), float(line.get("stroke-width", "0")), title.text or "")
+            width = float(line.get("stroke-width", "0"))
+            out[g.get("id", "")] = (line.get("stroke", ""), width, title.text or "")
     return out
 
 
@@ -91,7 +92,8 @@ def test_bigger_models_sequential_and_neuron() -> None:
     assert "weight-label" not in svg  # too many edges to write on; the tooltips carry them
     w = mlp.layers[1].weight
     assert w.grad is not None
-    assert edges["V3,2"][2] == f"V3,2 = {fmt_number(w.data[1, 2])}, dL/dV3,2 = {fmt_number(w.grad.data[1, 2])}"
+    v32, d_v32 = fmt_number(w.data[1, 2]), fmt_number(w.grad.data[1, 2])
+    assert edges["V3,2"][2] == f"V3,2 = {v32}, dL/dV3,2 = {d_v32}"
     by_grad = weight_edges(ag.draw_network(mlp, x, edges="grad").svg)
     assert by_grad["V3,2"][1] != edges["V3,2"][1]
     seq = nn.Sequential(nn.Linear(3, 4, rng=0), nn.Tanh(), nn.Linear(4, 2, rng=1), nn.Sigmoid())
@@ -114,7 +116,7 @@ def test_models_it_cannot_draw_get_a_clear_error() -> None:
         ag.draw_network(Custom())
     with pytest.raises(NetworkDrawError, match=r"cannot draw Flatten \(item 1 of the Sequential\)"):
         ag.draw_network(nn.Sequential(nn.Linear(2, 2), nn.Flatten()))
-    with pytest.raises(NetworkDrawError, match="has 67 neurons .* at most 64"):
+    with pytest.raises(NetworkDrawError, match=r"has 67 neurons .* at most 64"):
         ag.draw_network(nn.MLP(2, [64, 1]))
     with pytest.raises(NetworkDrawError, match="layer 2 takes 3 inputs but layer 1 gives 2"):
         ag.draw_network(nn.Sequential(nn.Linear(2, 2), nn.Linear(3, 1)))
