@@ -7,6 +7,17 @@
 - `trace_backward(output)`: the backward pass step by step, as a table or an HTML page;
   `explore(output)`: that page (the explorer), shown inline in Jupyter;
 - `draw_network(model, x)`: a small MLP drawn as the course draws it (neurons and weights).
+
+Inside, every output is made by a pipeline that flows one way, each stage reading only the one
+before it:
+
+1. the model (`graph.py`): `build_graph(output)` walks the recorded graph once into nodes and
+   edges with their tensors, ops, constants, module scopes and displayed names (`names.py`:
+   `.name`, else the caller's variable, else the id); `GraphModel.fill_grads` adds gradients;
+2. the view (`summary.py`): what to show - summaries of big graphs, collapsed modules;
+3. the emitters: DOT (`dot.py`), the text tree (`text.py`), a built-in SVG layout
+   (`layout.py`), the explorer page (`explorer.py`); the neuron view (`neurons.py`) reads a
+   model's parameters instead of a graph.
 """
 
 from __future__ import annotations
