@@ -27,7 +27,7 @@ from ..function import Function
 from ..tensor import Tensor
 from .explorer import Explorer
 from .graph import GraphModel, build_graph
-from .labels import fmt_array, formula, formula_vars
+from .labels import derivative_text, fmt_array, fmt_const, formula
 from .local import input_grads, local_derivatives, replayed
 
 
@@ -74,12 +74,14 @@ class Trace:
     def describe(self, s: Step) -> dict[str, str]:
         """The text of one step, as the table and the HTML page show it."""
         ctx = s.op
-        names = formula_vars(ctx)
         o, i = self.name(s.output), self.name(s.input)
         root = self.name(self.output)
+        # The formula in the operands' own names (d(w1 * x1)/dw1 = x1): no letter of the op's
+        # can clash with a name of the user's.
+        args = [self.name(a) if isinstance(a, Tensor) else fmt_const(a) for a in ctx.inputs]
         return {
             "edge": f"{i} -> {ctx.label()} -> {o}",
-            "formula": f"d{o}/d{i} = d {ctx.op_name()}({', '.join(names)})/d{names[s.index]} = {s.formula}",
+            "formula": f"d{o}/d{i} = " + derivative_text(ctx, s.index, args, o, upstream=f"d{root}/d{o}"),
             "upstream": f"d{root}/d{o} = {fmt_array(s.upstream)}",
             "local": "-" if s.local is None else fmt_array(s.local),
             "contribution": fmt_array(s.contribution),
