@@ -316,7 +316,7 @@ class Codegen:
                 f"ag.compile: the step uses a tensor of shape {t.shape} computed outside it, in a "
                 "graph that backward() would reach. Compute it inside the step, or detach() it."
             )
-        base = t.name or self.user_names.get(id(t)) or "c"  # an explicit name wins
+        base = t.name or self.user_names.get(id(t)) or "const"  # an explicit name wins
         obj = self.names.new(f"T_{identifier(base)}")
         var = self.names.new(base)
         self.ns[obj] = t
