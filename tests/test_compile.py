@@ -253,3 +253,16 @@ def test_generated_source_runs_on_its_own() -> None:
     src = compiled.source
     assert re.match(r"def step\(T_x1, T_x2\):", src)
     compile(src, "<generated>", "exec")  # valid Python, as printed
+
+
+def test_docs_show_the_source_the_compiler_writes() -> None:
+    from pathlib import Path
+
+    from demos.doc_blocks import python_blocks
+
+    page = Path(__file__).resolve().parent.parent / "docs" / "compile.md"
+    text = page.read_text(encoding="utf-8")
+    shown = text.split("```text\n", 1)[1].split("```", 1)[0]
+    namespace: dict[str, Any] = {}
+    exec(python_blocks(page)[0].code.replace("print(step.source)", ""), namespace)  # the doc's step
+    assert namespace["step"].source == shown, "docs/compile.md: paste the new step.source"
