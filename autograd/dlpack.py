@@ -59,7 +59,7 @@ def from_dlpack(x: Any, *, copy: bool | None = None) -> Tensor:
     `copy=False` refuses to copy. The result is a leaf without `requires_grad`; a producer
     that marks its buffer read-only (JAX does) gives a tensor whose in-place updates fail.
     """
-    from .tensor import Tensor, make
+    from .tensor import Tensor
 
     if not hasattr(x, "__dlpack__"):
         raise TypeError(
@@ -90,4 +90,4 @@ def from_dlpack(x: Any, *, copy: bool | None = None) -> Tensor:
         raise TypeError(
             f"from_dlpack: unsupported dtype {arr.dtype}; tensors hold bool, integer or float values"
         )
-    return make(arr, None)
+    return Tensor._make(arr, None)

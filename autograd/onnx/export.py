@@ -33,7 +33,7 @@ from ..errors import AutogradError
 from ..function import _STACK_ONLY, Function
 from ..grad_mode import STATE
 from ..registry import OPS
-from ..tensor import Tensor, make
+from ..tensor import Tensor
 from .translations import TRANSLATIONS, UnsupportedError
 
 OPSET = 18  # ONNX opset written (opset 18: every Reduce* takes its axes as an input)
@@ -69,7 +69,7 @@ def _pieces_translate(info: Any) -> bool:
     rng = np.random.default_rng(0)
     sample = info.samples[0]
     arrays = info.inputs(rng, sample)
-    tensors = [make(np.asarray(a), None) for a in arrays]
+    tensors = [Tensor._make(np.asarray(a), None) for a in arrays]
     for t in tensors:
         if t.dtype.kind == "f":
             t.requires_grad = True
@@ -333,7 +333,7 @@ def export(
         arr = np.array(x.data if isinstance(x, Tensor) else x, copy=True)
         if arr.dtype.kind not in "biuf":
             raise ExportError(f"onnx.export: example input {i} has dtype {arr.dtype}; expected numbers")
-        t = make(arr, None)
+        t = Tensor._make(arr, None)
         if arr.dtype.kind == "f":
             t.requires_grad = True
         inputs.append(t)
