@@ -342,3 +342,26 @@ def test_small_cnn_with_batchnorm_equals_eager_in_training_and_eval() -> None:
     m2.eval()
     for x, _ in batches:
         assert _same(pred1(x).data, pred2(x).data)
+
+
+def test_other_threads_are_not_traced() -> None:
+    import threading
+
+    other = ag.tensor([5.0, 6.0], name="elsewhere")
+    results: list[float] = []
+
+    def elsewhere() -> None:
+        results.append((other * other).sum().item())  # eager, in another thread, mid-trace
+
+    def step(x: ag.Tensor) -> ag.Tensor:
+        y = x * 2
+        t = threading.Thread(target=elsewhere)
+        t.start()
+        t.join()
+        return y.sum()
+
+    compiled = ag.compile(step)
+    assert compiled(ag.tensor([1.0, 2.0])).item() == 6.0
+    assert results == [61.0]
+    assert "elsewhere" not in compiled.source
+    assert compiled(ag.tensor([3.0, 4.0])).item() == 14.0
