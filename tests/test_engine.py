@@ -1427,7 +1427,9 @@ def test_a_backward_that_fails_part_way_leaves_the_graph_usable() -> None:
     with pytest.raises(RuntimeError, match="a hook failed"):
         y.backward()
     # Nothing written, nothing released: the same graph backpropagates once the cause is gone.
-    assert x.grad is None and w.grad is None and h.grad is None
+    assert x.grad is None
+    assert w.grad is None
+    assert h.grad is None
     remove()
     y.backward()
     np.testing.assert_allclose(x.grad.data, expected * w.data, rtol=1e-12)
@@ -1443,7 +1445,8 @@ def test_an_anomaly_part_way_leaves_the_graph_usable() -> None:
             y.backward()
         assert x.grad is None
         y.backward()  # without anomaly mode: the same graph still runs, inf as numpy gives it
-    assert x.grad.data[0] == 0.5 and np.isinf(x.grad.data[1])
+    assert x.grad.data[0] == 0.5
+    assert np.isinf(x.grad.data[1])
 
 
 @pytest.mark.parametrize("name", ["sum", "mean", "max", "min", "logsumexp", "softmax", "log_softmax"])
@@ -1462,7 +1465,8 @@ def test_reductions_on_a_0d_tensor_accept_axis_0_and_minus_1(name: str, axis: in
 
 def test_argmax_var_std_on_a_0d_tensor() -> None:
     x = ag.tensor(2.0)
-    assert x.argmax(0).item() == 0 and x.argmin(-1).item() == 0
+    assert x.argmax(0).item() == 0
+    assert x.argmin(-1).item() == 0
     assert x.std(axis=0).item() == 0.0
 
 
@@ -1485,7 +1489,8 @@ class _StringGrad(ag.Function):
 
 def test_a_custom_backward_returning_a_string_names_the_op() -> None:
     x = leaf([1.0])
-    with pytest.raises(ag.AutogradError, match=r"_stringgrad: backward returned a str as the gradient of input 0"):
+    msg = r"_stringgrad: backward returned a str as the gradient of input 0"
+    with pytest.raises(ag.AutogradError, match=msg):
         _StringGrad.apply(x).sum().backward()
 
 
