@@ -25,6 +25,7 @@ import autograd as ag
 from autograd import Tensor, dual
 from autograd.ops import activation as _act
 from autograd.ops import conv as _conv
+from autograd.ops import interpolate as _interp
 from autograd.ops import pool as _pool
 from autograd.random import resolve
 
@@ -303,6 +304,19 @@ def adaptive_max_pool2d(input: Any, output_size: Any, return_indices: bool = Fal
 def adaptive_max_pool3d(input: Any, output_size: Any, return_indices: bool = False) -> Any:
     """Max over the adaptive windows of (N, C, D, H, W)."""
     return _pool.adaptive_max_pool(input, output_size, return_indices, nd=3)
+
+
+def interpolate(input: Any, size: Any = None, scale_factor: Any = None, mode: str = "nearest",
+                align_corners: bool | None = None, recompute_scale_factor: bool | None = None) -> Tensor:
+    """Resize the spatial axes of (N, C, *S) to `size` or by `scale_factor`: mode "nearest",
+    "nearest-exact", "linear" (N, C, L), "bilinear" (N, C, H, W) or "trilinear"
+    (N, C, D, H, W), with align_corners for the linear modes, as PyTorch.
+
+    >>> import autograd as ag
+    >>> interpolate(ag.tensor([[[1.0, 2.0]]]), scale_factor=2, mode="linear")
+    tensor([[[1.  , 1.25, 1.75, 2.  ]]])
+    """
+    return _interp.interpolate(input, size, scale_factor, mode, align_corners, recompute_scale_factor)
 
 
 # -- fused ops --------------------------------------------------------------------------------

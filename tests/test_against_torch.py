@@ -154,6 +154,7 @@ def _torch_nn_ops() -> dict[str, Callable[..., Any]]:
     out["hardsigmoid"] = lambda x: torch.clamp(x + 3, 0, 6) / 6
     out["softmin"] = lambda x, axis=-1: F.softmin(x, dim=axis)
     out["glu"] = lambda x, axis=-1: F.glu(x, dim=axis)
+    out["interpolate"] = F.interpolate
     return out
 
 
