@@ -43,6 +43,8 @@ from .activations import (
     Softsign,
     Tanh,
 )
+from .attention import MultiheadAttention
+from .containers import ModuleDict, ModuleList
 from .data import (
     DataLoader,
     batches,
@@ -53,10 +55,13 @@ from .data import (
     make_separable,
     make_spirals,
 )
-from .layers import Dropout, Flatten, Layer, Linear, Neuron, Sequential
+from .embedding import Embedding
+from .layers import Dropout, Dropout2d, Flatten, Layer, Linear, Neuron, Sequential
 from .mlp import MLP
 from .module import Module, Parameter
+from .norm import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
 from .optim import SGD, Adam, AdamW, CosineAnnealingLR, Optimizer, StepLR
+from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from .serialization import load, save
 
 __all__ = [
@@ -64,31 +69,46 @@ __all__ = [
     "ELU",
     "GELU",
     "GLU",
+    "GRU",
+    "LSTM",
     "MLP",
+    "RNN",
     "SELU",
     "SGD",
     "Adam",
     "AdamW",
+    "BatchNorm1d",
+    "BatchNorm2d",
     "CosineAnnealingLR",
     "DataLoader",
     "Dropout",
+    "Dropout2d",
+    "Embedding",
     "Flatten",
+    "GRUCell",
+    "GroupNorm",
     "Hardsigmoid",
     "Hardswish",
     "Hardtanh",
     "Identity",
+    "LSTMCell",
     "Layer",
+    "LayerNorm",
     "LeakyReLU",
     "Linear",
     "LogSigmoid",
     "LogSoftmax",
     "Mish",
     "Module",
+    "ModuleDict",
+    "ModuleList",
+    "MultiheadAttention",
     "Neuron",
     "Optimizer",
     "PReLU",
     "Parameter",
     "QuickGELU",
+    "RNNCell",
     "ReLU",
     "ReLU6",
     "Sequential",

@@ -29,6 +29,8 @@ from autograd.ops import interpolate as _interp
 from autograd.ops import pool as _pool
 from autograd.random import resolve
 
+from .attention import scaled_dot_product_attention as scaled_dot_product_attention
+
 Array = Any  # a numpy array, or a Tensor when backward records a graph
 REDUCTIONS = ("mean", "sum", "none")
 # PyTorch clamps the logs in binary_cross_entropy at -100, so p = 0 or 1 gives a finite loss.
