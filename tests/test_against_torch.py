@@ -155,6 +155,7 @@ def _torch_nn_ops() -> dict[str, Callable[..., Any]]:
     out["softmin"] = lambda x, axis=-1: F.softmin(x, dim=axis)
     out["glu"] = lambda x, axis=-1: F.glu(x, dim=axis)
     out["interpolate"] = F.interpolate
+    out["normal_cdf"] = torch.special.ndtr
     return out
 
 

@@ -50,12 +50,24 @@ def _softplus(x: Array) -> Array:
     return x.softplus() if _is_tensor(x) else np.logaddexp(0, x).astype(x.dtype, copy=False)
 
 
-def _erf(x: Array) -> Array:
-    if _is_tensor(x):
-        return x.erf()
-    from .mathops import erf_array
+def _erf_array(x: np.ndarray) -> np.ndarray:
+    """erf elementwise on an array, in x's float dtype."""
+    try:
+        from .mathops import erf_array  # the vectorised erf of the math ops, when present
+    except ImportError:
+        erf_array = _ERF_SCALAR
+    out = np.asarray(erf_array(x), dtype=np.float64)
+    return out.astype(x.dtype if x.dtype.kind == "f" else np.float64, copy=False)
 
-    return erf_array(x).astype(x.dtype, copy=False)
+
+_ERF_SCALAR = np.vectorize(math.erf, otypes=[np.float64])
+
+
+def _normal_cdf(x: Array) -> Array:
+    """Φ(x) = (1 + erf(x / sqrt 2)) / 2, on arrays or (recorded) Tensors."""
+    if _is_tensor(x):
+        return NormalCdf.apply(x)
+    return 0.5 * (1 + _erf_array(x * _f(x, 1 / math.sqrt(2.0))))
 
 
 def _exp_neg(x: Array) -> Array:
@@ -67,6 +79,27 @@ def _exp_neg(x: Array) -> Array:
 def _f(x: np.ndarray, value: float) -> Any:
     """A constant in x's float dtype (so float32 stays float32)."""
     return np.asarray(value, dtype=x.dtype if x.dtype.kind == "f" else np.float64)
+
+
+class NormalCdf(Op):
+    """y = Φ(x), the standard normal CDF (1 + erf(x / sqrt 2)) / 2.  dy/dx = φ(x) =
+    e^(-x^2/2) / sqrt(2π)."""
+
+    formulas = ("exp(-x^2/2)/sqrt(2π)",)
+
+    @staticmethod
+    def forward(ctx: NormalCdf, x: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(x)
+        return _normal_cdf(x)
+
+    @staticmethod
+    def backward(ctx: NormalCdf, g: Array) -> Array:
+        (x,) = ctx.saved_tensors
+        return g * (INV_SQRT_2PI * dual.exp(-0.5 * x * x))
+
+    @classmethod
+    def op_name(cls) -> str:
+        return "normal_cdf"
 
 
 class Gelu(Op):
@@ -82,7 +115,7 @@ class Gelu(Op):
         ctx.save_for_backward(x)
         if approximate == "tanh":
             return 0.5 * x * (1 + np.tanh(SQRT_2_OVER_PI * (x + GELU_TANH_C * x**3)))
-        return 0.5 * x * (1 + _erf(x * _f(x, 1 / math.sqrt(2.0))))
+        return x * _normal_cdf(x)
 
     @staticmethod
     def backward(ctx: Gelu, g: Array) -> Array:
@@ -91,7 +124,7 @@ class Gelu(Op):
             t = _tanh(SQRT_2_OVER_PI * (x + GELU_TANH_C * x * x * x))
             du = SQRT_2_OVER_PI * (1 + 3 * GELU_TANH_C * x * x)
             return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du)
-        cdf = 0.5 * (1 + _erf(x * (1 / math.sqrt(2.0))))
+        cdf = _normal_cdf(x)
         pdf = INV_SQRT_2PI * dual.exp(-0.5 * x * x)
         return g * (cdf + x * pdf)
 
@@ -324,6 +357,11 @@ def gelu(x: Any, approximate: str = "none") -> Tensor:
     return Gelu.apply(_t(x), approximate=approximate)
 
 
+def normal_cdf(x: Any) -> Tensor:
+    """Φ(x), the standard normal CDF (PyTorch's torch.special.ndtr)."""
+    return NormalCdf.apply(_t(x))
+
+
 def silu(x: Any) -> Tensor:
     """x sigmoid(x) (also called swish)."""
     return Silu.apply(_t(x))
@@ -509,6 +547,8 @@ def _register() -> None:
             else 0.5 * x * (1 + _ref_erf(x / math.sqrt(2)))),
          Gelu, {"samples": wide + samples(((2, 3), {"approximate": "tanh"}),
                                           ((4,), {"approximate": "tanh"}))}),
+        ("normal_cdf", normal_cdf, lambda x: 0.5 * (1 + _ref_erf(x / math.sqrt(2))), NormalCdf,
+         {"domain": (-4.0, 4.0)}),
         ("silu", lambda x: x.silu(), lambda x: x * _sigmoid(x), Silu, {}),
         ("quick_gelu", quick_gelu, lambda x: x * _sigmoid(1.702 * x), QuickGelu, {}),
         ("elu", lambda x, **kw: x.elu(**kw), _ref_elu, Elu,
