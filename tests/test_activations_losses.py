@@ -50,7 +50,8 @@ MODULES = [
 
 
 @pytest.mark.parametrize(("name", "kwargs"), MODULES, ids=[f"{n}-{k}" for n, k in MODULES])
-def test_activation_modules_match_torch_nn(name: str, kwargs: dict[str, Any], rng: np.random.Generator) -> None:
+def test_activation_modules_match_torch_nn(name: str, kwargs: dict[str, Any],
+                                           rng: np.random.Generator) -> None:
     x = rng.uniform(-5, 5, size=(3, 4, 5))
     x[np.abs(np.abs(x) - 3) < 0.05] += 0.1  # off hardswish's kinks
     ours = getattr(nn, name)(**kwargs)
@@ -67,11 +68,13 @@ def test_tensor_methods_and_functions_agree(rng: np.random.Generator) -> None:
     np.testing.assert_array_equal(x.gelu(approximate="tanh").data, F.gelu(x, "tanh").data)
 
 
-@pytest.mark.parametrize(("beta", "threshold"), [(1.0, 20.0), (2.0, 1.0), (0.5, 2.0), (1.0, 0.5), (-1.0, 20.0)])
+@pytest.mark.parametrize(("beta", "threshold"),
+                         [(1.0, 20.0), (2.0, 1.0), (0.5, 2.0), (1.0, 0.5), (-1.0, 20.0)])
 def test_softplus_beta_threshold(beta: float, threshold: float, rng: np.random.Generator) -> None:
     x = rng.uniform(-6, 6, size=(4, 5))
     x[np.abs(x * beta - threshold) < 0.05] += 0.1  # off the switch point
-    _compare(lambda t: F.softplus(t, beta, threshold), lambda t: TF.softplus(t, beta, threshold), [x], [True], rng)
+    _compare(lambda t: F.softplus(t, beta, threshold), lambda t: TF.softplus(t, beta, threshold), [x], [True],
+             rng)
 
 
 def test_softplus_is_stable_for_large_inputs() -> None:
@@ -149,7 +152,8 @@ def _ce_kwargs(kw: dict[str, Any], w: np.ndarray, as_torch: bool) -> dict[str, A
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("kwargs", CE_ARGS, ids=lambda k: ",".join(k) or "-")
-def test_cross_entropy_and_nll_match_torch(reduction: str, kwargs: dict[str, Any], rng: np.random.Generator) -> None:
+def test_cross_entropy_and_nll_match_torch(reduction: str, kwargs: dict[str, Any],
+                                           rng: np.random.Generator) -> None:
     x = rng.standard_normal((6, 4)) * 2
     labels = np.array([0, 3, 1, kwargs.get("ignore_index", -100), 2, 1])
     w = rng.uniform(0.5, 2.0, 4)
@@ -161,7 +165,8 @@ def test_cross_entropy_and_nll_match_torch(reduction: str, kwargs: dict[str, Any
     xk = rng.standard_normal((2, 4, 3))
     lk = rng.integers(0, 4, size=(2, 3))
     _compare(lambda a: F.cross_entropy(a, lk, reduction=reduction, dim=1, **ours),
-             lambda a: TF.cross_entropy(a, torch.from_numpy(lk), reduction=reduction, **theirs), [xk], [True], rng)
+             lambda a: TF.cross_entropy(a, torch.from_numpy(lk), reduction=reduction, **theirs), [xk], [True],
+             rng)
     if "label_smoothing" not in kwargs:
         _compare(lambda a: F.nll_loss(a, labels, reduction=reduction, **ours),
                  lambda a: TF.nll_loss(a, lab_t, reduction=reduction, **theirs), [x], [True], rng)
@@ -185,7 +190,8 @@ def test_bce_with_logits_pos_weight(reduction: str, weighted: bool, rng: np.rand
     pw = rng.uniform(0.2, 4.0, 3)
     w = rng.uniform(0.5, 2, (5, 1)) if weighted else None
     tw = None if w is None else torch.from_numpy(w)
-    _compare(lambda a, t: F.binary_cross_entropy_with_logits(a, t, weight=w, reduction=reduction, pos_weight=pw),
+    _compare(lambda a, t: F.binary_cross_entropy_with_logits(a, t, weight=w, reduction=reduction,
+                                                             pos_weight=pw),
              lambda a, t: TF.binary_cross_entropy_with_logits(a, t, weight=tw, reduction=reduction,
                                                              pos_weight=torch.from_numpy(pw)),
              [x, y], [True, True], rng)
@@ -228,7 +234,8 @@ def test_embedding_and_ranking_losses(reduction: str, margin: float, rng: np.ran
     a, b = rng.standard_normal((6, 4)), rng.standard_normal((6, 4))
     y = np.array([1, -1, 1, -1, -1, 1])
     _compare(lambda u, v: F.cosine_embedding_loss(u, v, y, margin=margin, reduction=reduction),
-             lambda u, v: TF.cosine_embedding_loss(u, v, torch.from_numpy(y), margin=margin, reduction=reduction),
+             lambda u, v: TF.cosine_embedding_loss(u, v, torch.from_numpy(y), margin=margin,
+                                                   reduction=reduction),
              [a, b], [True, True], rng)
     s1, s2 = rng.standard_normal(6), rng.standard_normal(6)
     _compare(lambda u, v: F.margin_ranking_loss(u, v, y, margin=margin, reduction=reduction),
@@ -240,7 +247,8 @@ def test_embedding_and_ranking_losses(reduction: str, margin: float, rng: np.ran
 @pytest.mark.parametrize(
     ("call", "error", "message"),
     [
-        (lambda: F.cross_entropy(ag.ones(2, 3), [0, 5]), ValueError, r"cross_entropy: labels must be in \[0, 3\)"),
+        (lambda: F.cross_entropy(ag.ones(2, 3), [0, 5]), ValueError,
+         r"cross_entropy: labels must be in \[0, 3\)"),
         (lambda: F.cross_entropy(ag.ones(2, 3), [0, 1], weight=[1.0, 2.0]), ValueError,
          r"cross_entropy: weight of shape \(2,\) does not fit 3 classes"),
         (lambda: F.cross_entropy(ag.ones(2, 3), [0, 1], label_smoothing=1.5), ValueError,

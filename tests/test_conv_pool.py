@@ -269,7 +269,8 @@ def test_conv2d_is_one_node_with_a_readable_label() -> None:
 # -- interpolate --------------------------------------------------------------------------------
 INTERP = [
     ("nearest", {"size": 11}), ("nearest", {"scale_factor": 2.5}), ("nearest", {"size": 3}),
-    ("nearest", {"scale_factor": 0.7}), ("nearest-exact", {"size": 13}), ("nearest-exact", {"scale_factor": 0.6}),
+    ("nearest", {"scale_factor": 0.7}), ("nearest-exact", {"size": 13}),
+    ("nearest-exact", {"scale_factor": 0.6}),
     ("linear", {"size": 12}), ("linear", {"size": 4}), ("linear", {"scale_factor": 1.7}),
     ("linear", {"size": 12, "align_corners": True}), ("linear", {"scale_factor": 0.5, "align_corners": True}),
     ("linear", {"scale_factor": 1.3, "recompute_scale_factor": True}), ("linear", {"size": 1}),
@@ -281,10 +282,12 @@ LINEAR = {1: "linear", 2: "bilinear", 3: "trilinear"}
 
 @pytest.mark.parametrize("nd", [1, 2, 3])
 @pytest.mark.parametrize(("mode", "kwargs"), INTERP, ids=[f"{m}-{_ids(k)}" for m, k in INTERP])
-def test_interpolate_matches_torch(nd: int, mode: str, kwargs: dict[str, Any], rng: np.random.Generator) -> None:
+def test_interpolate_matches_torch(nd: int, mode: str, kwargs: dict[str, Any],
+                                   rng: np.random.Generator) -> None:
     mode = LINEAR[nd] if mode == "linear" else mode
     x = rng.standard_normal((2, 3, *SPATIAL[nd]))
-    _compare(lambda t: F.interpolate(t, mode=mode, **kwargs), lambda t: TF.interpolate(t, mode=mode, **kwargs),
+    _compare(lambda t: F.interpolate(t, mode=mode, **kwargs),
+             lambda t: TF.interpolate(t, mode=mode, **kwargs),
              [x], rng)
 
 
@@ -302,7 +305,8 @@ def test_interpolate_nearest_picks_torchs_pixels_in_float32(mode: str, rng: np.r
     ("kwargs", "message"),
     [
         ({"size": 4, "mode": "bicubic"}, "interpolate: mode must be one of"),
-        ({"size": 4, "mode": "bilinear"}, r"interpolate: mode 'bilinear' needs a 4-d input, got shape \(1, 2, 5\)"),
+        ({"size": 4, "mode": "bilinear"},
+         r"interpolate: mode 'bilinear' needs a 4-d input, got shape \(1, 2, 5\)"),
         ({"size": 4, "mode": "nearest", "align_corners": True}, "align_corners can only be set"),
         ({"mode": "nearest"}, "exactly one of size and scale_factor"),
         ({"size": 4, "scale_factor": 2}, "exactly one of size and scale_factor"),

@@ -2,4 +2,7 @@
 
 from . import activation, binary, conv, elementwise, interpolate, linalg, movement, pool, reduce, softmax
 
-__all__ = ["activation", "binary", "conv", "elementwise", "interpolate", "linalg", "movement", "pool", "reduce", "softmax"]
+__all__ = [
+    "activation", "binary", "conv", "elementwise", "interpolate", "linalg", "movement", "pool", "reduce",
+    "softmax",
+]

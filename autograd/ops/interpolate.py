@@ -32,7 +32,8 @@ MODES = {"nearest": None, "nearest-exact": None, "linear": 1, "bilinear": 2, "tr
 
 
 def source_positions(size_in: int, size_out: int, scale_factor: float | None, mode: str,
-                     align_corners: bool, dtype: Any = np.float64) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                     align_corners: bool, dtype: Any = np.float64
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(i0, i1, w1) for one axis: output j = x[i0[j]] (1 - w1[j]) + x[i1[j]] w1[j]."""
     j = np.arange(size_out)
     if mode in ("nearest", "nearest-exact"):
