@@ -108,10 +108,22 @@ class Tensor(
         if requires_grad:
             self.requires_grad_(True)
 
-    @classmethod
-    def _make(cls, data: Any, ctx: function.Function | None) -> Tensor:
-        """A new op output (fast path: no conversion, no checks)."""
-        return make(data, ctx)
+    @staticmethod
+    def _make(data: Any, ctx: function.Function | None) -> Tensor:
+        """A new tensor holding an op's output array; `ctx` is the op's node (None: not
+        recorded). The one way ops make their outputs: no conversion, no checks."""
+        t = _new(Tensor)
+        if type(data) is not _ndarray:
+            data = np.asarray(data)
+        t.data = data
+        t.grad = None
+        t.requires_grad = ctx is not None
+        t._ctx = ctx
+        t.name = None
+        t._seq = _tick()
+        t._version = None
+        t._hooks = None
+        return t
 
     # -- attributes --------------------------------------------------------------------------
     @property
@@ -312,6 +324,7 @@ class Tensor(
         return remove
 
     def _run_hooks(self, g: Any, create_graph: bool) -> Any:
+        """The gradient after every hook (the engine handles `retain_grad`)."""
         hooks = list(self._hooks or ())
         for hook in hooks:
             if hook is _RETAIN:
@@ -326,8 +339,6 @@ class Tensor(
                         f"{self.shape}"
                     )
                 g = r if create_graph else r.data
-        if _RETAIN in hooks:  # after every hook, as PyTorch: .grad is what flows on
-            self._accumulate(g if isinstance(g, Tensor) else Tensor._make(g, None))
         return g
 
     def _accumulate(self, g: Any, adopt: bool = False) -> None:
@@ -464,27 +475,6 @@ _ndarray = np.ndarray
 _new = object.__new__
 
 
-def make(data: Any, ctx: function.Function | None) -> Tensor:
-    """A new tensor holding an op's output array; `ctx` is the op's node (None: not recorded).
-
-    The fast path for every op result: no conversion, no checks.
-    """
-    t = _new(Tensor)
-    if type(data) is not _ndarray:
-        data = np.asarray(data)
-    t.data = data
-    t.grad = None
-    t.requires_grad = ctx is not None
-    t._ctx = ctx
-    t.name = None
-    t._seq = _tick()
-    t._version = None
-    t._hooks = None
-    return t
-
-
-function._Tensor = Tensor
-function._make = make
 
 
 def _t(x: Any) -> Any:
