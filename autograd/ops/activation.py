@@ -1,8 +1,9 @@
 """Activation functions beyond relu/sigmoid/tanh: y = f(x) elementwise, as PyTorch's.
 
-Each op is a `Function` with forward and backward side by side and its local derivative in
-`formulas`. Backward formulas use the helpers below, which take numpy arrays and Tensors alike,
-so under ``create_graph`` they are recorded and second derivatives work. Piecewise functions
+Each op is a `Function` with forward and backward side by side and its local derivative written
+once, in the first paragraph of its docstring (`dy/dx = ...`). Backward formulas use the helpers
+below, which take numpy arrays and Tensors alike, so under ``create_graph`` they are recorded
+and second derivatives work. Piecewise functions
 (elu, hardswish, hardtanh, prelu) keep the branch mask from forward as a constant.
 
 softmin, relu6 and glu are composites of other ops (registered too, so they are tested the same
@@ -85,8 +86,6 @@ class NormalCdf(Op):
     """y = Φ(x), the standard normal CDF (1 + erf(x / sqrt 2)) / 2.  dy/dx = φ(x) =
     e^(-x^2/2) / sqrt(2π)."""
 
-    formulas = ("exp(-x^2/2)/sqrt(2π)",)
-
     @staticmethod
     def forward(ctx: NormalCdf, x: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(x)
@@ -105,8 +104,6 @@ class NormalCdf(Op):
 class Gelu(Op):
     """y = x Φ(x), Φ the standard normal CDF (approximate="tanh": 0.5 x (1 + tanh(sqrt(2/π)
     (x + 0.044715 x^3)))).  dy/dx = Φ(x) + x φ(x) (tanh: the derivative of that formula)."""
-
-    formulas = ("Φ(x) + x φ(x)",)
 
     @staticmethod
     def forward(ctx: Gelu, x: np.ndarray, approximate: str = "none") -> np.ndarray:
@@ -132,8 +129,6 @@ class Gelu(Op):
 class Silu(Op):
     """y = x s(x), s the sigmoid (swish).  dy/dx = s(x) (1 + x (1 - s(x)))."""
 
-    formulas = ("s*(1+x*(1-s))",)
-
     @staticmethod
     def forward(ctx: Silu, x: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(x)
@@ -148,8 +143,6 @@ class Silu(Op):
 
 class QuickGelu(Op):
     """y = x s(1.702 x) (a sigmoid approximation of gelu).  dy/dx = s + 1.702 x s (1 - s)."""
-
-    formulas = ("s+1.702*x*s*(1-s)",)
 
     @staticmethod
     def forward(ctx: QuickGelu, x: np.ndarray) -> np.ndarray:
@@ -170,8 +163,6 @@ class QuickGelu(Op):
 class Elu(Op):
     """y = x where x > 0, else alpha (e^x - 1).  dy/dx = 1, else alpha e^x."""
 
-    formulas = ("1 if x>0 else alpha*exp(x)",)
-
     @staticmethod
     def forward(ctx: Elu, x: np.ndarray, alpha: float = 1.0) -> np.ndarray:
         ctx.save_for_backward(x)
@@ -188,8 +179,6 @@ class Selu(Op):
     """y = scale (x where x > 0, else alpha (e^x - 1)), alpha = 1.6733, scale = 1.0507.
     dy/dx = scale, else scale alpha e^x."""
 
-    formulas = ("scale if x>0 else scale*alpha*exp(x)",)
-
     @staticmethod
     def forward(ctx: Selu, x: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(x)
@@ -204,8 +193,6 @@ class Selu(Op):
 
 class Celu(Op):
     """y = x where x > 0, else alpha (e^(x/alpha) - 1).  dy/dx = 1, else e^(x/alpha)."""
-
-    formulas = ("1 if x>0 else exp(x/alpha)",)
 
     @staticmethod
     def forward(ctx: Celu, x: np.ndarray, alpha: float = 1.0) -> np.ndarray:
@@ -224,8 +211,6 @@ class Celu(Op):
 class Mish(Op):
     """y = x tanh(softplus(x)).  dy/dx = t + x (1 - t^2) s(x), t = tanh(softplus(x))."""
 
-    formulas = ("t+x*(1-t^2)*sigmoid(x)",)
-
     @staticmethod
     def forward(ctx: Mish, x: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(x)
@@ -240,8 +225,6 @@ class Mish(Op):
 
 class Hardswish(Op):
     """y = x min(max(x + 3, 0), 6) / 6.  dy/dx = 0 below -3, 1 above 3, (2x + 3)/6 between."""
-
-    formulas = ("0 | (2x+3)/6 | 1",)
 
     @staticmethod
     def forward(ctx: Hardswish, x: np.ndarray) -> np.ndarray:
@@ -259,8 +242,6 @@ class Hardswish(Op):
 class Hardsigmoid(Op):
     """y = min(max(x + 3, 0), 6) / 6.  dy/dx = 1/6 for -3 < x < 3, else 0."""
 
-    formulas = ("1/6 if -3<x<3 else 0",)
-
     @staticmethod
     def forward(ctx: Hardsigmoid, x: np.ndarray) -> np.ndarray:
         ctx.slope = ((x > -3) & (x < 3)) * _f(x, 1.0 / 6.0)
@@ -273,8 +254,6 @@ class Hardsigmoid(Op):
 
 class Hardtanh(Op):
     """y = min(max(x, min_val), max_val).  dy/dx = 1 for min_val < x < max_val, else 0."""
-
-    formulas = ("1 if min_val<x<max_val else 0",)
 
     @staticmethod
     def forward(ctx: Hardtanh, x: np.ndarray, min_val: float = -1.0, max_val: float = 1.0) -> np.ndarray:
@@ -290,8 +269,6 @@ class Hardtanh(Op):
 
 class LogSigmoid(Op):
     """y = log s(x) = min(x, 0) - log(1 + e^-|x|) (stable).  dy/dx = 1 - s(x) = s(-x)."""
-
-    formulas = ("sigmoid(-x)",)
 
     @staticmethod
     def forward(ctx: LogSigmoid, x: np.ndarray) -> np.ndarray:
@@ -311,8 +288,6 @@ class LogSigmoid(Op):
 class Softsign(Op):
     """y = x / (1 + |x|).  dy/dx = 1 / (1 + |x|)^2."""
 
-    formulas = ("1/(1+|x|)^2",)
-
     @staticmethod
     def forward(ctx: Softsign, x: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(x)
@@ -328,8 +303,6 @@ class Softsign(Op):
 class Prelu(Op):
     """y = x where x > 0, else a x, with a learned slope a (broadcast: one per channel).
     dy/dx = 1, else a;  dy/da = 0, else x."""
-
-    formulas = ("1 if x>0 else a", "0 if x>0 else x")
 
     @staticmethod
     def forward(ctx: Prelu, x: np.ndarray, a: np.ndarray) -> np.ndarray:
