@@ -319,3 +319,17 @@ def test_interpolate_nearest_picks_torchs_pixels_in_float32(mode: str, rng: np.r
 def test_interpolate_errors(kwargs: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         F.interpolate(np.zeros((1, 2, 5)), **kwargs)
+
+
+@pytest.mark.slow
+def test_conv_benchmark_quick_mode_runs() -> None:
+    """bench_conv.py checks ours against PyTorch before timing; --quick is its smoke test."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).parent / "benchmarks" / "bench_conv.py"
+    done = subprocess.run([sys.executable, str(script), "--quick"], capture_output=True, text=True,
+                          timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "ours/torch" in done.stdout
