@@ -261,9 +261,15 @@ def test_conv2d_is_one_node_with_a_readable_label() -> None:
     assert y.grad_fn is not None
     assert y.grad_fn.label().startswith("conv2d(")
     assert "stride=(2, 2)" in y.grad_fn.label()
+    assert y.grad_fn.label() == "conv2d(stride=(2, 2))"
+    assert F.conv2d(x, np.zeros((2, 1, 3, 3)), padding=1, groups=2).grad_fn.label() == \
+        "conv2d(padding=(1, 1), groups=2)"
     z = F.max_pool2d(x, 2)
     assert z.grad_fn is not None
-    assert z.grad_fn.label().startswith("max_pool")
+    assert z.grad_fn.label() == "max_pool2d(kernel_size=(2, 2))"
+    a = F.avg_pool2d(x, 3, stride=1, padding=1, count_include_pad=False)
+    assert a.grad_fn is not None
+    assert a.grad_fn.label() == "avg_pool2d(kernel_size=(3, 3), padding=(1, 1), count_include_pad=False)"
 
 
 # -- interpolate --------------------------------------------------------------------------------
