@@ -266,3 +266,32 @@ def test_docs_show_the_source_the_compiler_writes() -> None:
     namespace: dict[str, Any] = {}
     exec(python_blocks(page)[0].code.replace("print(step.source)", ""), namespace)  # the doc's step
     assert namespace["step"].source == shown, "docs/compile.md: paste the new step.source"
+
+
+def test_labels_read_by_a_loss_key_the_code_by_their_values() -> None:
+    """cross_entropy builds a one-hot from integer labels outside traced ops: the compiled code
+    must follow new labels (it is keyed by their values), never keep the first call's."""
+    x = np.random.default_rng(0).standard_normal((12, 5))
+    labels = [np.arange(12) % 3, (np.arange(12) + 1) % 3]
+
+    def setup() -> Any:
+        model = nn.Linear(5, 3, rng=0)
+        opt = nn.optim.SGD(model.parameters(), lr=0.1)
+
+        def step(x: Any, y: Any) -> ag.Tensor:
+            loss = F.cross_entropy(model(x), y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            return loss
+
+        return step
+
+    eager, compiled = setup(), ag.compile(setup())
+    for k in range(4):
+        y = labels[k % 2]
+        assert eager(x, y).item() == compiled(x, y).item()
+    compiled(x, labels[1])
+    traces = compiled.traces
+    compiled(x, labels[1])  # the same labels again: no new trace
+    assert compiled.traces == traces
