@@ -299,8 +299,8 @@ def test_trace_backward_and_explore_show_the_explorer_inline_in_a_notebook(tmp_p
             "import autograd as ag\n"
             "x = ag.tensor(2.0, requires_grad=True, name='x')\n"
             "w = ag.tensor(-1.5, requires_grad=True, name='w')\n"
-            "y = (w * x).sigmoid()\n"
-            "y.name = 'y'\n"
+            "h = w * x\n"
+            "y = h.sigmoid()\n"
             "ag.trace_backward(y)"
         ),
         nbformat.v4.new_code_cell("ag.explore(y)"),
@@ -320,5 +320,5 @@ def test_trace_backward_and_explore_show_the_explorer_inline_in_a_notebook(tmp_p
         data = json.loads(re.search(r'id="explorer-data">(.*?)</script>', page, re.S).group(1))  # type: ignore[union-attr]
         assert data["title"] == "y"
         assert len(data["steps"]) == 3  # sigmoid, then mul into w and into x
-        assert {n["name"] for n in data["nodes"]} >= {"x", "w", "y"}
+        assert {n["name"] for n in data["nodes"]} >= {"x", "w", "h", "y"}  # h, y: the cell's variables
         assert "backward pass" in output.data["text/plain"]
