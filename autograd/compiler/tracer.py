@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -140,7 +141,8 @@ class Tracer:
         self.dynamic: set[int] = {id(a) for a in inputs}
         self.dynamic.update(id(a.data) for a in inputs if isinstance(a, Tensor))
         self.steps: list[Step] = []
-        self.depth = 0
+        self._depth = 0
+        self._thread = threading.get_ident()
         self.keep: list[Any] = []  # every object a step refers to stays alive until codegen
         self._saved: list[tuple[Any, str, Any]] = []
         self.made: set[int] = set()  # ids of tensors made by traced steps (not captured)
@@ -152,6 +154,16 @@ class Tracer:
         # Tensors the step built from arrays with Tensor(...): id -> (tensor, ids read before, data).
         self.created: dict[int, tuple[Tensor, frozenset[int], Any]] = {}
         self.data_slot = Tensor.__dict__["data"]
+
+    @property
+    def depth(self) -> int:
+        """How deep inside recorded calls we are (0: record). The swapped entry points are the
+        class's for every thread; only the tracing thread records, others pass through."""
+        return self._depth if threading.get_ident() == self._thread else 1
+
+    @depth.setter
+    def depth(self, value: int) -> None:
+        self._depth = value
 
     # -- the swapped entry points ------------------------------------------------------------
     def __enter__(self) -> Tracer:
@@ -214,13 +226,9 @@ class Tracer:
         init = Tensor.__init__
 
         def traced_init(t: Tensor, data: Any, *args: Any, **kwargs: Any) -> None:
-            tracer.depth += 1
-            try:
-                init(t, data, *args, **kwargs)
-            finally:
-                tracer.depth -= 1
             if tracer.depth:
-                return
+                return init(t, data, *args, **kwargs)
+            tracer.quiet(init, t, data, *args, **kwargs)
             if isinstance(data, (np.ndarray, Tensor)) and id(data) not in tracer.dynamic:
                 tracer.created[id(t)] = (t, frozenset(tracer.reads), data)
             if id(data) in tracer.dynamic:  # ag.tensor(x) of an input
