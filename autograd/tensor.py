@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from . import clock, engine, function
+from . import clock, dlpack, engine, function, notebook
 from .dtypes import get_default_dtype
 from .errors import AutogradError
 from .grad_mode import STATE
@@ -213,6 +213,11 @@ class Tensor(ElementwiseMixin, BinaryMixin, ReduceMixin, MovementMixin, LinalgMi
                 "ag.no_grad() if no gradient is wanted."
             )
         return result
+
+    # DLPack exchange (torch, JAX, CuPy) and the notebook card live in their own modules.
+    __dlpack__ = dlpack.dlpack
+    __dlpack_device__ = dlpack.dlpack_device
+    _repr_html_ = notebook.repr_html
 
     def __bool__(self) -> bool:
         if self.data.size != 1:
