@@ -73,5 +73,7 @@ def test_notebook_executes_without_error(tmp_path: Path) -> None:
         assert any("image/svg+xml" in d for d in data), (source, outputs[source])
         svg = next(d["image/svg+xml"] for d in data if "image/svg+xml" in d)
         assert "<svg" in svg
+    explorer = [o.get("data", {}) for o in outputs["ag.explore(E)"]]
+    assert any("text/html" in d for d in explorer), outputs["ag.explore(E)"]
     card = [o.get("data", {}) for o in outputs["x"]]
     assert any("text/html" in d and "requires_grad" in d["text/html"] for d in card)
