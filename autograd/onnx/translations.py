@@ -464,3 +464,19 @@ def _adaptive_max_pool(b: Builder, node: Node) -> str:
             parts.append(b.add("ReduceMax", [part, b.ints([axis])], keepdims=1))
         x = parts[0] if m == 1 else b.add("Concat", parts, axis=axis)
     return str(x if x != node.inputs[0] else b.add("Identity", [x]))
+
+
+@translates("max_unpool1d", "max_unpool2d", "max_unpool3d")
+def _max_unpool(b: Builder, node: Node) -> str:
+    """Zeros of shape (N, C, plane) with x scattered at the flat in-plane indices
+    (ScatterElements along the plane axis), reshaped to (N, C, *output_size)."""
+    out_size = [int(n) for n in node.kwargs["output_size"]]
+    (x,) = same_dtype(b, node)
+    flat = b.add("Reshape", [x, b.ints([0, 0, -1])])
+    rows = b.add("Shape", [x], start=0, end=2)
+    shape = b.add("Concat", [rows, b.ints([int(np.prod(out_size))])], axis=0)
+    zero = b.onnx.numpy_helper.from_array(np.zeros(1, dtype=node.out_dtype))
+    zeros = b.add("ConstantOfShape", [shape], value=zero)
+    idx = np.asarray(node.kwargs["indices"]).reshape(node.shapes[0][0], node.shapes[0][1], -1)
+    scattered = b.add("ScatterElements", [zeros, b.index(idx), flat], axis=2)
+    return str(b.add("Reshape", [scattered, b.ints([0, 0, *out_size])]))
