@@ -19,6 +19,7 @@ from . import clock, dlpack, engine, function, notebook
 from .dtypes import get_default_dtype
 from .errors import AutogradError
 from .grad_mode import STATE
+from .ops.activation import ActivationMixin
 from .ops.binary import BinaryMixin, lift, maximum, minimum
 from .ops.elementwise import ElementwiseMixin
 from .ops.linalg import LinalgMixin
@@ -70,7 +71,9 @@ def _refuse_graph_cut(items: list[Any] | tuple[Any, ...]) -> None:
                 )
 
 
-class Tensor(ElementwiseMixin, BinaryMixin, ReduceMixin, MovementMixin, LinalgMixin, SoftmaxMixin):
+class Tensor(
+    ElementwiseMixin, BinaryMixin, ReduceMixin, MovementMixin, LinalgMixin, SoftmaxMixin, ActivationMixin
+):
     """An n-dimensional array that records the ops applied to it.
 
     >>> import autograd as ag
