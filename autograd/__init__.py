@@ -14,6 +14,7 @@ from __future__ import annotations
 from . import ops as ops
 from . import testing as testing
 from .anomaly import detect_anomaly
+from .compiler import CompileError, compile
 from .dtypes import get_default_dtype, set_default_dtype
 from .engine import grad
 from .errors import AnomalyError, AutogradError
@@ -45,12 +46,14 @@ __all__ = [
     "OPS",
     "AnomalyError",
     "AutogradError",
+    "CompileError",
     "Function",
     "GradcheckError",
     "OpInfo",
     "Sample",
     "Tensor",
     "arange",
+    "compile",
     "concatenate",
     "default_generator",
     "detect_anomaly",

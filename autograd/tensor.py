@@ -26,6 +26,7 @@ from .ops.movement import MovementMixin
 from .ops.reduce import ReduceMixin
 from .ops.softmax import SoftmaxMixin
 from .random import resolve
+from .tracing import fresh
 
 _RETAIN = object()  # marks retain_grad() in a tensor's hook list
 
@@ -570,12 +571,14 @@ def ones_like(t: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     return Tensor(np.ones_like(a, dtype=dtype), requires_grad=requires_grad)
 
 
+@fresh  # under ag.compile: drawn anew on every call
 def rand(*shape: Any, rng: Any = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Uniform [0, 1) values from `rng` (a Generator or int seed; default: `manual_seed`'s)."""
     a = resolve(rng).random(_shape(shape))
     return Tensor(a.astype(_float(dtype)), requires_grad=requires_grad)
 
 
+@fresh  # under ag.compile: drawn anew on every call
 def randn(*shape: Any, rng: Any = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Standard normal values from `rng` (a Generator or int seed; default: `manual_seed`'s)."""
     a = resolve(rng).standard_normal(_shape(shape))

@@ -26,6 +26,7 @@ from autograd import Tensor, dual
 from autograd.ops import conv as _conv
 from autograd.ops import pool as _pool
 from autograd.random import resolve
+from autograd.tracing import fresh
 
 from .attention import scaled_dot_product_attention as scaled_dot_product_attention
 
@@ -116,8 +117,14 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True, rng: Any = None) -
         return x
     if p == 1.0:
         return x * 0.0
-    keep = resolve(rng).random(x.shape) >= p
-    return x * (keep * (1.0 / (1.0 - p))).astype(x.dtype)
+    return x * _dropout_mask(rng, x.shape, p, x.dtype)
+
+
+@fresh  # under ag.compile: a new mask on every call, not the one drawn while tracing
+def _dropout_mask(rng: Any, shape: tuple[int, ...], p: float, dtype: Any) -> Tensor:
+    """keep / (1 - p) with keep ~ Bernoulli(1 - p): the scaled mask of inverted dropout."""
+    keep = resolve(rng).random(shape) >= p
+    return Tensor((keep * (1.0 / (1.0 - p))).astype(dtype))
 
 
 # -- convolution and pooling (autograd/ops/conv.py, pool.py): PyTorch's names and arguments ----
@@ -486,10 +493,11 @@ def _float_target(name: str, target: Any, like: Tensor) -> Tensor:
     if isinstance(target, Tensor) and target.dtype.kind == "f":
         t = target
     else:
-        arr = target.data if isinstance(target, Tensor) else np.asarray(target)
-        if arr.dtype.kind not in "biuf":
-            raise TypeError(f"{name}: targets must be numbers, got dtype {arr.dtype}")
-        t = Tensor(arr.astype(like.dtype))
+        kind = target.dtype.kind if isinstance(target, Tensor) else np.asarray(target).dtype.kind
+        if kind not in "biuf":
+            raise TypeError(f"{name}: targets must be numbers, got dtype {np.asarray(target).dtype}")
+        # Converted from `target` itself, so that ag.compile sees which input the values are.
+        t = target.astype(like.dtype) if isinstance(target, Tensor) else Tensor(target, dtype=like.dtype)
     if t.shape != like.shape:
         raise ValueError(
             f"{name}: input of shape {like.shape} and target of shape {t.shape} must have the "
