@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from . import clock, engine, function
+from . import clock, dlpack, engine, function, notebook
 from .dtypes import get_default_dtype
 from .errors import AutogradError
 from .grad_mode import STATE
@@ -105,10 +105,22 @@ class Tensor(ElementwiseMixin, BinaryMixin, ReduceMixin, MovementMixin, LinalgMi
         if requires_grad:
             self.requires_grad_(True)
 
-    @classmethod
-    def _make(cls, data: Any, ctx: function.Function | None) -> Tensor:
-        """A new op output (fast path: no conversion, no checks)."""
-        return make(data, ctx)
+    @staticmethod
+    def _make(data: Any, ctx: function.Function | None) -> Tensor:
+        """A new tensor holding an op's output array; `ctx` is the op's node (None: not
+        recorded). The one way ops make their outputs: no conversion, no checks."""
+        t = _new(Tensor)
+        if type(data) is not _ndarray:
+            data = np.asarray(data)
+        t.data = data
+        t.grad = None
+        t.requires_grad = ctx is not None
+        t._ctx = ctx
+        t.name = None
+        t._seq = _tick()
+        t._version = None
+        t._hooks = None
+        return t
 
     # -- attributes --------------------------------------------------------------------------
     @property
@@ -201,6 +213,11 @@ class Tensor(ElementwiseMixin, BinaryMixin, ReduceMixin, MovementMixin, LinalgMi
                 "ag.no_grad() if no gradient is wanted."
             )
         return result
+
+    # DLPack exchange (torch, JAX, CuPy) and the notebook card live in their own modules.
+    __dlpack__ = dlpack.dlpack
+    __dlpack_device__ = dlpack.dlpack_device
+    _repr_html_ = notebook.repr_html
 
     def __bool__(self) -> bool:
         if self.data.size != 1:
@@ -309,6 +326,7 @@ class Tensor(ElementwiseMixin, BinaryMixin, ReduceMixin, MovementMixin, LinalgMi
         return remove
 
     def _run_hooks(self, g: Any, create_graph: bool) -> Any:
+        """The gradient after every hook (the engine handles `retain_grad`)."""
         hooks = list(self._hooks or ())
         for hook in hooks:
             if hook is _RETAIN:
@@ -323,8 +341,6 @@ class Tensor(ElementwiseMixin, BinaryMixin, ReduceMixin, MovementMixin, LinalgMi
                         f"{self.shape}"
                     )
                 g = r if create_graph else r.data
-        if _RETAIN in hooks:  # after every hook, as PyTorch: .grad is what flows on
-            self._accumulate(g if isinstance(g, Tensor) else Tensor._make(g, None))
         return g
 
     def _accumulate(self, g: Any, adopt: bool = False) -> None:
@@ -461,27 +477,6 @@ _ndarray = np.ndarray
 _new = object.__new__
 
 
-def make(data: Any, ctx: function.Function | None) -> Tensor:
-    """A new tensor holding an op's output array; `ctx` is the op's node (None: not recorded).
-
-    The fast path for every op result: no conversion, no checks.
-    """
-    t = _new(Tensor)
-    if type(data) is not _ndarray:
-        data = np.asarray(data)
-    t.data = data
-    t.grad = None
-    t.requires_grad = ctx is not None
-    t._ctx = ctx
-    t.name = None
-    t._seq = _tick()
-    t._version = None
-    t._hooks = None
-    return t
-
-
-function._Tensor = Tensor
-function._make = make
 
 
 def _t(x: Any) -> Any:

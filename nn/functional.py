@@ -288,15 +288,13 @@ def _clamped_log(x: Array) -> Array:
 
 
 class BinaryCrossEntropy(ag.Function):
-    """l = -(y log p + (1 - y) log(1 - p)), each log clamped at -100 (as PyTorch).
+    """l = -(y log p + (1 - y) log(1 - p)).  dl/dp = (p-y)/(p(1-p)), dl/dy = log(1-p)-log(p).
 
-    dl/dp = (p - y) / (p (1 - p)), with the denominator kept >= 1e-12 so p = 0 or 1 stays
-    finite.   dl/dy = log(1 - p) - log p (clamped logs).
+    Each log is clamped at -100 (as PyTorch), and the denominator of dl/dp is kept >= 1e-12,
+    so p = 0 or 1 stays finite.
     """
 
     array_forward = True  # forward works on numpy arrays: the fast path of the built-in ops
-
-    formulas = ("(p-y)/(p(1-p))", "log(1-p)-log(p)")
 
     @staticmethod
     def forward(ctx: BinaryCrossEntropy, p: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -317,17 +315,13 @@ class BinaryCrossEntropy(ag.Function):
 
 
 class BinaryCrossEntropyWithLogits(ag.Function):
-    """l = -(y log s(x) + (1 - y) log(1 - s(x))) with s the sigmoid, computed stably as
+    """l = -(y log s(x) + (1 - y) log(1 - s(x))), s the sigmoid.  dl/dx = sigmoid(x)-y, dl/dy = -x.
 
-        l = max(x, 0) - x y + log(1 + e^-|x|)
-
-    (e^-|x| <= 1 never overflows; log1p keeps its precision when it is tiny).
-    dl/dx = s(x) - y (smooth, also at x = 0).   dl/dy = -x.
+    Computed stably as l = max(x, 0) - x y + log(1 + e^-|x|) (e^-|x| <= 1 never overflows;
+    log1p keeps its precision when it is tiny). dl/dx is smooth, also at x = 0.
     """
 
     array_forward = True  # forward works on numpy arrays: the fast path of the built-in ops
-
-    formulas = ("sigmoid(x)-y", "-x")
 
     @staticmethod
     def forward(ctx: BinaryCrossEntropyWithLogits, x: np.ndarray, y: np.ndarray) -> np.ndarray:

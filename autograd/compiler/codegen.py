@@ -10,6 +10,7 @@ the engine would.
 
 from __future__ import annotations
 
+import ast
 import builtins
 import keyword
 import math
@@ -55,6 +56,10 @@ class Template:
     # back to the input's shape. Other templates give the input's own shape.
     elementwise: bool = False
     fields: Callable[[OpStep], dict[str, Any]] = lambda op: {}
+    # Statements before the forward expression, assigning `{t}` (a temporary); and a shared
+    # backward expression `{q}`, computed once when an input needs it (Div: g / y).
+    setup: str = ""
+    shared: str = ""
 
 
 def _shape(op: OpStep, i: int) -> tuple[int, ...]:
@@ -103,7 +108,9 @@ TEMPLATES: dict[str, Template] = {
     "Add": Template("{a} + {b}", ("{g}", "{g}"), elementwise=True),
     "Sub": Template("{a} - {b}", ("{g}", "-{g}"), elementwise=True),
     "Mul": Template("{a} * {b}", ("{g} * {b}", "{g} * {a}"), elementwise=True),
-    "Div": Template("np.true_divide({a}, {b})", ("{g} / {b}", "-(({g} / {b}) * {o})"), elementwise=True),
+    "Div": Template(
+        "np.true_divide({a}, {b})", ("{q}", "-({q} * {o})"), elementwise=True, shared="{g} / {b}"
+    ),
     "Pow": Template(  # a constant, non-zero exponent (x ** 2)
         "np.power({a}, {b})",
         ("{g} * {b} * {a} ** ({b} - 1)",),
@@ -115,6 +122,12 @@ TEMPLATES: dict[str, Template] = {
     "Log": Template("np.log({a})", ("{g} / {a}",), elementwise=True),
     "Tanh": Template("np.tanh({a})", ("{g} * (1 - {o} * {o})",), elementwise=True),
     "Sigmoid": Template("sigmoid({a})", ("{g} * {o} * (1 - {o})",), elementwise=True),
+    "LogSoftmax": Template(
+        "{t} - np.log(np.sum(np.exp({t}), axis={axis}, keepdims=True))",
+        ("{g} - np.exp({o}) * {g}.sum(axis={axis}, keepdims=True)",),
+        setup="{t} = {a} - np.max({a}, axis={axis}, keepdims=True)",
+        fields=lambda op: {"axis": op.kwargs.get("axis", -1)},
+    ),
     "Relu": Template(
         "np.maximum({a}, 0, dtype=np.{dtype})",
         ("{g} * ({o} > 0)",),
@@ -143,6 +156,11 @@ TEMPLATES: dict[str, Template] = {
 TEMPLATES["LinearNoBias"] = Template("{a} @ {b}.T", ("{g} @ {b}", "{g}.T @ {a}"))
 
 
+def _paren(expr: str) -> str:
+    """expr, parenthesised unless it is a plain name (to call a method on it)."""
+    return expr if expr.isidentifier() else f"({expr})"
+
+
 def template_for(op: OpStep) -> Template | None:
     """The numpy template of a built-in op's call, or None (then it runs its own code)."""
     if not op.cls.__module__.startswith("autograd.ops"):
@@ -154,12 +172,14 @@ def template_for(op: OpStep) -> Template | None:
     return t if t is not None and t.when(op) else None
 
 
-def fill(text: str, op: OpStep, args: list[str], out: str = "", g: str = "") -> str:
+def fill(
+    text: str, op: OpStep, args: list[str], out: str = "", g: str = "", t: str = "", q: str = ""
+) -> str:
     """A template's text with the code of the inputs, output, gradient and fields."""
     tpl = template_for(op)
     extra = tpl.fields(op) if tpl is not None else {}
     names = dict(zip("abc", args, strict=False))
-    return text.format(o=out, g=g, **names, **extra)
+    return text.format(o=out, g=g, t=t, q=q, **names, **extra)
 
 
 # -- naming --------------------------------------------------------------------------------------
@@ -214,7 +234,9 @@ class Codegen:
         self.user_names = names  # id(tensor) -> the user's variable name
         self.obj_names = obj_names  # id(object) -> the user's name for it (an optimizer, a model)
         self.names = Names()
-        self.ns: dict[str, Any] = {"np": np, "rt": runtime, "sigmoid": dual.sigmoid}
+        # The sigmoid of arrays, as the op computes it (dual.sigmoid without its Tensor check).
+        sigmoid = getattr(dual, "_sigmoid_array", dual.sigmoid)
+        self.ns: dict[str, Any] = {"np": np, "rt": runtime, "sigmoid": sigmoid}
         self.code: dict[int, str] = {}  # id(tensor or array) -> the code of its values
         self.objects: dict[int, str] = {}  # id(Tensor) -> the name of the Tensor object itself
         self.head: list[str] = []
@@ -222,8 +244,15 @@ class Codegen:
         self.captured: list[Captured] = []
         self.keep: list[Any] = []
         self.made: set[int] = set()
-        self.created: dict[int, tuple[Tensor, str | None]] = {}  # built with Tensor(...)
+        self.created: dict[int, tuple[Tensor, frozenset[int], Any]] = {}  # see Tracer.created
+        self.reads: dict[int, tuple[str, bool]] = {}  # see Tracer.reads
+        # Arguments whose values the code depends on (it is keyed by them): their positions.
+        self.value_guards: set[int] = set()
+        self.argument_of = {id(v): i for i, (_, v, _) in enumerate(params)}
+        self.gconst: dict[str, Any] = {}  # gradients known while tracing (see `fold`)
+        self.root_of: Any = None
         self.ctx_of: dict[int, str] = {}  # id(OpStep) -> its node's name (generic ops)
+        self.origin: dict[int, str] = {}  # id(OpStep) -> its forward line, quoted backward
         self.finished: dict[int, Tensor] = {}  # leaves whose .grad the code sets
 
     # -- values ----------------------------------------------------------------------------
@@ -279,20 +308,27 @@ class Codegen:
         unless it holds an input's values: then it was computed from the input outside the
         library's operations (numpy code on `.data`), and baking it in would be wrong."""
         made = self.created.get(id(t))
-        if made is not None and made[1] is not None:
-            raise CompileError(
-                f"ag.compile: the step builds a tensor of shape {t.shape} from an array after "
-                f"reading a traced tensor's values outside the library's operations, at {made[1]}. "
-                "The compiled step would keep this call's values in the code. Use tensor "
-                "operations on the traced values instead (x.astype(...), ag.tensor(x, dtype=...), "
-                "ag.where(...)), or call the step without ag.compile."
-            )
+        if made is not None and made[1]:
+            for key in made[1]:
+                line, by_user = self.reads[key]
+                if key in self.argument_of and not by_user:
+                    # The library built a constant from an argument's values (a one-hot of
+                    # integer labels): the code is keyed by those values.
+                    self.value_guards.add(self.argument_of[key])
+                    continue
+                raise CompileError(
+                    f"ag.compile: the step builds a tensor of shape {t.shape} from an array after "
+                    f"reading the values of a traced tensor outside the library's operations, at "
+                    f"{line}. The compiled step would keep this call's values in the "
+                    "code. Use tensor operations on the traced values instead (x.astype(...), "
+                    "ag.tensor(x, dtype=...), ag.where(...)), or call the step without ag.compile."
+                )
         if t._ctx is not None and t.requires_grad:
             raise CompileError(
                 f"ag.compile: the step uses a tensor of shape {t.shape} computed outside it, in a "
                 "graph that backward() would reach. Compute it inside the step, or detach() it."
             )
-        base = t.name or self.user_names.get(id(t)) or "c"  # an explicit name wins
+        base = t.name or self.user_names.get(id(t)) or "const"  # an explicit name wins
         obj = self.names.new(f"T_{identifier(base)}")
         var = self.names.new(base)
         self.ns[obj] = t
@@ -310,9 +346,12 @@ class Codegen:
     def emit(self, line: str) -> None:
         self.body.append("    " + line if line else "")
 
-    def generate(self, steps: list[Step], result: Any, created: dict[int, tuple[Tensor, str | None]]) -> str:
+    def generate(self, steps: list[Step], result: Any, tracer: Any, constants: set[int]) -> str:
+        """The source of the traced call; `constants`: ids of the arrays the step's own closure
+        and globals hold (a tensor built from one of them is a true constant)."""
         self.made = {id(s.out) for s in steps if isinstance(s, (OpStep, ArrayStep))}
-        self.created = created
+        self.created = {k: v for k, v in tracer.created.items() if id(v[2]) not in constants}
+        self.reads = tracer.reads
         signature = self.arguments()
         for i, step in enumerate(steps):
             if isinstance(step, OpStep):
@@ -367,7 +406,12 @@ class Codegen:
         tpl = template_for(op)
         label = op.ctx.label() if op.ctx is not None else op.cls.__name__.lower()
         if tpl is not None:
-            self.emit(f"{var} = {fill(tpl.forward, op, args)}")
+            tmp = self.names.new(f"{var}_in") if tpl.setup else ""
+            if tpl.setup:
+                self.emit(fill(tpl.setup, op, args, t=tmp))
+            line = f"{var} = {fill(tpl.forward, op, args, t=tmp)}"
+            self.emit(line)
+            self.origin[id(op)] = line
         else:
             cls = self.constant(op.cls, op.cls.__name__)
             ctx = self.names.new(f"n_{var}")
@@ -417,7 +461,7 @@ class Codegen:
         handed = "set()"
         g0 = self.names.new(f"g_{rvar}")
         if step.gradient is None:
-            self.emit(f"{g0} = np.ones({tuple(root.shape)}, dtype={dtype})  # d{rvar}/d{rvar} = 1")
+            self.constant_grad(g0, np.ones(tuple(root.shape), dtype=root.data.dtype), f"d {rvar} / d {rvar}")
         elif isinstance(step.gradient, Tensor):
             self.emit(f"{g0} = {self.ref(step.gradient)}")
             handed = f"{{id({g0})}}"
@@ -425,6 +469,7 @@ class Codegen:
             self.emit(f"{g0} = np.asarray({self.ref(step.gradient)}, dtype={dtype})")
             handed = f"{{id({g0})}}"
         gname[id(root)] = g0
+        self.root_of = root
         leaves: dict[int, Tensor] = {}
         if root._ctx is None and id(root) not in self.made:
             leaves[id(root)] = root
@@ -446,45 +491,89 @@ class Codegen:
                     f"ag.compile: a tensor of shape {t.shape} that requires grad was created inside "
                     "the step; create parameters outside it"
                 )
-            self.emit(f"rt.finish({obj}, {gname[key]}, handed)  # {obj}.grad")
+            self.emit(f"rt.finish({obj}, {gname[key]}, handed)  # {self.code[key]}.grad += {gname[key]}")
             self.finished[key] = t
             grad = step.grads.get(key)
             if grad is not None:  # the step may read it (w -= lr * w.grad)
                 self.code[id(grad)] = f"{obj}.grad.data"
         self.emit("")
 
+    def fold(self, expr: str) -> Any:
+        """The value of a local-derivative expression that involves only constant gradients and
+        literals (the chain from a scalar loss through sums, means and constant factors), or
+        None. Evaluated here with the same numpy calls the code would make: the same bits."""
+        names = {n.id for n in ast.walk(ast.parse(expr, mode="eval")) if isinstance(n, ast.Name)}
+        if not names <= (self.gconst.keys() | {"np"}):
+            return None
+        return eval(expr, {"np": np, **self.gconst})  # our own expression, of constants
+
+    def constant_grad(self, var: str, value: Any, what: str) -> None:
+        """A gradient known while tracing: kept as a read-only global of the code (so no leaf
+        adopts it as its .grad), written out as a comment where the chain rule reaches it."""
+        if isinstance(value, np.ndarray):
+            value = value.copy()
+            value.flags.writeable = False
+        self.gconst[var] = value
+        self.ns[var] = value
+        arr = np.asarray(value)
+        if arr.size and (arr == arr.flat[0]).all():
+            shown = f"{arr.flat[0].item():.6g}" + (f" everywhere, shape {arr.shape}" if arr.ndim else "")
+        else:
+            shown = f"an array of shape {arr.shape}"
+        self.emit(f"# {var} = {what} = {shown} (a constant: computed once, while tracing)")
+
     def op_backward(self, op: OpStep, g: str, gname: dict[int, str], leaves: dict[int, Tensor]) -> None:
         tpl = template_for(op)
         out_var = self.code[id(op.out)]
         args = [self.ref(a) for a in op.args]
         needs = op.ctx.needs_input_grad
-        gs = None
+        gs = q = None
+        if tpl is not None and tpl.shared:
+            q = self.names.new(f"q_{out_var}")
+            self.emit(f"{q} = {fill(tpl.shared, op, args, out_var, g)}")
         if tpl is None:
             gs = self.names.new(f"gs_{out_var}")
             self.emit(f"{gs} = rt.grads({self.ctx_of[id(op)]}, {g}, {len(op.args)})")
+        # Each line says which forward line it differentiates.
+        note = f"  # {self.origin[id(op)]}" if id(op) in self.origin else ""
         for i, (a, need) in enumerate(zip(op.args, needs, strict=False)):
             if not need or not isinstance(a, Tensor):
                 continue
             if tpl is not None:
-                expr = fill(tpl.backward[i], op, args, out_var, g)
+                expr = fill(tpl.backward[i], op, args, out_var, g, q=q or "")
                 shape, gshape = tuple(a.shape), tuple(op.out.shape)
                 if tpl.elementwise and gshape != shape:
                     axes, lead = _plan(gshape, shape)
-                    if axes:
-                        expr = f"({expr}).sum(axis={axes}, keepdims=True)"
-                    if lead:
-                        expr = f"({expr}).reshape({shape})"
+                    if axes == tuple(range(lead)):  # only leading axes: one sum drops them
+                        expr = f"{_paren(expr)}.sum(axis={axes})"
+                    else:
+                        expr = f"{_paren(expr)}.sum(axis={axes}, keepdims=True)"
+                        if lead:
+                            expr = f"{expr}.reshape({shape})"
                 if a.data.dtype != op.out.data.dtype:
-                    expr = f"({expr}).astype(np.{a.data.dtype})"
+                    expr = f"{_paren(expr)}.astype(np.{a.data.dtype})"
             else:
                 expr = f"rt.fit({gs}[{i}], {tuple(a.shape)}, np.{a.data.dtype})"
             prev = gname.get(id(a))
-            if prev is None:
+            value = self.fold(expr)
+            if value is not None and (prev is None or prev in self.gconst):
+                if prev is not None:  # constant + constant, as the engine adds them
+                    value = self.gconst[prev] + value
                 var = self.names.new(f"g_{args[i]}")
                 gname[id(a)] = var
-                self.emit(f"{var} = {expr}")
+                self.constant_grad(var, value, f"d {self.code[id(self.root_of)]} / d {args[i]}")
+            elif prev is None and expr.isidentifier():  # the gradient passes on unchanged
+                gname[id(a)] = expr
+            elif prev is None:
+                var = self.names.new(f"g_{args[i]}")
+                gname[id(a)] = var
+                self.emit(f"{var} = {expr}{note}")
+            elif prev in self.gconst:  # a new local name: the constant stays a global
+                var = self.names.new(f"g_{args[i]}")
+                gname[id(a)] = var
+                self.emit(f"{var} = {prev} + {expr}{note}")
             else:
-                self.emit(f"{prev} = {prev} + {expr}")
+                self.emit(f"{prev} = {prev} + {expr}{note}")
             if a._ctx is None and id(a) not in self.made:
                 leaves.setdefault(id(a), a)
 
