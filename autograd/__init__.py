@@ -27,13 +27,14 @@ from .dlpack import from_dlpack
 from .dtypes import get_default_dtype, set_default_dtype
 from .engine import grad
 from .errors import AnomalyError, AutogradError
-from .grad_mode import enable_grad, is_grad_enabled, no_grad, scope, set_grad_enabled
+from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .ops.binary import maximum, minimum, where
 from .ops.linalg import linear
 from .ops.movement import concatenate, index_add, stack
 from .random import default_generator, manual_seed
 from .registry import OPS, OpInfo, Sample
+from .scopes import scope
 from .tensor import (
     Tensor,
     arange,

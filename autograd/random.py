@@ -23,12 +23,18 @@ def default_generator() -> np.random.Generator:
     return _generator
 
 
-def resolve(rng: np.random.Generator | int | None) -> np.random.Generator:
-    """`rng` itself, a new generator seeded with an int, or the library's generator for None."""
+def resolve(rng: np.random.Generator | int | None, where: str = "") -> np.random.Generator:
+    """`rng` itself, a new generator seeded with an int (>= 0), or the library's generator for
+    None. `where` names the caller in errors."""
     if rng is None:
         return _generator
     if isinstance(rng, np.random.Generator):
         return rng
+    prefix = f"{where}: " if where else ""
     if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
+        if rng < 0:
+            raise ValueError(f"{prefix}seed must be >= 0, got {rng}")
         return np.random.default_rng(int(rng))
-    raise TypeError(f"expected an np.random.Generator, an int seed or None, got {type(rng).__name__}")
+    raise TypeError(
+        f"{prefix}seed must be an int, a np.random.Generator or None, got {type(rng).__name__} {rng!r}"
+    )

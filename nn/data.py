@@ -52,7 +52,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from autograd.dtypes import get_default_dtype
-from autograd.random import default_generator
+from autograd.random import default_generator, resolve
 
 __all__ = [
     "DataLoader",
@@ -109,22 +109,6 @@ def _check_nonnegative(name: str, value: object, where: str) -> float:
     if not math.isfinite(x) or x < 0:
         raise ValueError(f"{where}: {name} must be finite and >= 0, got {x}")
     return x
-
-
-def _make_rng(seed: object, where: str) -> np.random.Generator:
-    if seed is None:
-        # The library's generator, so `ag.manual_seed(n)` makes every default draw reproducible.
-        return default_generator()
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if not _is_int(seed):
-        raise TypeError(
-            f"{where}: seed must be an int, a np.random.Generator or None, "
-            f"got {type(seed).__name__} {seed!r}"
-        )
-    if int(seed) < 0:
-        raise ValueError(f"{where}: seed must be >= 0, got {seed}")
-    return np.random.default_rng(int(seed))
 
 
 def _class_sizes(n_samples: int, n_classes: int) -> list[int]:
@@ -237,7 +221,7 @@ def batches(
     arrs = _as_arrays(arrays, where)
     bs = _check_int("batch_size", batch_size, 1, where)
     n = len(arrs[0])
-    order = _make_rng(seed, where).permutation(n) if shuffle else np.arange(n)
+    order = resolve(seed, where).permutation(n) if shuffle else np.arange(n)
     return _iterate(arrs, order, bs, bool(drop_last))
 
 
@@ -289,7 +273,7 @@ class DataLoader:
             # Drawn from the library's generator, so `ag.manual_seed(n)` fixes it.
             seed = int(default_generator().integers(2**63))
         else:
-            _make_rng(seed, where)  # only to validate the type and sign
+            resolve(seed, where)  # only to validate the type and sign
         self.seed: int = int(seed)
         self.epoch = 0
 
@@ -356,7 +340,7 @@ def make_moons(n_samples: int = 100, noise: float = 0.1, seed: Seed = None) -> D
     where = "make_moons"
     n = _check_int("n_samples", n_samples, 2, where)
     sigma = _check_nonnegative("noise", noise, where)
-    rng = _make_rng(seed, where)
+    rng = resolve(seed, where)
     n_out, n_in = n // 2, n - n // 2
     t_out = np.linspace(0.0, np.pi, n_out)
     t_in = np.linspace(0.0, np.pi, n_in)
@@ -401,7 +385,7 @@ def make_circles(
     r_in = _check_nonnegative("factor", factor, where)
     if r_in >= 1.0:
         raise ValueError(f"{where}: factor must be in [0, 1), got {r_in}")
-    rng = _make_rng(seed, where)
+    rng = resolve(seed, where)
     n_out, n_in = n // 2, n - n // 2
     t_out = np.linspace(0.0, 2.0 * np.pi, n_out, endpoint=False)
     t_in = np.linspace(0.0, 2.0 * np.pi, n_in, endpoint=False)
@@ -447,7 +431,7 @@ def make_spirals(
     k_total = _check_int("n_classes", n_classes, 1, where)
     n = _check_int("n_samples", n_samples, k_total, where)
     sigma = _check_nonnegative("noise", noise, where)
-    rng = _make_rng(seed, where)
+    rng = resolve(seed, where)
     parts = []
     for k, n_k in enumerate(_class_sizes(n, k_total)):
         r = np.linspace(0.0, 1.0, n_k)
@@ -502,7 +486,7 @@ def make_blobs(
             f"{where}: center_box must be finite (low, high) with low < high, "
             f"got {center_box}"
         )
-    rng = _make_rng(seed, where)
+    rng = resolve(seed, where)
     if _is_int(centers):
         k_total = _check_int("centers", centers, 1, where)
         c = rng.uniform(low, high, size=(k_total, d))
@@ -559,7 +543,7 @@ def make_separable(
         raise ValueError(
             f"{where}: margin must be < sqrt(2) (the square's diagonal), got {m}"
         )
-    rng = _make_rng(seed, where)
+    rng = resolve(seed, where)
     n0, n1 = n // 2, n - n // 2
     # Class 1 region {x1 + x2 >= s, x1 <= 1, x2 <= 1} with s = 1 + margin / sqrt(2) is
     # the triangle (1,1), (s-1,1), (1,s-1) whose legs have length 2 - s. Class 0 is its
