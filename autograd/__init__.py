@@ -20,7 +20,9 @@ from .errors import AnomalyError, AutogradError
 from .function import Function
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, scope, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .ops import everyday as _everyday
 from .ops.binary import maximum, minimum, where
+from .ops.everyday import *  # noqa: F403 - the everyday op set: ag.einsum, ag.cumsum, ...
 from .ops.linalg import linear
 from .ops.movement import concatenate, index_add, stack
 from .random import default_generator, manual_seed
@@ -85,3 +87,4 @@ __all__ = [
 from .viz import draw, explain, print_graph, render_text, to_dot, trace_backward
 
 __all__ += ["draw", "explain", "print_graph", "render_text", "to_dot", "trace_backward"]
+__all__ += _everyday.__all__

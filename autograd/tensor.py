@@ -21,6 +21,7 @@ from .errors import AutogradError
 from .grad_mode import STATE
 from .ops.binary import BinaryMixin, lift, maximum, minimum
 from .ops.elementwise import ElementwiseMixin
+from .ops.everyday import EverydayMixin
 from .ops.linalg import LinalgMixin
 from .ops.movement import MovementMixin
 from .ops.reduce import ReduceMixin
@@ -52,7 +53,9 @@ def to_array(data: Any, dtype: Any = None) -> np.ndarray:
     return arr
 
 
-class Tensor(ElementwiseMixin, BinaryMixin, ReduceMixin, MovementMixin, LinalgMixin, SoftmaxMixin):
+class Tensor(
+    ElementwiseMixin, BinaryMixin, ReduceMixin, MovementMixin, LinalgMixin, SoftmaxMixin, EverydayMixin
+):
     """An n-dimensional array that records the ops applied to it.
 
     >>> import autograd as ag

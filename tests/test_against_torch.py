@@ -133,6 +133,10 @@ TORCH: dict[str, Callable[..., Any]] = {
         lambda x, y: torch.clamp(x, min=0) - x * y + torch.log1p(torch.exp(-x.abs())),
 }
 
+from tests.torch_everyday import EVERYDAY  # noqa: E402 - needs torch, checked above
+
+TORCH.update(EVERYDAY)
+
 CASES = [pytest.param(op, s, id=f"{op.name}-{i}") for op in ag.OPS.values() for i, s in
          enumerate(op.samples)]
 
