@@ -31,6 +31,21 @@ def _floor_divide(x: Any, y: Any) -> Any:
     return torch.floor_divide(x.detach(), y.detach()) + 0 * (x + y)
 
 
+def _ix(index: Any) -> Any:
+    return torch.from_numpy(np.ascontiguousarray(index, dtype=np.int64))
+
+
+def _gather(x: Any, axis: int, index: Any) -> Any:
+    return torch.gather(x, axis, _ix(np.asarray(index) % x.shape[axis]))  # torch: no negatives
+
+
+def _scatter_reduce(x: Any, src: Any, axis: int, index: Any, reduce: str = "sum",
+                    include_self: bool = True) -> Any:
+    idx = _ix(index)
+    return torch.scatter_reduce(x, axis, idx, src[tuple(slice(0, n) for n in idx.shape)], reduce,
+                                include_self=include_self)
+
+
 EVERYDAY: dict[str, Callable[..., Any]] = {
     # math
     "log2": torch.log2, "log10": torch.log10, "log1p": torch.log1p, "exp2": torch.exp2,
@@ -48,6 +63,21 @@ EVERYDAY: dict[str, Callable[..., Any]] = {
         x, ord=p, dim=axis, keepdim=keepdims),
     "normalize": lambda x, p=2.0, axis=1: F.normalize(x, p=p, dim=axis),
 }
+
+EVERYDAY.update({
+    # indexing
+    "gather": _gather,
+    "take_along_axis": lambda x, indices, axis: torch.take_along_dim(x, _ix(indices), dim=axis),
+    "index_select": lambda x, axis, index: torch.index_select(x, axis, _ix(index)),
+    "scatter_add": lambda x, src, axis, index: torch.scatter_add(
+        x, axis, _ix(index), src),
+    "scatter": lambda x, src, axis, index: torch.scatter(x, axis, _ix(index), src),
+    "scatter_reduce": _scatter_reduce,
+    "scatter_reduce_prod_zeros": lambda x, src, axis, index, include_self=True: _scatter_reduce(
+        x, src, axis, index, "prod", include_self),
+    "masked_fill": lambda x, mask, value: x.masked_fill(torch.from_numpy(mask), value),
+    "masked_select": lambda x, mask: torch.masked_select(x, torch.from_numpy(mask)),
+})
 
 assert all(callable(f) for f in EVERYDAY.values())
 _ = np  # numpy is used by later entries

@@ -6,6 +6,19 @@
 
 from __future__ import annotations
 
+from .indexing import (
+    IndexingMixin,
+    gather,
+    index_select,
+    masked_fill,
+    masked_select,
+    nonzero,
+    one_hot,
+    scatter,
+    scatter_add,
+    scatter_reduce,
+    take_along_axis,
+)
 from .mathops import (
     MathMixin,
     arctan2,
@@ -31,7 +44,7 @@ from .mathops import (
 )
 
 
-class EverydayMixin(MathMixin):
+class EverydayMixin(MathMixin, IndexingMixin):
     """Tensor methods of the everyday op set."""
 
     __slots__ = ()
@@ -43,6 +56,8 @@ __all__ = [
     "copysign",
     "floor_divide",
     "fmod",
+    "gather",
+    "index_select",
     "isclose",
     "isfinite",
     "isinf",
@@ -53,9 +68,17 @@ __all__ = [
     "logical_not",
     "logical_or",
     "logical_xor",
+    "masked_fill",
+    "masked_select",
+    "nonzero",
     "norm",
     "normalize",
+    "one_hot",
     "remainder",
+    "scatter",
+    "scatter_add",
+    "scatter_reduce",
     "std_mean",
+    "take_along_axis",
     "var_mean",
 ]
