@@ -188,7 +188,7 @@ def test_backprop_explains_dE_dW11(tmp_path: Path, renderer: None) -> None:  # n
     assert r["error"] == pytest.approx(r["by_hand"]["E"], abs=1e-15)
     assert r["mlp_error"] == pytest.approx(r["by_hand"]["E"], abs=1e-15)
     text = (tmp_path / "backprop_explain.txt").read_text()
-    assert "ds1/dh1 = d sigmoid(x)/dx = s*(1-s)" in text
+    assert "ds1/dh1 = d sigmoid(h1)/dh1 = s1*(1-s1)" in text
     assert "matches" in text
     check_picture(tmp_path / "backprop_graph.svg")
 

@@ -70,11 +70,11 @@ def test_notebook_derivation_of_de_dw11() -> None:
     text = str(ex)
     assert "dE/dW11 by the chain rule: 2 paths from W11 to E." in text
     assert "h1 = sigmoid(z1) = " in text  # the feedforward recap
-    assert "dh1/dz1 = d sigmoid(x)/dx = s*(1-s) = " in text
-    assert "dy_hat/dz3 = d sigmoid(x)/dx = s*(1-s) = " in text
-    assert "(x = W11, y = x1)" in text  # d(W11*x1)/dW11 = x1
-    assert "= y = 0.4" in text
-    assert "d log(x)/dx = 1/x" in text
+    # Formulas in the operands' own names, never the op's letters (x, y, s would clash here).
+    assert "dh1/dz1 = d sigmoid(z1)/dz1 = h1*(1-h1) = " in text
+    assert "dy_hat/dz3 = d sigmoid(z3)/dz3 = y_hat*(1-y_hat) = " in text
+    assert "/dW11 = d(W11 * x1)/dW11 = x1 = 0.4" in text
+    assert "d log(y_hat)/dy_hat = 1/y_hat" in text
     assert "product: (" in text
     assert "Sum over the 2 paths: dE/dW11 = " in text
     assert "ag.grad(E, W11) = " in text

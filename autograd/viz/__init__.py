@@ -5,6 +5,16 @@
 - `explain(output, wrt)`: every path from `wrt` to `output`, each local derivative, the
   products and their sum, checked against the engine's gradient;
 - `trace_backward(output)`: the backward pass step by step, as a table or an HTML page.
+
+Inside, every output is made by a pipeline that flows one way, each stage reading only the one
+before it:
+
+1. the model (`graph.py`): `build_graph(output)` walks the recorded graph once into nodes and
+   edges with their tensors, ops, constants, module scopes and displayed names (`names.py`:
+   `.name`, else the caller's variable, else the id); `GraphModel.fill_grads` adds gradients;
+2. the view (`summary.py`): what to show - summaries of big graphs, collapsed modules;
+3. the emitters: DOT (`dot.py`), the text tree (`text.py`), a built-in SVG layout
+   (`layout.py`), the trace page and explorer.
 """
 
 from __future__ import annotations

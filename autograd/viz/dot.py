@@ -81,7 +81,7 @@ def _tensor_label(
     t = node.tensor
     assert t is not None  # internal: tensor nodes hold their tensor
     small_id = f'<FONT POINT-SIZE="8">{node.id}</FONT>'
-    title = f"<B>{_h(t.name)}</B> {small_id}" if t.name else f"<B>{node.id}</B>"
+    title = f"<B>{_h(node.name)}</B> {small_id}" if node.named else f"<B>{node.id}</B>"
     rows = [title, _h(f"{fmt_shape(t.shape)} {t.dtype}")]
     if n == g.root:
         kind = "root"
@@ -90,7 +90,7 @@ def _tensor_label(
     else:
         kind = "tensor"
     if backward and n != g.root:
-        rows.insert(1, _h(f"accumulate into {t.name or node.id}.grad"))
+        rows.insert(1, _h(f"accumulate into {node.name}.grad"))
     if show_values and not backward:
         rows.append(_h(f"data {fmt_array(t.data)}"))
     if show_grads:

@@ -23,7 +23,7 @@ from .. import engine
 from ..function import Function
 from ..tensor import Tensor
 from .graph import CONST, GraphModel, build_graph, descendants
-from .labels import fmt_array, fmt_const, fmt_number, formula, formula_vars
+from .labels import derivative_text, fmt_array, fmt_const, fmt_number, formula
 from .local import input_grads, local_derivatives, replayed
 
 DEFAULT_MAX_PATHS = 1000
@@ -268,12 +268,9 @@ def _call(g: GraphModel, t: Tensor) -> str:
     return f"{g.name(t)} = {ctx.label()}({', '.join(args)})"
 
 
-def _legend(g: GraphModel, ctx: Function) -> str:
-    names = formula_vars(ctx)
-    parts = []
-    for v, a in zip(names, ctx.inputs, strict=True):
-        parts.append(f"{v} = {g.name(a) if isinstance(a, Tensor) else fmt_const(a)}")
-    return ", ".join(parts)
+def _args(g: GraphModel, ctx: Function) -> list[str]:
+    """The op's operands in the graph's names (constants as their value)."""
+    return [g.name(a) if isinstance(a, Tensor) else fmt_const(a) for a in ctx.inputs]
 
 
 def _report(ex: Explanation) -> str:
@@ -302,11 +299,9 @@ def _report(ex: Explanation) -> str:
         scalar = p.scalar  # once per path: it looks at every edge
         for e in p.edges:
             o, i = g.name(e.output), g.name(e.input)
-            names = formula_vars(e.op)
-            lines.append(
-                f"  d{o}/d{i} = d {e.op.op_name()}({', '.join(names)})/d{names[e.index]} "
-                f"= {e.formula} = {fmt_array(e.local)}    ({_legend(g, e.op)})"
-            )
+            # The formula in the operands' own names: no letter of the op's can clash with them.
+            d_local = derivative_text(e.op, e.index, _args(g, e.op), o, upstream=f"d{out}/d{o}")
+            lines.append(f"  d{o}/d{i} = {d_local} = {fmt_array(e.local)}")
             if not scalar:
                 lines.append(f"      {out} gradient passed down to {i}: {fmt_array(e.downstream)}")
             factors.append(fmt_array(e.local))

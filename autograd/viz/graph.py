@@ -1,7 +1,17 @@
-"""The graph that pictures, text trees, explanations and traces are drawn from.
+"""Stage 1 of every picture: the graph model (nodes, values, gradients, names, scopes).
 
-`build_graph(root)` walks root's recorded graph once (iteratively, with `engine.iter_graph`) and
-turns it into plain data: a list of nodes and a list of edges between node indices.
+Pictures, text trees, explanations, traces and the explorer all read one `GraphModel`, built
+once by `build_graph(root)`: it walks root's recorded graph (iteratively, with
+`engine.iter_graph`) and turns it into plain data, a list of nodes and a list of edges between
+node indices. The later stages read only this model: `view.py` decides what to show (summaries,
+roll-ups, collapsed modules, highlights, which gradients), and the emitters (`dot.py`,
+`text.py`, `layout.py`, `data.py` for the explorer) write it out.
+
+What each node carries (see `Node`): its kind, stable id, the tensor / op / constant it stands
+for, its module scope, and its displayed `name` (the tensor's `.name`, else the variable it is
+bound to in the caller's code, see `names.py`, else its id). Values are the tensors' `.data`;
+gradients are filled in on request by `GraphModel.fill_grads` (stored `.grad`, or computed by
+the engine for every tensor asked for) into `GraphModel.grads`.
 
 - one *tensor* node per tensor (``t0``, ``t1``, ...: creation order renumbered from 0, so the
   same program always gives the same ids; ``id()`` is never used),
@@ -14,14 +24,17 @@ Edges point the way values flow: input -> op (with the input's position), op -> 
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from .. import engine
 from ..function import Function
 from ..tensor import Tensor
+from .names import caller_names
 
 TENSOR, OP, CONST = "tensor", "op", "const"
 
@@ -36,6 +49,10 @@ class Node:
     - ctx: the op node (op nodes), None otherwise.
     - value: the constant (const nodes).
     - scope: the module path the node belongs to (``("mlp", "mlp.layer1")``), () for none.
+    - name: what a tensor node is called (see `names.py`); an op's name is its label
+      (``sum(axis=1)``), a constant's its value.
+    - named: True when `name` is one a person wrote (``name=``, a parameter's module name, a
+      variable of the calling code), False when it is the fallback id.
     """
 
     kind: str
@@ -44,6 +61,8 @@ class Node:
     ctx: Function | None = None
     value: Any = None
     scope: tuple[str, ...] = ()
+    name: str = ""
+    named: bool = False
 
 
 @dataclass(eq=False, slots=True)
@@ -65,7 +84,8 @@ class GraphModel:
     """Nodes and edges of one recorded graph, in creation order.
 
     `preds[n]` / `succs[n]` hold the indices of the edges into / out of node n.
-    `root` is the node index of the output tensor.
+    `root` is the node index of the output tensor. `grads[n]` is the gradient (d root / d the
+    tensor of node n, a numpy array) of the tensor nodes `fill_grads` was asked for.
     """
 
     nodes: list[Node] = field(default_factory=list)
@@ -75,6 +95,9 @@ class GraphModel:
     root: int = 0
     # id(tensor) -> its tensor node index (lookup only; ids are never shown).
     index_of: dict[int, int] = field(default_factory=dict)
+    grads: dict[int, Any] = field(default_factory=dict)
+    # The backward picture's model is made from a forward one (`backward_graph`): that one.
+    forward: GraphModel | None = None
 
     def add_node(self, node: Node) -> int:
         self.nodes.append(node)
@@ -92,11 +115,83 @@ class GraphModel:
         return self.index_of.get(id(t))
 
     def name(self, t: Tensor) -> str:
-        """What to call a tensor in text: its `.name`, else its stable id (``t7``)."""
-        if t.name:
-            return t.name
+        """What to call a tensor in text: its `.name`, its variable name, else its id (``t7``)."""
         n = self.index_of.get(id(t))
-        return self.nodes[n].id if n is not None else "?"
+        if n is not None:
+            return self.nodes[n].name
+        return t.name or "?"
+
+    def op_of(self, n: int) -> int | None:
+        """The op node that made tensor node n (None for a leaf)."""
+        if not self.preds[n] or self.nodes[n].kind != TENSOR:
+            return None
+        return self.edges[self.preds[n][0]].src
+
+    def inputs_of(self, n: int) -> list[int]:
+        """The nodes feeding op node n (or the op that made tensor node n), in input order."""
+        op = n if self.nodes[n].kind == OP else self.op_of(n)
+        if op is None:
+            return []
+        ins = sorted(self.preds[op], key=lambda e: self.edges[e].index)
+        return [self.edges[e].src for e in ins]
+
+    def output_of(self, op: int) -> int:
+        """The tensor node op node `op` made."""
+        return self.edges[self.succs[op][0]].dst
+
+    def grad(self, n: int) -> Any:
+        """The gradient shown for tensor node n: filled in by `fill_grads`, else None."""
+        return self.grads.get(n)
+
+    def fill_grads(self, nodes: Iterable[int] | None = None, compute: bool = True,
+                   strict: bool = False) -> None:
+        """Fill `grads` for tensor nodes `nodes` (all tensor nodes when None).
+
+        Stored gradients (`.grad` of leaves and of tensors that called `retain_grad()`) are
+        taken as they are. With `compute`, every other tensor asked for gets d root / d tensor
+        from the engine (`ag.grad(root, ..., retain_graph=True)`; after a `backward()` the
+        released nodes are replayed from their inputs). That needs a single-element root: for
+        another root, or when the replay is impossible (an input changed in place), only the
+        stored gradients are shown, unless `strict`, which raises instead.
+        """
+        want = list(self.tensor_nodes()) if nodes is None else [
+            n for n in nodes if 0 <= n < len(self.nodes) and self.nodes[n].kind == TENSOR
+        ]
+        missing: list[int] = []
+        for n in want:
+            t = self.nodes[n].tensor
+            if t is None or n in self.grads:
+                continue
+            g = t.grad
+            if g is not None:
+                self.grads[n] = g.data if isinstance(g, Tensor) else np.asarray(g)
+            elif t.requires_grad:
+                missing.append(n)
+        if not compute or not missing:
+            return
+        root_t = self.nodes[self.root].tensor
+        assert root_t is not None  # internal: the root is a tensor node
+        if root_t.data.size != 1:
+            if strict:
+                raise ValueError(
+                    f"gradients of every tensor are defined for a single-element output (a loss); "
+                    f"the output has shape {root_t.shape}. Reduce it first (y.sum())."
+                )
+            return
+        from ..errors import AutogradError
+        from .local import replayed
+
+        tensors = [t for n in missing if (t := self.nodes[n].tensor) is not None]
+        try:
+            with replayed(root_t, "draw(show_grads='all')"):
+                res = engine.grad(root_t, tensors, retain_graph=True, allow_unused=True)
+        except AutogradError:
+            if strict:
+                raise
+            return
+        for n, g in zip(missing, res, strict=True):
+            if g is not None:
+                self.grads[n] = g.data
 
     def pred_nodes(self, n: int) -> Iterator[int]:
         for e in self.preds[n]:
@@ -126,17 +221,44 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
-def build_graph(root: Tensor) -> GraphModel:
+def build_graph(root: Tensor, names: Mapping[int, str] | None = None) -> GraphModel:
     """Walk root's graph (no recursion) and number it by creation order.
 
     Op nodes come right before the tensor they made, so node order is a topological order.
     Leaf tensors that require grad (parameters) are placed in the deepest module scope shared
     by all the ops that use them; other leaves (inputs, constants) belong to no module.
+
+    names: {id(tensor): name} for tensors without a `.name`; by default the variables of the
+    code that called into the library (`names.caller_names`). Pass {} for ids only.
     """
     if not isinstance(root, Tensor):
         raise TypeError(f"expected a Tensor to draw, got {type(root).__name__}")
+    if names is None:
+        names = caller_names()
     with paused_gc():
-        return _build(root)
+        g = _build(root)
+        _name_nodes(g, names)
+        return g
+
+
+def _name_nodes(g: GraphModel, inferred: Mapping[int, str]) -> None:
+    """Give every node its displayed name; a variable name that is also another tensor's
+    `.name` in this graph is not used (two boxes would carry one name)."""
+    explicit = {nd.tensor.name for nd in g.nodes if nd.tensor is not None and nd.tensor.name}
+    for nd in g.nodes:
+        t = nd.tensor
+        if nd.kind == TENSOR and t is not None:
+            guess = inferred.get(id(t))
+            if t.name:
+                nd.name, nd.named = t.name, True
+            elif guess and guess not in explicit:
+                nd.name, nd.named = guess, True
+            else:
+                nd.name = nd.id
+        elif nd.kind == OP and nd.ctx is not None:
+            nd.name = nd.ctx.label()
+        else:
+            nd.name = repr(nd.value)
 
 
 def _build(root: Tensor) -> GraphModel:
@@ -233,4 +355,6 @@ def backward_graph(g: GraphModel) -> GraphModel:
             edge = g.edges[e]
             b.add_edge(new[n], new[edge.dst], edge.index, g.nodes[n].tensor)
     b.root = new[g.root]
+    b.grads = {new[n]: a for n, a in g.grads.items() if n in new}
+    b.forward = g
     return b

@@ -8,6 +8,7 @@ op's backward once), so a new op needs no code here.
 from __future__ import annotations
 
 import inspect
+import re
 from typing import Any
 
 import numpy as np
@@ -161,3 +162,74 @@ def broadcast_note(ctx: Function, i: int, out_shape: tuple[int, ...]) -> str | N
     if g_shape == in_shape:
         return None
     return f"sum over broadcast {fmt_shape(g_shape)}->{fmt_shape(in_shape)}"
+
+
+# -- formulas in the operands' own names ---------------------------------------------------
+# How an op reads as an expression, when it has a usual notation ({0}, {1}: its operands). An
+# op class may declare its own `expression` (same placeholders); others read as `name(args)`.
+EXPRESSIONS: dict[str, str] = {
+    "add": "{0} + {1}",
+    "sub": "{0} - {1}",
+    "mul": "{0} * {1}",
+    "div": "{0} / {1}",
+    "truediv": "{0} / {1}",
+    "matmul": "{0} @ {1}",
+    "pow": "{0} ** {1}",
+    "neg": "-{0}",
+    "linear": "{0} @ {1}.T + {2}",
+}
+# Formulas that name the op's output (sigmoid's s, tanh's t): that symbol stands for the output.
+OUTPUT_SYMBOL: dict[str, str] = {"sigmoid": "s", "tanh": "t", "softmax": "s", "log_softmax": "s"}
+_TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_.\[\]']*|-?[0-9.e+-]+")
+
+
+def _operand(text: str) -> str:
+    """An operand inside a bigger expression: parenthesised unless it is one name or number."""
+    return text if _PLAIN.fullmatch(text) else f"({text})"
+
+
+def expression(ctx: Function, args: list[str]) -> str:
+    """How the op computes its output from operands called `args`: 'w1 * x1', 'x @ W.T + b',
+    'sigmoid(h1)', 'sum(x, axis=1)'."""
+    template = getattr(type(ctx), "expression", None) or EXPRESSIONS.get(ctx.op_name())
+    n = len(args)
+    if template == EXPRESSIONS["linear"] and n == 2:
+        template = "{0} @ {1}.T"
+    if isinstance(template, str) and all(f"{{{i}}}" in template for i in range(n)) and (
+        f"{{{n}}}" not in template
+    ):
+        return template.format(*(_operand(a) for a in args))
+    label = ctx.label()
+    if "(" in label:  # sum(axis=1) -> sum(x, axis=1)
+        head, rest = label.split("(", 1)
+        return f"{head}({', '.join(args)}, {rest}" if args else label
+    return f"{label}({', '.join(args)})"
+
+
+def named_formula(ctx: Function, i: int, args: list[str], out: str, upstream: str = "G") -> str:
+    """The local derivative d out / d input i with the formula's letters replaced by the
+    operands' names (`y` of mul -> `x1`), the output's symbol by the output's name (`s` of
+    sigmoid -> `h1`) and `G` (the upstream gradient) by `upstream`: letters that could clash
+    with the user's own names never appear."""
+    text = formula(ctx, i)
+    vars_ = formula_vars(ctx)
+    subst: dict[str, str] = {}
+    for v, a in zip(vars_, args, strict=False):
+        subst[v] = _operand(a)
+        if len(v) == 1:
+            subst.setdefault(v.upper(), _operand(a))  # matmul's A, B for its a, b
+    sym = OUTPUT_SYMBOL.get(ctx.op_name())
+    if sym and sym not in vars_:
+        subst[sym] = _operand(out)
+    subst.setdefault("G", _operand(upstream))
+    return _TOKEN.sub(lambda m: subst.get(m.group(0), m.group(0)), text)
+
+
+def derivative_text(ctx: Function, i: int, args: list[str], out: str, upstream: str = "G") -> str:
+    """'d(w1 * x1)/dw1 = x1': the local derivative of the op's expression with respect to its
+    input i, written in the operands' names (see `named_formula`)."""
+    expr = expression(ctx, args)
+    wrt = args[i] if i < len(args) else "?"
+    d = f"d({expr})" if " " in expr or expr.startswith("-") else f"d {expr}"
+    return f"{d}/d{_operand(wrt)} = {named_formula(ctx, i, args, out, upstream)}"

@@ -118,7 +118,7 @@ def render_text(
     >>> x = ag.tensor(2.0, requires_grad=True, name="x")
     >>> y = (x * x).sigmoid()
     >>> print(render_text(y, show_values=False))
-    t2 = sigmoid(t1)  () float64
+    y = sigmoid(t1)  () float64
     t1 = mul(x, x)  () float64
     x  (parameter)  () float64
     """

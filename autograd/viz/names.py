@@ -1,0 +1,100 @@
+"""Names people wrote: what the code that asked for a picture calls each tensor.
+
+After ``h1 = (w1 * x1 + b).sigmoid()`` a picture should say ``h1``, not ``t7``. Python keeps
+no link from an object to the variables bound to it, but the *calling frame* does: its locals
+map names to objects. `caller_names()` walks out of this library's own frames (``autograd/``)
+to the first frame of the user's code and reads its locals, then its globals; a tensor bound
+to several names takes the first one met. Tensors kept in a list, tuple or dict bound to a
+name get ``xs[3]`` / ``p['W11']``.
+
+The order in which a tensor gets its displayed name (`display_name`):
+
+1. its own ``.name`` (``name=`` at creation; `nn.Module` parameters get their dotted name);
+2. the variable it is bound to in the caller's code (locals, then globals);
+3. its stable id in the graph (``t7``: the 8th tensor created), as the last resort.
+
+Every viz entry point (`draw`, `to_dot`, `print_graph`, `render_text`, `explain`,
+`trace_backward`, the explorer) gets these names through `build_graph`, which calls
+`caller_names()` itself: the walk skips every frame inside the library, so it finds the user's
+frame however deep the call is.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from ..tensor import Tensor
+
+_LIBRARY = str(Path(__file__).resolve().parent.parent)  # the autograd/ package folder
+MAX_ITEMS = 1000  # containers bigger than this are not searched (cost, and unreadable names)
+
+
+def _in_library(frame: FrameType) -> bool:
+    return frame.f_code.co_filename.startswith(_LIBRARY)
+
+
+def user_frame(start: FrameType | None = None) -> FrameType | None:
+    """The innermost frame outside this library (the code that called into it), or None."""
+    frame: FrameType | None = start if start is not None else sys._getframe(1)
+    while frame is not None and _in_library(frame):
+        frame = frame.f_back
+    return frame
+
+
+def _bind(out: dict[int, str], name: str, value: Any) -> None:
+    """Record `name` for a tensor, and `name[i]` / `name['k']` for tensors in a container."""
+    if isinstance(value, Tensor):
+        out.setdefault(id(value), name)
+    elif isinstance(value, (list, tuple)) and len(value) <= MAX_ITEMS:
+        for i, v in enumerate(value):
+            if isinstance(v, Tensor):
+                out.setdefault(id(v), f"{name}[{i}]")
+    elif isinstance(value, dict) and len(value) <= MAX_ITEMS:
+        for k, v in value.items():
+            if isinstance(v, Tensor) and isinstance(k, (str, int)):
+                out.setdefault(id(v), f"{name}[{k!r}]")
+
+
+def names_in(scopes: Iterable[Mapping[str, Any]]) -> dict[int, str]:
+    """{id(tensor): variable name} for the tensors bound in these namespaces (first wins).
+
+    Names starting with ``_`` are skipped (``_``, ``__builtins__``, private helpers).
+    """
+    out: dict[int, str] = {}
+    for ns in scopes:
+        for name, value in list(ns.items()):
+            if name.startswith("_"):
+                continue
+            _bind(out, name, value)
+    return out
+
+
+def caller_names(frame: FrameType | None = None) -> dict[int, str]:
+    """{id(tensor): name} from the user's frame (see the module doc): locals, then globals.
+
+    `frame`: start the walk there instead of at the caller of this function.
+
+    >>> import autograd as ag
+    >>> w1 = ag.tensor(0.5)
+    >>> caller_names()[id(w1)]
+    'w1'
+    """
+    f = user_frame(frame if frame is not None else sys._getframe(1))
+    if f is None:
+        return {}
+    try:
+        scopes: list[Mapping[str, Any]] = [f.f_locals]
+        if f.f_globals is not f.f_locals:
+            scopes.append(f.f_globals)
+        return names_in(scopes)
+    finally:
+        del f  # a frame reference kept alive would keep every local alive too
+
+
+def display_name(t: Tensor, inferred: Mapping[int, str], fallback: str) -> str:
+    """The name to show for `t`: its `.name`, else its variable name, else `fallback`."""
+    return t.name or inferred.get(id(t)) or fallback
