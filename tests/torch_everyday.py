@@ -79,5 +79,48 @@ EVERYDAY.update({
     "masked_select": lambda x, mask: torch.masked_select(x, torch.from_numpy(mask)),
 })
 
+def _torch_pad(x: Any, pad_width: Any, mode: str = "constant", value: float = 0.0) -> Any:
+    pw = np.broadcast_to(np.asarray(pad_width), (x.ndim, 2))
+    flat = [int(n) for pair in pw[::-1] for n in pair]  # torch: last axis first
+    if mode == "constant":
+        return F.pad(x, flat, value=value)
+    # torch pads only the trailing 1-3 axes in these modes, on a batch: pad the last axes
+    lead = next(i for i, (b, a) in enumerate(pw) if b or a)
+    y = x.reshape((1, -1) + tuple(x.shape[lead:])) if lead else x.unsqueeze(0)
+    out = F.pad(y, flat[: 2 * (x.ndim - lead)], mode=mode)
+    return out.reshape(tuple(x.shape[:lead]) + tuple(out.shape[-(x.ndim - lead):]))
+
+
+def _unflatten(x: Any, axis: int, sizes: Any) -> Any:
+    return x.unflatten(axis, sizes)
+
+
+EVERYDAY.update({
+    # movement
+    "flip": lambda x, axis=None: torch.flip(x, _dims(x, axis) if not isinstance(axis, int) else (axis,)),
+    "roll": lambda x, shifts, axis=None: torch.roll(x, shifts, axis),
+    "tile": lambda x, reps: torch.tile(x, reps if isinstance(reps, tuple) else (reps,)),
+    "repeat_interleave": lambda x, repeats, axis=None: torch.repeat_interleave(
+        x, torch.from_numpy(np.asarray(repeats)) if isinstance(repeats, np.ndarray) else repeats, axis),
+    "movedim": lambda x, source, destination: torch.movedim(x, source, destination),
+    "flatten_range": lambda x, start_dim=0, end_dim=-1: torch.flatten(x, start_dim, end_dim),
+    "unflatten": _unflatten,
+    "unfold": lambda x, dimension, size, step: x.unfold(dimension, size, step),
+    "chunk": lambda x, chunks, axis=0: torch.cat(torch.chunk(x, chunks, dim=axis), dim=axis),
+    "pad_modes": _torch_pad,
+})
+
+EVERYDAY.update({
+    # einsum and matrices
+    "einsum": lambda *xs, subscripts: torch.einsum(subscripts, *xs),
+    "tensordot": lambda a, b, axes=2: torch.tensordot(a, b, dims=axes),
+    "outer": lambda a, b: torch.outer(a.reshape(-1), b.reshape(-1)),
+    "diagonal": lambda x, offset=0, axis1=0, axis2=1: torch.diagonal(x, offset, axis1, axis2),
+    "diag": lambda x, diagonal=0: torch.diag(x, diagonal),
+    "trace": lambda x: torch.trace(x),
+    "tril": lambda x, diagonal=0: torch.tril(x, diagonal),
+    "triu": lambda x, diagonal=0: torch.triu(x, diagonal),
+})
+
 assert all(callable(f) for f in EVERYDAY.values())
 _ = np  # numpy is used by later entries

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from .einsum import EinsumMixin, diag, diagonal, einsum, outer, tensordot, trace, tril, triu
 from .indexing import (
     IndexingMixin,
     gather,
@@ -42,9 +43,22 @@ from .mathops import (
     std_mean,
     var_mean,
 )
+from .shaping import (
+    ShapingMixin,
+    chunk,
+    flatten,
+    flip,
+    movedim,
+    pad,
+    repeat_interleave,
+    roll,
+    tile,
+    unflatten,
+    unfold,
+)
 
 
-class EverydayMixin(MathMixin, IndexingMixin):
+class EverydayMixin(MathMixin, IndexingMixin, ShapingMixin, EinsumMixin):
     """Tensor methods of the everyday op set."""
 
     __slots__ = ()
@@ -53,7 +67,13 @@ class EverydayMixin(MathMixin, IndexingMixin):
 __all__ = [
     "arctan2",
     "atan2",
+    "chunk",
     "copysign",
+    "diag",
+    "diagonal",
+    "einsum",
+    "flatten",
+    "flip",
     "floor_divide",
     "fmod",
     "gather",
@@ -70,15 +90,27 @@ __all__ = [
     "logical_xor",
     "masked_fill",
     "masked_select",
+    "movedim",
     "nonzero",
     "norm",
     "normalize",
     "one_hot",
+    "outer",
+    "pad",
     "remainder",
+    "repeat_interleave",
+    "roll",
     "scatter",
     "scatter_add",
     "scatter_reduce",
     "std_mean",
     "take_along_axis",
+    "tensordot",
+    "tile",
+    "trace",
+    "tril",
+    "triu",
+    "unflatten",
+    "unfold",
     "var_mean",
 ]
