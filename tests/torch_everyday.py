@@ -122,5 +122,35 @@ EVERYDAY.update({
     "triu": lambda x, diagonal=0: torch.triu(x, diagonal),
 })
 
+def _scan(fn: Callable[..., Any]) -> Callable[..., Any]:
+    def call(x: Any, axis: Any = None) -> Any:
+        return fn(x.reshape(-1) if axis is None else x, dim=0 if axis is None else axis)
+    return call
+
+
+EVERYDAY.update({
+    # scans, prod, sorting, creation
+    "cumsum": _scan(torch.cumsum), "cumprod": _scan(torch.cumprod), "cumprod_zeros": _scan(torch.cumprod),
+    "logcumsumexp": _scan(torch.logcumsumexp),
+    "cummax": lambda x, axis=None: _scan(torch.cummax)(x, axis)[0],
+    "cummin": lambda x, axis=None: _scan(torch.cummin)(x, axis)[0],
+    "prod": lambda x, axis=None, keepdims=False: _prod(x, axis, keepdims),
+    "prod_zeros": lambda x, axis=None, keepdims=False: _prod(x, axis, keepdims),
+    "sort": lambda x, axis=-1, descending=False: torch.sort(x, dim=axis, descending=descending)[0],
+    "topk": lambda x, k, axis=-1, largest=True: torch.topk(x, k, dim=axis, largest=largest)[0],
+    "clone": torch.clone,
+    "meshgrid": lambda *xs, indexing="ij": torch.stack(torch.meshgrid(*xs, indexing=indexing)),
+})
+
+
+def _prod(x: Any, axis: Any, keepdims: bool) -> Any:
+    if x.ndim == 0:
+        return torch.prod(x)
+    axes = range(x.ndim) if axis is None else (axis,) if isinstance(axis, int) else axis
+    for d in sorted((a % x.ndim for a in axes), reverse=True):  # torch.prod takes one dim at a time
+        x = torch.prod(x, dim=d, keepdim=keepdims)
+    return x
+
+
 assert all(callable(f) for f in EVERYDAY.values())
 _ = np  # numpy is used by later entries

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from .creation import CreationMixin, clone, full_like, linspace, meshgrid
 from .einsum import EinsumMixin, diag, diagonal, einsum, outer, tensordot, trace, tril, triu
 from .indexing import (
     IndexingMixin,
@@ -43,6 +44,7 @@ from .mathops import (
     std_mean,
     var_mean,
 )
+from .scan import ScanMixin, cummax, cummin, cumprod, cumsum, logcumsumexp, prod
 from .shaping import (
     ShapingMixin,
     chunk,
@@ -56,9 +58,12 @@ from .shaping import (
     unflatten,
     unfold,
 )
+from .sorting import SortingMixin, argsort, sort, topk
 
 
-class EverydayMixin(MathMixin, IndexingMixin, ShapingMixin, EinsumMixin):
+class EverydayMixin(
+    MathMixin, IndexingMixin, ShapingMixin, EinsumMixin, ScanMixin, SortingMixin, CreationMixin
+):
     """Tensor methods of the everyday op set."""
 
     __slots__ = ()
@@ -66,9 +71,15 @@ class EverydayMixin(MathMixin, IndexingMixin, ShapingMixin, EinsumMixin):
 
 __all__ = [
     "arctan2",
+    "argsort",
     "atan2",
     "chunk",
+    "clone",
     "copysign",
+    "cummax",
+    "cummin",
+    "cumprod",
+    "cumsum",
     "diag",
     "diagonal",
     "einsum",
@@ -76,6 +87,7 @@ __all__ = [
     "flip",
     "floor_divide",
     "fmod",
+    "full_like",
     "gather",
     "index_select",
     "isclose",
@@ -83,13 +95,16 @@ __all__ = [
     "isinf",
     "isnan",
     "lerp",
+    "linspace",
     "logaddexp",
+    "logcumsumexp",
     "logical_and",
     "logical_not",
     "logical_or",
     "logical_xor",
     "masked_fill",
     "masked_select",
+    "meshgrid",
     "movedim",
     "nonzero",
     "norm",
@@ -97,16 +112,19 @@ __all__ = [
     "one_hot",
     "outer",
     "pad",
+    "prod",
     "remainder",
     "repeat_interleave",
     "roll",
     "scatter",
     "scatter_add",
     "scatter_reduce",
+    "sort",
     "std_mean",
     "take_along_axis",
     "tensordot",
     "tile",
+    "topk",
     "trace",
     "tril",
     "triu",
