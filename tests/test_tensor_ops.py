@@ -157,3 +157,42 @@ def test_bad_input_names_the_op(call: Any, error: type, message: str) -> None:
     x = ag.tensor(np.ones((2, 3)), requires_grad=True)
     with pytest.raises(error, match=message):
         call(x)
+
+
+# Ops linear in their (first) input: <A x, y> = <x, A^T y>, with A^T computed by backward.
+LINEAR = ["flip", "roll", "tile", "repeat_interleave", "movedim", "flatten_range", "unflatten", "unfold",
+          "chunk", "pad_modes", "diagonal", "diag", "trace", "tril", "triu", "cumsum", "gather",
+          "take_along_axis", "index_select", "masked_select", "clone", "meshgrid"]
+
+
+@pytest.mark.parametrize("name", LINEAR)
+def test_backward_is_the_adjoint(name: str, rng: np.random.Generator) -> None:
+    op = ag.OPS[name]
+    for sample in op.samples:
+        kw = dict(sample.kwargs)
+        if kw.get("value"):
+            kw["value"] = 0.0  # a constant fill is affine, not linear
+        xs = op.inputs(rng, sample)
+        out = np.asarray(op.ref(*xs, **kw))
+        y = rng.standard_normal(out.shape)
+        ts = [ag.tensor(x, requires_grad=True) for x in xs]
+        grads = ag.grad(op.call(*ts, **kw), ts, grad_outputs=ag.tensor(y))
+        lhs = float(np.sum(out * y))
+        rhs = sum(float(np.sum(x * g.data)) for x, g in zip(xs, grads, strict=True))
+        assert lhs == pytest.approx(rhs, rel=1e-12, abs=1e-12), f"{name} {sample}"
+
+
+def test_f_pad_one_hot_normalize_follow_torch() -> None:
+    import nn.functional as F  # noqa: N812
+
+    a = np.arange(24.0).reshape(2, 3, 4)
+    t = torch.tensor(a)
+    for pad, mode in [((1, 2), "reflect"), ((1, 1, 2, 0), "replicate"), ((2, 1), "circular"),
+                      ((1, -1, 0, 2), "constant")]:
+        np.testing.assert_array_equal(F.pad(ag.tensor(a), pad, mode=mode).data,
+                                      torch.nn.functional.pad(t, pad, mode=mode).numpy())
+    with pytest.raises(ValueError, match=r"pad: 3 padding values do not fit a tensor of shape \(2, 3, 4\)"):
+        F.pad(ag.tensor(a), (1, 2, 3))
+    np.testing.assert_allclose(F.normalize(ag.tensor(a), dim=-1).data,
+                               torch.nn.functional.normalize(t, dim=-1).numpy(), rtol=1e-12)
+    assert F.one_hot(np.array([1, 0]), 3).tolist() == [[0, 1, 0], [1, 0, 0]]

@@ -105,7 +105,13 @@ def _einsum_any(spec: str, *ops: Array) -> Array:
     """einsum on arrays (numpy) or, when any operand is a Tensor, as the recorded op."""
     if any(_is_tensor(o) for o in ops):
         return Einsum.apply(*[lift(o) for o in ops], subscripts=spec)
-    return np.einsum(spec, *ops, optimize=len(ops) > 2)
+    return np.einsum(spec, *ops, optimize=_optimize(ops))
+
+
+def _optimize(ops: Sequence[Any]) -> bool:
+    """Let numpy plan the contraction (pairwise, with BLAS) when it pays: for three or more
+    operands or big ones. Planning costs tens of microseconds, more than a small einsum."""
+    return len(ops) > 2 or sum(np.size(o) for o in ops) > 4096
 
 
 def _to_operand(grad_u: Array, term: str, unique: str, shape: tuple[int, ...]) -> Array:
@@ -138,7 +144,7 @@ class Einsum(Op):
         ctx.terms, ctx.out, ctx.sizes = terms, out, sizes
         ctx.save_for_backward(*xs)
         spec = ",".join(terms) + "->" + out
-        return np.asarray(np.einsum(spec, *xs, optimize=len(xs) > 2))
+        return np.asarray(np.einsum(spec, *xs, optimize=_optimize(xs)))
 
     @staticmethod
     def backward(ctx: Einsum, g: Array) -> tuple[Array, ...]:

@@ -283,6 +283,23 @@ def pad(x: Any, pad_width: Any, mode: str = "constant", value: float = 0.0) -> T
     return x
 
 
+def torch_pad(input: Any, pad: Sequence[int], mode: str = "constant", value: float | None = None) -> Tensor:
+    """torch.nn.functional.pad: `pad` lists (before, after) pairs from the LAST axis backwards
+    ((left, right) for the last axis, then (top, bottom), ...); negative values crop. mode:
+    "constant", "reflect", "replicate" or "circular"."""
+    x = _t(input)
+    p = [int(v) for v in pad]
+    if len(p) % 2 or len(p) // 2 > x.ndim:
+        raise ValueError(
+            f"pad: {len(p)} padding values do not fit a tensor of shape {x.shape}: give an even "
+            "number, two per axis from the last axis backwards"
+        )
+    widths = [(0, 0)] * x.ndim
+    for i in range(len(p) // 2):
+        widths[x.ndim - 1 - i] = (p[2 * i], p[2 * i + 1])
+    return globals()["pad"](x, widths, mode, 0.0 if value is None else value)
+
+
 class ShapingMixin:
     """Tensor methods for these movement ops."""
 
