@@ -21,7 +21,7 @@ from .errors import AutogradError
 from .grad_mode import STATE
 from .ops.binary import BinaryMixin, lift, maximum, minimum
 from .ops.elementwise import ElementwiseMixin
-from .ops.everyday import EverydayMixin
+from .ops.everyday import EverydayMixin, everyday_ufuncs
 from .ops.linalg import LinalgMixin
 from .ops.movement import MovementMixin
 from .ops.reduce import ReduceMixin
@@ -519,6 +519,7 @@ _UFUNC_OPS: dict[Any, Callable[..., Any]] = {
     np.equal: lambda a, b: _t(a) == b,
     np.not_equal: lambda a, b: _t(a) != b,
 }
+_UFUNC_OPS.update(everyday_ufuncs())  # np.floor(t), np.arctan2(t, u), ...: the everyday ops
 
 
 # -- constructors -----------------------------------------------------------------------------

@@ -126,3 +126,12 @@ def test_binary_math_errors_name_the_op() -> None:
         ag.atan2(ag.tensor([1.0, 2.0]), ag.tensor([1.0, 2.0, 3.0]))
     with pytest.raises(ValueError, match=r"lerp: shapes \(2,\), \(3,\) and \(\)"):
         ag.lerp(ag.tensor([1.0, 2.0]), ag.tensor([1.0, 2.0, 3.0]), 0.5)
+
+
+def test_numpy_ufuncs_on_tensors_run_as_ops() -> None:
+    x = ag.tensor([1.5, -2.3], requires_grad=True)
+    for out, ref in [(np.floor(x), np.floor(x.data)), (np.arctan2(x, 2.0), np.arctan2(x.data, 2.0)),
+                     (np.remainder(x, 1.0), np.remainder(x.data, 1.0)), (np.sinh(x), np.sinh(x.data))]:
+        assert isinstance(out, ag.Tensor)
+        assert out.requires_grad
+        np.testing.assert_array_equal(out.data, ref)

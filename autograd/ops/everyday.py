@@ -6,6 +6,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from .creation import CreationMixin, clone, full_like, linspace, meshgrid
 from .einsum import EinsumMixin, diag, diagonal, einsum, outer, tensordot, trace, tril, triu
 from .indexing import (
@@ -59,6 +62,24 @@ from .shaping import (
     unfold,
 )
 from .sorting import SortingMixin, argsort, sort, topk
+
+
+def everyday_ufuncs() -> dict[Any, Callable[..., Any]]:
+    """numpy ufuncs that run as these ops when applied to tensors (`np.floor(t)`, `t % 2`)."""
+    import numpy as np
+
+    one = {np.log2: "log2", np.log10: "log10", np.log1p: "log1p", np.exp2: "exp2", np.expm1: "expm1",
+           np.tan: "tan", np.arcsin: "asin", np.arccos: "acos", np.arctan: "atan", np.sinh: "sinh",
+           np.cosh: "cosh", np.arcsinh: "asinh", np.arccosh: "acosh", np.arctanh: "atanh",
+           np.sign: "sign", np.floor: "floor", np.ceil: "ceil", np.trunc: "trunc", np.rint: "round"}
+    out: dict[Any, Callable[..., Any]] = {u: _method(n) for u, n in one.items()}
+    out.update({np.arctan2: atan2, np.logaddexp: logaddexp, np.remainder: remainder, np.fmod: fmod,
+                np.floor_divide: floor_divide, np.copysign: copysign})
+    return out
+
+
+def _method(name: str) -> Callable[..., Any]:
+    return lambda a: getattr(a, name)()
 
 
 class EverydayMixin(
