@@ -172,7 +172,7 @@ class Tensor(
 
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
         """numpy ufuncs on tensors: the differentiable ones run as our ops, so
-        `np.exp(t)` and `ndarray * t` are Tensors in the graph; others (np.isnan, np.floor)
+        `np.exp(t)` and `ndarray * t` are Tensors in the graph; others (np.isnan, np.cbrt)
         run on the values and return arrays, as numpy functions on array-likes do.
 
         A ufunc with no gradient here is refused (TypeError) when it would silently cut a
