@@ -12,6 +12,7 @@ from ..dtypes import get_default_dtype
 from ..function import Op
 from ..registry import OpInfo, register, samples
 from .binary import lift
+from .movement import stack
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -96,8 +97,6 @@ def _register() -> None:
                     function=Clone))
 
     def stacked(*xs: Any, indexing: str = "ij") -> Any:
-        from .movement import stack
-
         return stack(meshgrid(*xs, indexing=indexing))
 
     register(OpInfo(

@@ -20,7 +20,9 @@ from .. import dual, function
 from ..function import Op
 from ..registry import OpInfo, register, samples
 from .binary import lift
+from .movement import index_add
 from .reduce import normalize_axis
+from .shaping import movedim
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -235,8 +237,6 @@ def diagonal(x: Any, offset: int = 0, axis1: int = 0, axis2: int = 1, *, dim1: i
     k = max(0, min(n1 - max(-offset, 0), n2 - max(offset, 0)))
     rows = np.arange(k) + max(-offset, 0)
     cols = np.arange(k) + max(offset, 0)
-    from .shaping import movedim
-
     moved = movedim(x, (a1, a2), (-2, -1))
     return moved[(Ellipsis, rows, cols)]
 
@@ -252,8 +252,6 @@ def diag(x: Any, diagonal: int = 0) -> Tensor:
     n = x.shape[0] + abs(diagonal)
     rows = np.arange(x.shape[0]) + max(-diagonal, 0)
     cols = np.arange(x.shape[0]) + max(diagonal, 0)
-    from .movement import index_add
-
     return index_add((n, n), (rows, cols), x)
 
 
