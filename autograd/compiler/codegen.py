@@ -252,6 +252,7 @@ class Codegen:
         self.gconst: dict[str, Any] = {}  # gradients known while tracing (see `fold`)
         self.root_of: Any = None
         self.ctx_of: dict[int, str] = {}  # id(OpStep) -> its node's name (generic ops)
+        self.origin: dict[int, str] = {}  # id(OpStep) -> its forward line, quoted backward
         self.finished: dict[int, Tensor] = {}  # leaves whose .grad the code sets
 
     # -- values ----------------------------------------------------------------------------
@@ -408,7 +409,9 @@ class Codegen:
             tmp = self.names.new(f"{var}_in") if tpl.setup else ""
             if tpl.setup:
                 self.emit(fill(tpl.setup, op, args, t=tmp))
-            self.emit(f"{var} = {fill(tpl.forward, op, args, t=tmp)}")
+            line = f"{var} = {fill(tpl.forward, op, args, t=tmp)}"
+            self.emit(line)
+            self.origin[id(op)] = line
         else:
             cls = self.constant(op.cls, op.cls.__name__)
             ctx = self.names.new(f"n_{var}")
@@ -488,7 +491,7 @@ class Codegen:
                     f"ag.compile: a tensor of shape {t.shape} that requires grad was created inside "
                     "the step; create parameters outside it"
                 )
-            self.emit(f"rt.finish({obj}, {gname[key]}, handed)  # {obj}.grad")
+            self.emit(f"rt.finish({obj}, {gname[key]}, handed)  # {self.code[key]}.grad += {gname[key]}")
             self.finished[key] = t
             grad = step.grads.get(key)
             if grad is not None:  # the step may read it (w -= lr * w.grad)
@@ -531,6 +534,8 @@ class Codegen:
         if tpl is None:
             gs = self.names.new(f"gs_{out_var}")
             self.emit(f"{gs} = rt.grads({self.ctx_of[id(op)]}, {g}, {len(op.args)})")
+        # Each line says which forward line it differentiates.
+        note = f"  # {self.origin[id(op)]}" if id(op) in self.origin else ""
         for i, (a, need) in enumerate(zip(op.args, needs, strict=False)):
             if not need or not isinstance(a, Tensor):
                 continue
@@ -562,13 +567,13 @@ class Codegen:
             elif prev is None:
                 var = self.names.new(f"g_{args[i]}")
                 gname[id(a)] = var
-                self.emit(f"{var} = {expr}")
+                self.emit(f"{var} = {expr}{note}")
             elif prev in self.gconst:  # a new local name: the constant stays a global
                 var = self.names.new(f"g_{args[i]}")
                 gname[id(a)] = var
-                self.emit(f"{var} = {prev} + {expr}")
+                self.emit(f"{var} = {prev} + {expr}{note}")
             else:
-                self.emit(f"{prev} = {prev} + {expr}")
+                self.emit(f"{prev} = {prev} + {expr}{note}")
             if a._ctx is None and id(a) not in self.made:
                 leaves.setdefault(id(a), a)
 

@@ -1,5 +1,20 @@
 """Every op. Importing this package registers them all in `autograd.registry.OPS`."""
 
-from . import binary, conv, elementwise, everyday, linalg, movement, pool, reduce, softmax
+from . import (
+    activation,
+    binary,
+    conv,
+    elementwise,
+    everyday,
+    interpolate,
+    linalg,
+    movement,
+    pool,
+    reduce,
+    softmax,
+)
 
-__all__ = ["binary", "conv", "elementwise", "everyday", "linalg", "movement", "pool", "reduce", "softmax"]
+__all__ = [
+    "activation", "binary", "conv", "elementwise", "everyday", "interpolate", "linalg", "movement", "pool",
+    "reduce", "softmax",
+]

@@ -9,13 +9,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .. import function
+from ..function import Op
 from ..registry import OpInfo, register, samples
 from .binary import lift
-from .indexing import Gather
+from .indexing import scatter_add_zeros
 from .reduce import normalize_axis
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
+
+Array = Any  # a numpy array, or a Tensor when backward records a graph
 
 
 def _t(x: Any) -> Any:
@@ -52,10 +55,46 @@ def _order(op: str, x: Any, axis: int, descending: bool) -> tuple[int, np.ndarra
     return ax, idx.astype(np.int64)
 
 
-def _gather(x: Any, ax: int, idx: np.ndarray) -> Any:
-    if x.ndim == 0:
-        return x * 1
-    return Gather.apply(x, axis=ax, index=idx)
+class Sort(Op):
+    """y = x sorted along axis (or its top k).  Backward: g goes back to where each value came from."""
+
+    formulas = ("1 at the element each value came from",)
+
+    @staticmethod
+    def forward(
+        ctx: Sort, x: np.ndarray, axis: int = -1, descending: bool = False, k: int | None = None
+    ) -> np.ndarray:
+        # The order is found here, inside the op, so that a replayed graph sorts its new values.
+        ax, idx = _order("topk" if k is not None else "sort", _Values(x), axis, descending)
+        if k is not None and x.ndim:
+            n = x.shape[ax]
+            if not 0 <= int(k) <= n:
+                raise ValueError(f"topk: k={k} is out of range for axis {ax} of size {n} (shape {x.shape})")
+            idx = np.ascontiguousarray(np.take(idx, np.arange(int(k)), axis=ax))
+        ctx.ax, ctx.index, ctx.shape = ax, idx, x.shape
+        return np.take_along_axis(x, idx, axis=ax) if x.ndim else x.copy()
+
+    @staticmethod
+    def backward(ctx: Sort, g: Array) -> Array:
+        if not ctx.index.ndim:
+            return g
+        return scatter_add_zeros(ctx.shape, ctx.ax, ctx.index, g)
+
+
+class _Values:
+    """An array seen as a tensor by `_order` (which reads .data and .ndim)."""
+
+    def __init__(self, a: np.ndarray) -> None:
+        self.data, self.ndim, self.shape = a, a.ndim, a.shape
+
+
+def _sorted(x: Any, axis: Any, descending: bool, k: int | None) -> tuple[Tensor, Tensor]:
+    out = Sort.apply(x, axis=axis, descending=descending, k=k)
+    ctx = out._ctx
+    if ctx is None:  # not recorded: find the indices again (no graph keeps them)
+        ctx = Sort.__new__(Sort)
+        Sort.forward(ctx, x.data, axis=axis, descending=descending, k=k)
+    return out, function._make(ctx.index, None)
 
 
 def sort(x: Any, axis: int = -1, descending: bool = False, stable: bool = True, *,
@@ -63,9 +102,7 @@ def sort(x: Any, axis: int = -1, descending: bool = False, stable: bool = True, 
     """(values, indices): x sorted along axis (ascending unless descending=True), as torch.sort.
     The sort is always stable (equal values keep their order). The values' gradient flows back
     to the elements they came from; the indices (int64) have none."""
-    x = _t(x)
-    ax, idx = _order("sort", x, _axis("sort", axis, dim), descending)
-    return _gather(x, ax, idx), function._make(idx, None)
+    return _sorted(_t(x), _axis("sort", axis, dim), descending, None)
 
 
 def argsort(x: Any, axis: int = -1, descending: bool = False, stable: bool = True, *,
@@ -79,14 +116,7 @@ def topk(x: Any, k: int, axis: int = -1, largest: bool = True, sorted: bool = Tr
          dim: int | None = None) -> tuple[Tensor, Tensor]:
     """(values, indices) of the k largest (or smallest) elements along axis, largest first, as
     torch.topk. The values' gradient flows back to the elements they came from."""
-    x = _t(x)
-    ax, idx = _order("topk", x, _axis("topk", axis, dim), largest)
-    n = x.shape[ax] if x.ndim else 1
-    if not 0 <= int(k) <= n:
-        raise ValueError(f"topk: k={k} is out of range for axis {ax} of size {n} (shape {x.shape})")
-    if x.ndim:
-        idx = np.ascontiguousarray(np.take(idx, np.arange(int(k)), axis=ax))
-    return _gather(x, ax, idx), function._make(idx, None)
+    return _sorted(_t(x), _axis("topk", axis, dim), largest, int(k))
 
 
 class SortingMixin:
@@ -130,7 +160,7 @@ def _register() -> None:
         ref=lambda x, axis=-1, descending=False: np.flip(np.sort(x, axis), axis) if descending
         else np.sort(x, axis),
         samples=samples(((5,), {}), ((2, 3), {"axis": 0}), ((2, 3, 4), {"axis": 1, "descending": True})),
-        make_inputs=_distinct, summary=(sort.__doc__ or "").splitlines()[0]))
+        make_inputs=_distinct, function=Sort))
     register(OpInfo(
         name="topk", call=lambda x, **kw: x.topk(**kw)[0], ref=_np_topk,
         samples=samples(((5,), {"k": 2}), ((2, 4), {"k": 3, "axis": 0 - 1, "largest": False}),
