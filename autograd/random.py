@@ -35,6 +35,7 @@ def resolve(rng: np.random.Generator | int | None, where: str = "") -> np.random
         if rng < 0:
             raise ValueError(f"{prefix}seed must be >= 0, got {rng}")
         return np.random.default_rng(int(rng))
-    raise TypeError(
-        f"{prefix}seed must be an int, a np.random.Generator or None, got {type(rng).__name__} {rng!r}"
+    what = "seed must be an int, a np.random.Generator or None" if where else (
+        "expected an np.random.Generator, an int seed or None"
     )
+    raise TypeError(f"{prefix}{what}, got {type(rng).__name__} {rng!r}")
