@@ -87,7 +87,7 @@ JS = """
 def _graph_svg(trace: Trace, max_nodes: int, timeout: float | None) -> str:
     """The forward picture as inline SVG: Graphviz's if a renderer works, else our layout."""
     try:
-        pic = draw(trace.output, show_grads=False, max_nodes=max_nodes, timeout=timeout)
+        pic = draw(trace.output, show_grads=False, max_nodes=max_nodes, timeout=timeout, roll=False)
         svg = pic.pipe("svg", encoding="utf-8")
         assert isinstance(svg, str)
         return svg[svg.index("<svg"):]  # drop the XML prolog and DOCTYPE (it names a URL)
