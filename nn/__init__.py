@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from . import data, functional, init, optim
 from .activations import Identity, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from .attention import MultiheadAttention
+from .containers import ModuleDict, ModuleList
 from .data import (
     DataLoader,
     batches,
@@ -28,30 +30,48 @@ from .data import (
     make_separable,
     make_spirals,
 )
-from .layers import Dropout, Flatten, Layer, Linear, Neuron, Sequential
+from .embedding import Embedding
+from .layers import Dropout, Dropout2d, Flatten, Layer, Linear, Neuron, Sequential
 from .mlp import MLP
 from .module import Module, Parameter
+from .norm import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
 from .optim import SGD, Adam, AdamW, CosineAnnealingLR, Optimizer, StepLR
+from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from .serialization import load, save
 
 __all__ = [
+    "GRU",
+    "LSTM",
     "MLP",
+    "RNN",
     "SGD",
     "Adam",
     "AdamW",
+    "BatchNorm1d",
+    "BatchNorm2d",
     "CosineAnnealingLR",
     "DataLoader",
     "Dropout",
+    "Dropout2d",
+    "Embedding",
     "Flatten",
+    "GRUCell",
+    "GroupNorm",
     "Identity",
+    "LSTMCell",
     "Layer",
+    "LayerNorm",
     "LeakyReLU",
     "Linear",
     "LogSoftmax",
     "Module",
+    "ModuleDict",
+    "ModuleList",
+    "MultiheadAttention",
     "Neuron",
     "Optimizer",
     "Parameter",
+    "RNNCell",
     "ReLU",
     "Sequential",
     "Sigmoid",

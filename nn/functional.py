@@ -23,7 +23,11 @@ import numpy as np
 
 import autograd as ag
 from autograd import Tensor, dual
+from autograd.ops import conv as _conv
+from autograd.ops import pool as _pool
 from autograd.random import resolve
+
+from .attention import scaled_dot_product_attention as scaled_dot_product_attention
 
 Array = Any  # a numpy array, or a Tensor when backward records a graph
 REDUCTIONS = ("mean", "sum", "none")
@@ -114,6 +118,153 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True, rng: Any = None) -
         return x * 0.0
     keep = resolve(rng).random(x.shape) >= p
     return x * (keep * (1.0 / (1.0 - p))).astype(x.dtype)
+
+
+# -- convolution and pooling (autograd/ops/conv.py, pool.py): PyTorch's names and arguments ----
+def conv1d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,
+           dilation: Any = 1, groups: int = 1) -> Tensor:
+    """1-d convolution: input (N, C, L) or (C, L), weight (O, C/groups, K), bias (O,) or None.
+    padding: an int, "valid" or "same" (stride 1)."""
+    return _conv.conv(input, weight, bias, stride, padding, dilation, groups, nd=1)
+
+
+def conv2d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,
+           dilation: Any = 1, groups: int = 1) -> Tensor:
+    """2-d convolution: input (N, C, H, W) or (C, H, W), weight (O, C/groups, KH, KW), bias (O,)
+    or None -> (N, O, H', W'). stride, padding, dilation: an int or a pair; padding also "valid"
+    or "same" (stride 1).
+
+    >>> import autograd as ag
+    >>> y = conv2d(ag.ones(1, 1, 4, 4), ag.ones(2, 1, 3, 3), padding=1)
+    >>> y.shape, y.data[0, 0, 0, 0], y.data[0, 0, 1, 1]
+    ((1, 2, 4, 4), np.float64(4.0), np.float64(9.0))
+    """
+    return _conv.conv(input, weight, bias, stride, padding, dilation, groups, nd=2)
+
+
+def conv3d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,
+           dilation: Any = 1, groups: int = 1) -> Tensor:
+    """3-d convolution: input (N, C, D, H, W), weight (O, C/groups, KD, KH, KW), bias (O,)."""
+    return _conv.conv(input, weight, bias, stride, padding, dilation, groups, nd=3)
+
+
+def conv_transpose1d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,
+                     output_padding: Any = 0, groups: int = 1, dilation: Any = 1) -> Tensor:
+    """1-d transposed convolution: input (N, C_in, L), weight (C_in, C_out/groups, K)."""
+    return _conv.conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation, nd=1)
+
+
+def conv_transpose2d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,
+                     output_padding: Any = 0, groups: int = 1, dilation: Any = 1) -> Tensor:
+    """2-d transposed convolution (the gradient of conv2d with respect to its input):
+    input (N, C_in, H, W), weight (C_in, C_out/groups, KH, KW) -> (N, C_out, H', W') with
+    H' = (H - 1) stride - 2 padding + dilation (KH - 1) + output_padding + 1."""
+    return _conv.conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation, nd=2)
+
+
+def conv_transpose3d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,
+                     output_padding: Any = 0, groups: int = 1, dilation: Any = 1) -> Tensor:
+    """3-d transposed convolution: input (N, C_in, D, H, W), weight (C_in, C_out/groups, *K)."""
+    return _conv.conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation, nd=3)
+
+
+def max_pool1d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
+               ceil_mode: bool = False, return_indices: bool = False) -> Any:
+    """Max over windows of (N, C, L); with return_indices also the argmax positions."""
+    return _pool.max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, nd=1)
+
+
+def max_pool2d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
+               ceil_mode: bool = False, return_indices: bool = False) -> Any:
+    """Max over windows of (N, C, H, W) (stride defaults to kernel_size; padding is -inf);
+    with return_indices also the flat argmax positions in each input plane (for max_unpool2d).
+
+    >>> import autograd as ag
+    >>> max_pool2d(ag.arange(16.0).reshape(1, 1, 4, 4), 2)
+    tensor([[[[ 5.,  7.],
+              [13., 15.]]]])
+    """
+    return _pool.max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, nd=2)
+
+
+def max_pool3d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
+               ceil_mode: bool = False, return_indices: bool = False) -> Any:
+    """Max over windows of (N, C, D, H, W)."""
+    return _pool.max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, nd=3)
+
+
+def max_unpool1d(input: Any, indices: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
+                 output_size: Any = None) -> Tensor:
+    """The inverse of max_pool1d: values placed at their indices, zeros elsewhere."""
+    return _pool.max_unpool(input, indices, kernel_size, stride, padding, output_size, nd=1)
+
+
+def max_unpool2d(input: Any, indices: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
+                 output_size: Any = None) -> Tensor:
+    """The inverse of max_pool2d(..., return_indices=True): values placed at their indices in a
+    zero (N, C, H, W) output, H = (H_in - 1) stride - 2 padding + kernel (or output_size)."""
+    return _pool.max_unpool(input, indices, kernel_size, stride, padding, output_size, nd=2)
+
+
+def max_unpool3d(input: Any, indices: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
+                 output_size: Any = None) -> Tensor:
+    """The inverse of max_pool3d: values placed at their indices, zeros elsewhere."""
+    return _pool.max_unpool(input, indices, kernel_size, stride, padding, output_size, nd=3)
+
+
+def avg_pool1d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               ceil_mode: bool = False, count_include_pad: bool = True) -> Tensor:
+    """Mean over windows of (N, C, L)."""
+    return _pool.avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, nd=1)
+
+
+def avg_pool2d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               ceil_mode: bool = False, count_include_pad: bool = True,
+               divisor_override: int | None = None) -> Tensor:
+    """Mean over windows of (N, C, H, W) (stride defaults to kernel_size). The divisor is the
+    window size, or with count_include_pad=False the number of input elements in it."""
+    return _pool.avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                          divisor_override, nd=2)
+
+
+def avg_pool3d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               ceil_mode: bool = False, count_include_pad: bool = True,
+               divisor_override: int | None = None) -> Tensor:
+    """Mean over windows of (N, C, D, H, W)."""
+    return _pool.avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                          divisor_override, nd=3)
+
+
+def adaptive_avg_pool1d(input: Any, output_size: Any) -> Tensor:
+    """Mean over the adaptive windows that cut (N, C, L) into output_size pieces."""
+    return _pool.adaptive_avg_pool(input, output_size, nd=1)
+
+
+def adaptive_avg_pool2d(input: Any, output_size: Any) -> Tensor:
+    """Mean over adaptive windows: (N, C, H, W) -> (N, C, *output_size); output i of an axis
+    of size S covers rows floor(i S / L) .. ceil((i + 1) S / L) - 1. output_size 1 is global
+    average pooling."""
+    return _pool.adaptive_avg_pool(input, output_size, nd=2)
+
+
+def adaptive_avg_pool3d(input: Any, output_size: Any) -> Tensor:
+    """Mean over adaptive windows of (N, C, D, H, W)."""
+    return _pool.adaptive_avg_pool(input, output_size, nd=3)
+
+
+def adaptive_max_pool1d(input: Any, output_size: Any, return_indices: bool = False) -> Any:
+    """Max over the adaptive windows of (N, C, L)."""
+    return _pool.adaptive_max_pool(input, output_size, return_indices, nd=1)
+
+
+def adaptive_max_pool2d(input: Any, output_size: Any, return_indices: bool = False) -> Any:
+    """Max over adaptive windows: (N, C, H, W) -> (N, C, *output_size)."""
+    return _pool.adaptive_max_pool(input, output_size, return_indices, nd=2)
+
+
+def adaptive_max_pool3d(input: Any, output_size: Any, return_indices: bool = False) -> Any:
+    """Max over the adaptive windows of (N, C, D, H, W)."""
+    return _pool.adaptive_max_pool(input, output_size, return_indices, nd=3)
 
 
 # -- fused ops --------------------------------------------------------------------------------

@@ -233,3 +233,35 @@ class Dropout(Module):
 
     def extra_repr(self) -> str:
         return f"p={self.p}"
+
+
+class Dropout2d(Module):
+    """During training, zero whole channels with probability p and scale the rest by 1/(1 - p).
+
+    x: (N, C, H, W) or (C, H, W); one keep/drop draw per (sample, channel), shared by all its
+    pixels (neighbouring pixels are correlated, so dropping single ones does little). Off in
+    eval mode. Masks come from `rng` as in `Dropout`.
+    """
+
+    def __init__(self, p: float = 0.5, rng: Rng = None) -> None:
+        super().__init__()
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"Dropout2d: p must be in [0, 1], got {p}")
+        self.p = float(p)
+        self.rng = None if rng is None else resolve(rng)
+
+    def forward(self, x: Tensor) -> Tensor:
+        x = functional._as_tensor(x)
+        if x.ndim not in (3, 4):
+            raise ValueError(
+                f"Dropout2d: expected an input of shape (N, C, H, W) or (C, H, W), got {x.shape}"
+            )
+        if not self.training or self.p == 0.0:
+            return x
+        if self.p == 1.0:
+            return x * 0.0
+        keep = resolve(self.rng).random((*x.shape[:-2], 1, 1)) >= self.p
+        return x * (keep * (1.0 / (1.0 - self.p))).astype(x.dtype)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"

@@ -15,6 +15,7 @@ Each one gets a dotted name relative to the outermost module, `layers.0.weight`,
 
 from __future__ import annotations
 
+import weakref
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
@@ -28,23 +29,44 @@ from autograd.dtypes import get_default_dtype
 Member = Any  # a Module or a Parameter
 
 
+# Names are not stored but computed on demand from parent links: each member remembers the
+# module it was assigned into (a weak reference) and its key there, and a module's dotted name is
+# its parent's name + "." + key. Wrapping a model in another one is then one link (O(1)), not a
+# renaming of the whole subtree, and no walk over the tree ever recurses. Computed module names
+# are cached and stay valid until the next time any module links a member (the generation).
+_generation = [0]
+
+
+def _bump(*_: Any) -> None:
+    _generation[0] += 1
+
+
+# A module's own bookkeeping attributes, never members.
+_INTERNAL = frozenset({"_parent_ref", "_key", "_name_cache", "_buffer_names"})
+
+_TENSOR_NAME = Tensor.__dict__["name"]  # the slot that holds a plain tensor's name
+
+
 class Parameter(Tensor):
     """A tensor that a module learns: a float leaf that requires grad.
 
     Built from a number, a list, an array or a tensor (always a copy). Float arrays keep their
     dtype; anything else gets the default float dtype (`ag.get_default_dtype()`, float64
-    unless changed). Assigned to a module attribute, it gets its dotted `name`.
+    unless changed). Assigned to a module attribute, its `name` is its dotted path from the
+    outermost module (`layers.0.weight`); assigning a name by hand overrides that.
 
     >>> p = Parameter([1.0, 2.0])
     >>> p.requires_grad, p.dtype
     (True, dtype('float64'))
     """
 
-    __slots__ = ()
+    __slots__ = ("_key", "_owner")
 
     def __init__(
         self, data: Any, requires_grad: bool = True, dtype: Any = None, name: str | None = None
     ) -> None:
+        self._owner: weakref.ref[Module] | None = None
+        self._key = ""
         arr = data.data if isinstance(data, Tensor) else data
         if dtype is None:
             is_float_array = isinstance(arr, (np.ndarray, np.generic)) and arr.dtype.kind == "f"
@@ -53,8 +75,40 @@ class Parameter(Tensor):
             raise TypeError(f"Parameter: the dtype must be a float dtype, got {np.dtype(dtype)}")
         super().__init__(arr, requires_grad=requires_grad, dtype=dtype, name=name)
 
+    @property
+    def name(self) -> str | None:
+        """The dotted path from the outermost module, or the name given by hand."""
+        owner = self._owner() if self._owner is not None else None
+        if owner is None:
+            return _TENSOR_NAME.__get__(self)
+        prefix = owner._name
+        return f"{prefix}.{self._key}" if prefix else self._key
+
+    @name.setter
+    def name(self, value: str | None) -> None:
+        self._owner = None  # a name given by hand wins over the module path
+        _TENSOR_NAME.__set__(self, value)
+
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
+
+
+def _link(member: Member, parent: Module, key: str) -> bool:
+    """Record that `member` lives in `parent` under `key`; True if that changed anything."""
+    if isinstance(member, Parameter):
+        owner = member._owner() if member._owner is not None else None
+        if owner is parent and member._key == key:
+            return False
+        member._owner = weakref.ref(parent, _bump)  # a parent gone: names change
+        member._key = key
+        return True
+    d = member.__dict__
+    ref = d.get("_parent_ref")
+    if ref is not None and ref() is parent and d.get("_key") == key:
+        return False
+    d["_parent_ref"] = weakref.ref(parent, _bump)
+    d["_key"] = key
+    return True
 
 
 class IncompatibleKeys(NamedTuple):
@@ -69,8 +123,10 @@ class Module:
 
     Attributes holding a `Parameter`, a `Module`, or a list / tuple / dict of them are found
     automatically; no registration is needed, and calling `super().__init__()` is optional.
-    `module(x)` runs `forward(x)` inside `ag.scope(name)`, so the ops of each module can be drawn
-    as one cluster in graph pictures.
+    Tensors that are state but not learned (BatchNorm's running statistics) are registered with
+    `register_buffer`: they are in `state_dict()` and loaded by `load_state_dict`, but are not
+    parameters. `module(x)` runs `forward(x)` inside `ag.scope(name)`, so the ops of each module
+    can be drawn as one cluster in graph pictures.
 
     >>> import autograd as ag, nn
     >>> class Affine(nn.Module):
@@ -86,7 +142,7 @@ class Module:
 
     # Class-level defaults, so a subclass that skips super().__init__() still works.
     training: bool = True
-    _name: str | None = None  # the dotted name inside the outermost module; None at the top
+    _buffer_names: dict[str, bool] = {}  # noqa: RUF012 - never mutated; register_buffer copies it
 
     def __init__(self) -> None:
         self.training = True
@@ -103,9 +159,15 @@ class Module:
     def __setattr__(self, key: str, value: Any) -> None:
         object.__setattr__(self, key, value)
         if isinstance(value, (Module, Parameter, list, tuple, dict)):
-            # NOTE: renaming the whole subtree on each assignment is simple and cheap for the
-            # model sizes this library is for, and keeps every name right at all times.
-            self._assign_names()
+            if type(self)._named_members is Module._named_members:
+                members: Iterator[tuple[str, Member]] = _walk(key, value)
+            else:  # a container that names its members its own way (Sequential, ModuleList)
+                members = self._named_members()
+            changed = False
+            for name, member in members:
+                changed |= _link(member, self, name)
+            if changed:
+                _bump()
 
     def _named_members(self) -> Iterator[tuple[str, Member]]:
         """Direct members (Parameters and Modules) with names relative to this module.
@@ -114,21 +176,52 @@ class Module:
         `layers.0` and `layers.1`. Subclasses that hold members differently override this.
         """
         for key, value in vars(self).items():
-            yield from _walk(key, value)
+            if key not in _INTERNAL:
+                yield from _walk(key, value)
 
-    def _assign_names(self, seen: set[int] | None = None) -> None:
-        """Give every parameter and submodule below this module its full dotted name."""
-        seen = set() if seen is None else seen
-        if id(self) in seen:  # a module reachable twice (or a cycle) is named once
-            return
-        seen.add(id(self))
-        prefix = f"{self._name}." if self._name else ""
+    def _assign_names(self) -> None:
+        """Link the direct members to this module again (after a container was changed)."""
+        changed = False
         for name, member in self._named_members():
-            if isinstance(member, Parameter):
-                member.name = prefix + name
-            else:
-                object.__setattr__(member, "_name", prefix + name)
-                member._assign_names(seen)
+            changed |= _link(member, self, name)
+        if changed:
+            _bump()
+
+    @property
+    def _name(self) -> str | None:
+        """The dotted name inside the outermost module (`encoder.layers.0`); None at the top.
+
+        Walks up the parent links (iteratively, stopping at a cached name or a cycle), then
+        caches the names on the way down.
+        """
+        gen = _generation[0]
+        d = self.__dict__
+        cached = d.get("_name_cache")
+        if cached is not None and cached[0] == gen:
+            return cached[1]
+        chain: list[Module] = []
+        on_chain: set[int] = set()
+        m: Module | None = self
+        base: str | None = None
+        while m is not None and id(m) not in on_chain:
+            md = m.__dict__
+            cached = md.get("_name_cache")
+            if cached is not None and cached[0] == gen:
+                base = cached[1]
+                break
+            chain.append(m)
+            on_chain.add(id(m))
+            ref = md.get("_parent_ref")
+            m = ref() if ref is not None else None
+        else:
+            # The top (no parent left alive) or a cycle: the last module on the chain has no name.
+            top = chain.pop()
+            top.__dict__["_name_cache"] = (gen, None)
+        for m in reversed(chain):
+            key = m.__dict__["_key"]
+            base = f"{base}.{key}" if base else key
+            m.__dict__["_name_cache"] = (gen, base)
+        return d["_name_cache"][1]
 
     # -- walking -----------------------------------------------------------------------------
     def named_children(self) -> Iterator[tuple[str, Module]]:
@@ -154,7 +247,11 @@ class Module:
                 continue
             seen.add(id(module))
             yield name, module
-            kids = [(f"{name}.{n}" if name else n, m) for n, m in module.named_children()]
+            kids = []
+            for n, m in module.named_children():
+                if id(m) not in seen and _link(m, module, n):  # a container changed later
+                    _bump()
+                kids.append((f"{name}.{n}" if name else n, m))
             stack.extend(reversed(kids))
 
     def modules(self) -> Iterator[Module]:
@@ -165,12 +262,10 @@ class Module:
     def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
         """(name, parameter) pairs in definition order; a shared parameter appears once.
 
-        Also refreshes each parameter's `name` (relative to the outermost module), so names
-        stay right for containers that were changed after assignment (`self.layers.append`).
+        Also links each parameter and module to where it was found, so names stay right for
+        containers that were changed after assignment (`self.layers.append`).
         """
-        own = f"{self._name}." if self._name else ""
-        for rel, p in _parameters_below(self, "", set(), {id(self)}):
-            p.name = own + rel
+        for rel, p in _members_below(self, with_modules=False):
             yield (f"{prefix}.{rel}" if prefix else rel), p
 
     def parameters(self) -> list[Parameter]:
@@ -180,6 +275,41 @@ class Module:
     def num_parameters(self) -> int:
         """The number of scalars the model learns."""
         return sum(p.size for p in self.parameters())
+
+    # -- buffers -----------------------------------------------------------------------------
+    def register_buffer(self, name: str, tensor: Any, persistent: bool = True) -> None:
+        """Keep `tensor` as state that is not learned: `self.<name>`, in `state_dict()` (unless
+        `persistent=False`) and loaded by `load_state_dict`, but not in `parameters()`.
+
+        `tensor` is a Tensor, an array, or None (a buffer with no value yet, left out of the
+        state dict). Assigning `self.<name> = ...` later replaces the value; it stays a buffer.
+        """
+        where = f"{type(self).__name__}.register_buffer"
+        if not isinstance(name, str) or not name or "." in name:
+            raise KeyError(f"{where}: the name must be a non-empty string without '.', got {name!r}")
+        if name in self.__dict__ and name not in self._buffer_names:
+            raise KeyError(f"{where}: attribute {name!r} already exists and is not a buffer")
+        if isinstance(tensor, Parameter):
+            raise TypeError(f"{where}: {name!r} is a Parameter; assign it as an attribute instead")
+        if tensor is not None and not isinstance(tensor, Tensor):
+            arr = np.asarray(tensor)
+            if arr.dtype.kind not in "biuf":
+                raise TypeError(f"{where}: {name!r} must be numeric, got dtype {arr.dtype}")
+            tensor = Tensor(arr)
+        object.__setattr__(self, "_buffer_names", {**self._buffer_names, name: bool(persistent)})
+        object.__setattr__(self, name, tensor)
+
+    def named_buffers(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
+        """(name, buffer) for every buffer here and below (None-valued buffers left out)."""
+        for mod_name, module in self.named_modules(prefix):
+            for b in module._buffer_names:
+                value = module.__dict__.get(b)
+                if value is not None:
+                    yield (f"{mod_name}.{b}" if mod_name else b), value
+
+    def buffers(self) -> list[Tensor]:
+        """Every buffer here and below."""
+        return [b for _, b in self.named_buffers()]
 
     # -- training helpers --------------------------------------------------------------------
     def zero_grad(self, set_to_none: bool = True) -> None:
@@ -192,56 +322,75 @@ class Module:
                 p.grad.data = np.zeros_like(p.grad.data)
 
     def train(self, mode: bool = True) -> Module:
-        """Set training mode here and below (Dropout is active); returns self."""
+        """Set training mode here and below (`training`: Dropout active, BatchNorm uses and
+        updates batch statistics); returns self."""
         for m in self.modules():
             m.training = bool(mode)
         return self
 
     def eval(self) -> Module:
-        """Set evaluation mode here and below (Dropout is off); returns self."""
+        """Set evaluation mode here and below (Dropout off, BatchNorm uses its running
+        statistics); returns self."""
         return self.train(False)
 
     # -- state -------------------------------------------------------------------------------
+    def _state_entries(self) -> list[tuple[str, Tensor]]:
+        """(key, tensor) for the state dict: per module (depth first) its parameters, then its
+        persistent buffers, as PyTorch orders them; a shared parameter appears once."""
+        entries: list[tuple[str, Tensor]] = []
+        seen: set[int] = set()
+        for mod_name, module in self.named_modules():
+            pre = f"{mod_name}." if mod_name else ""
+            for name, member in module._named_members():
+                if isinstance(member, Parameter) and id(member) not in seen:
+                    seen.add(id(member))
+                    entries.append((pre + name, member))
+            for b, persistent in module._buffer_names.items():
+                value = module.__dict__.get(b)
+                if persistent and value is not None:
+                    entries.append((pre + b, value))
+        return entries
+
     def state_dict(self) -> OrderedDict[str, np.ndarray]:
-        """name -> a copy of the parameter's values, in definition order."""
-        return OrderedDict((name, p.data.copy()) for name, p in self.named_parameters())
+        """name -> a copy of the values of every parameter and persistent buffer."""
+        return OrderedDict((name, t.data.copy()) for name, t in self._state_entries())
 
     def load_state_dict(self, state: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
-        """Copy values from `state` (name -> array) into the parameters, in place.
+        """Copy values from `state` (name -> array) into the parameters and buffers, in place.
 
-        With `strict`, missing and unexpected keys are an error; shape mismatches always are.
-        Every problem is reported in one ValueError, and nothing is copied unless all is well.
-        Returns the missing and unexpected keys.
+        All or nothing: every entry is checked first, and nothing is copied unless all is well.
+        Checked: missing and unexpected keys (with `strict`), shapes, dtype kinds (a complex or
+        non-numeric value is refused for a real tensor, a fractional one for an integer buffer),
+        and that the values are finite once cast to the model's dtype (float64 1e300 does not
+        fit float32). Every problem is reported in one ValueError. Returns the missing and
+        unexpected keys.
         """
         if not isinstance(state, Mapping):
             raise TypeError(
                 f"load_state_dict: expected a mapping of name -> array, got {type(state).__name__}"
             )
-        params = dict(self.named_parameters())
-        missing = [k for k in params if k not in state]
-        unexpected = [k for k in state if k not in params]
+        targets = dict(self._state_entries())
+        missing = [k for k in targets if k not in state]
+        unexpected = [k for k in state if k not in targets]
         problems = []
         if strict and missing:
             problems.append("missing keys: " + ", ".join(repr(k) for k in missing))
         if strict and unexpected:
             problems.append("unexpected keys: " + ", ".join(repr(k) for k in unexpected))
-        values = {}
-        for key, p in params.items():
+        values: dict[str, np.ndarray] = {}
+        for key, t in targets.items():
             if key not in state:
                 continue
-            v = state[key]
-            arr = np.asarray(v.data if isinstance(v, Tensor) else v)
-            if arr.shape != p.shape:
-                problems.append(
-                    f"shape mismatch for {key!r}: the model has shape {p.shape}, "
-                    f"the state dict has shape {arr.shape}"
-                )
-            values[key] = arr
+            problem, cast = _check_value(key, state[key], t)
+            if problem:
+                problems.append(problem)
+            else:
+                values[key] = cast
         if problems:
             raise ValueError(f"load_state_dict for {type(self).__name__}: " + "; ".join(problems))
         with ag.no_grad():
             for key, arr in values.items():
-                params[key][...] = arr  # in place, bumping the version: old graphs are stale
+                targets[key][...] = arr  # in place, bumping the version: old graphs are stale
         return IncompatibleKeys(missing, unexpected)
 
     # -- printing ----------------------------------------------------------------------------
@@ -250,38 +399,94 @@ class Module:
         return ""
 
     def __repr__(self) -> str:
-        head = f"{type(self).__name__}({self.extra_repr()}"
-        kids = list(self.named_children())
-        if not kids:
-            return head + ")"
-        lines = [head]
-        for name, m in kids:
-            body = repr(m).replace("\n", "\n  ")
-            lines.append(f"  ({name}): {body}")
-        return "\n".join(lines) + "\n)"
+        # Iterative (a stack of lines to open and to close), so deep models print.
+        lines: list[str] = []
+        stack: list[tuple[Module | None, int, str]] = [(self, 0, "")]
+        on_path: list[int] = []
+        while stack:
+            module, depth, label = stack.pop()
+            pad = "  " * depth
+            if module is None:  # closing a module with children
+                on_path.pop()
+                lines.append(pad + ")")
+                continue
+            head = f"{pad}{label}{type(module).__name__}({module.extra_repr()}"
+            kids = list(module.named_children()) if id(module) not in on_path else []
+            if not kids:
+                lines.append(head + ")")
+                continue
+            lines.append(head)
+            on_path.append(id(module))
+            stack.append((None, depth, ""))
+            stack.extend((m, depth + 1, f"({n}): ") for n, m in reversed(kids))
+        return "\n".join(lines)
 
 
-def _parameters_below(
-    module: Module, prefix: str, seen: set[int], seen_modules: set[int]
-) -> Iterator[tuple[str, Parameter]]:
-    """Depth first through the members, so parameters come in definition order."""
-    for name, member in module._named_members():
+def _check_value(key: str, value: Any, target: Tensor) -> tuple[str, np.ndarray]:
+    """A problem loading `value` into `target` (or ""), and the value cast to its dtype."""
+    try:
+        arr = np.asarray(value.data if isinstance(value, Tensor) else value)
+    except Exception as e:  # e.g. ragged nested lists
+        return f"{key!r} is not an array ({type(e).__name__}: {e})", np.empty(0)
+    want = target.dtype
+    if arr.shape != target.shape:
+        return (
+            f"shape mismatch for {key!r}: the model has shape {target.shape}, "
+            f"the state dict has shape {arr.shape}"
+        ), arr
+    kinds = {"f": "biuf", "i": "biu", "u": "biu", "b": "b"}.get(want.kind, "biuf")
+    if arr.dtype.kind not in kinds:
+        return f"dtype mismatch for {key!r}: cannot load {arr.dtype} values into {want}", arr
+    with np.errstate(over="ignore", invalid="ignore"):
+        cast = arr.astype(want)
+    if want.kind == "f" and not np.isfinite(cast).all():
+        if np.isfinite(arr).all():
+            return f"{key!r} has values too large for {want} (they would become inf)", arr
+        return f"{key!r} has values that are not finite (nan or inf)", arr
+    if want.kind in "iu" and not np.array_equal(cast, arr):
+        return f"{key!r} has values that do not fit {want}", arr
+    return "", cast
+
+
+def _members_below(root: Module, with_modules: bool) -> Iterator[tuple[str, Member]]:
+    """Depth first through the members, in definition order, each once; an explicit stack, so
+    any depth works. Links every member to where it is found (names stay right)."""
+    seen: set[int] = {id(root)}
+    stack: list[Iterator[tuple[str, Member]]] = [iter(root._named_members())]
+    prefixes: list[str] = [""]
+    parents: list[Module] = [root]
+    while stack:
+        item = next(stack[-1], None)
+        if item is None:
+            stack.pop()
+            prefixes.pop()
+            parents.pop()
+            continue
+        name, member = item
+        if id(member) in seen:
+            continue
+        seen.add(id(member))
+        if _link(member, parents[-1], name):
+            _bump()  # now, not at the end: the caller may stop early
+        full = prefixes[-1] + name
         if isinstance(member, Parameter):
-            if id(member) not in seen:
-                seen.add(id(member))
-                yield prefix + name, member
-        elif id(member) not in seen_modules:
-            seen_modules.add(id(member))
-            yield from _parameters_below(member, f"{prefix}{name}.", seen, seen_modules)
+            yield full, member
+        else:
+            if with_modules:
+                yield full, member
+            stack.append(iter(member._named_members()))
+            prefixes.append(full + ".")
+            parents.append(member)
 
 
 def _walk(name: str, value: Any) -> Iterator[tuple[str, Member]]:
     """The Parameters and Modules in `value` (opening lists, tuples and dicts), named."""
-    if isinstance(value, (Parameter, Module)):
-        yield name, value
-    elif isinstance(value, (list, tuple)):
-        for i, v in enumerate(value):
-            yield from _walk(f"{name}.{i}", v)
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            yield from _walk(f"{name}.{k}", v)
+    stack: list[tuple[str, Any]] = [(name, value)]
+    while stack:
+        key, v = stack.pop()
+        if isinstance(v, (Parameter, Module)):
+            yield key, v
+        elif isinstance(v, (list, tuple)):
+            stack.extend((f"{key}.{i}", x) for i, x in reversed(list(enumerate(v))))
+        elif isinstance(v, dict):
+            stack.extend((f"{key}.{k}", x) for k, x in reversed(list(v.items())))

@@ -133,6 +133,23 @@ TORCH: dict[str, Callable[..., Any]] = {
         lambda x, y: torch.clamp(x, min=0) - x * y + torch.log1p(torch.exp(-x.abs())),
 }
 
+
+
+def _torch_nn_ops() -> dict[str, Callable[..., Any]]:
+    """Convolution and pooling: torch.nn.functional under the same names (indices as tensors)."""
+    out: dict[str, Callable[..., Any]] = {}
+    for nd in (1, 2, 3):
+        for name in (f"conv{nd}d", f"conv_transpose{nd}d", f"max_pool{nd}d", f"avg_pool{nd}d",
+                     f"adaptive_avg_pool{nd}d", f"adaptive_max_pool{nd}d"):
+            out[name] = getattr(F, name)
+        unpool = getattr(F, f"max_unpool{nd}d")
+        out[f"max_unpool{nd}d"] = (lambda x, indices, *a, _f=unpool, **kw:
+                                   _f(x, torch.from_numpy(indices), *a, **kw))
+    return out
+
+
+TORCH.update(_torch_nn_ops())
+
 CASES = [pytest.param(op, s, id=f"{op.name}-{i}") for op in ag.OPS.values() for i, s in
          enumerate(op.samples)]
 

@@ -72,9 +72,26 @@ def test_nested_state_and_python_types_round_trip() -> None:
 
 
 def test_suffix_is_added_and_found(tmp_path: Path) -> None:
-    nn.save({"a": np.ones(2)}, str(tmp_path / "ckpt"))
+    written = nn.save({"a": np.ones(2)}, str(tmp_path / "ckpt"))
+    assert written == str(tmp_path / "ckpt.npz")
     assert (tmp_path / "ckpt.npz").exists()
     np.testing.assert_array_equal(nn.load(str(tmp_path / "ckpt"))["a"], np.ones(2))
+
+
+def test_save_and_load_resolve_a_name_the_same_way(tmp_path: Path) -> None:
+    # A file that happens to be called "a.ckpt" must not be what load("a.ckpt") opens, since
+    # save("a.ckpt") wrote "a.ckpt.npz".
+    (tmp_path / "a.ckpt").write_bytes(b"something else")
+    written = nn.save({"w": np.arange(3.0)}, tmp_path / "a.ckpt")
+    assert written == str(tmp_path / "a.ckpt.npz")
+    np.testing.assert_array_equal(nn.load(tmp_path / "a.ckpt")["w"], np.arange(3.0))
+    assert nn.save({"w": np.ones(1)}, tmp_path / "b.npz") == str(tmp_path / "b.npz")
+    assert nn.serialization.resolve("m.SAFETENSORS") == ("m.SAFETENSORS", "safetensors")
+    assert nn.serialization.resolve("m", format="safetensors") == ("m.safetensors", "safetensors")
+    with pytest.raises(ValueError, match=r"ends in '\.npz' but format='safetensors'"):
+        nn.save({"w": np.ones(1)}, tmp_path / "c.npz", format="safetensors")
+    with pytest.raises(ValueError, match="format must be 'npz' or 'safetensors', got 'pt'"):
+        nn.load(tmp_path / "b.npz", format="pt")
 
 
 def test_no_pickle(tmp_path: Path) -> None:
@@ -85,15 +102,18 @@ def test_no_pickle(tmp_path: Path) -> None:
     ):
         nn.save({"x": np.array([{}, 1], dtype=object)}, tmp_path / "bad.npz")
     # A file holding a pickled object array (written by numpy itself) is refused on load.
-    np.savez(tmp_path / "evil.npz", x=np.array([{}, 1], dtype=object))
-    with pytest.raises(ValueError, match="allow_pickle=False"):
+    manifest = '{"format": 1, "tree": {"t": "array", "key": "x"}}'
+    np.savez(tmp_path / "evil.npz", x=np.array([{}, 1], dtype=object), __seegrad__=np.array(manifest))
+    with pytest.raises(nn.serialization.CheckpointError, match="never loaded"):
         nn.load(tmp_path / "evil.npz")
 
 
-def test_foreign_npz_loads_as_a_dict(tmp_path: Path) -> None:
+def test_foreign_npz_is_refused(tmp_path: Path) -> None:
+    # Without the manifest an .npz may be another tool's file or a write that did not finish.
     np.savez(tmp_path / "plain.npz", w=np.ones(3), b=np.zeros(1))
-    state = nn.load(tmp_path / "plain.npz")
-    assert set(state) == {"w", "b"}
+    with pytest.raises(nn.serialization.CheckpointError, match=r"plain\.npz' is not a valid checkpoint: it "
+                       r"has no '__seegrad__' manifest.*numpy\.load"):
+        nn.load(tmp_path / "plain.npz")
 
 
 def test_save_errors() -> None:

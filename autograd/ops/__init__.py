@@ -1,5 +1,5 @@
 """Every op. Importing this package registers them all in `autograd.registry.OPS`."""
 
-from . import binary, elementwise, linalg, movement, reduce, softmax
+from . import binary, conv, elementwise, linalg, movement, pool, reduce, softmax
 
-__all__ = ["binary", "elementwise", "linalg", "movement", "reduce", "softmax"]
+__all__ = ["binary", "conv", "elementwise", "linalg", "movement", "pool", "reduce", "softmax"]

@@ -233,7 +233,9 @@ def minimum(x: Any, y: Any) -> Tensor:
 
 def where(cond: Any, x: Any, y: Any) -> Tensor:
     """x where `cond` else y, elementwise with broadcasting; `cond` is a bool Tensor or array."""
-    c = np.asarray(cond.data if isinstance(cond, function._Tensor) else cond)
+    # A copy: backward reads the mask, and the caller may change their array after the forward
+    # pass (`m[:] = False`); the gradient must follow the mask the forward pass used.
+    c = np.array(cond.data if isinstance(cond, function._Tensor) else cond, copy=True)
     if c.dtype != np.bool_:
         raise TypeError(f"where: cond must be a bool Tensor or array, got dtype {c.dtype}")
     x, y = lift(x), lift(y)

@@ -102,14 +102,19 @@ def _is_basic(index: Any) -> bool:
 
 
 def _clean_index(index: Any) -> Any:
-    """Tensors and lists in an index become numpy arrays."""
+    """Tensors and lists in an index become numpy arrays of our own.
+
+    Index arrays are copied: backward scatters through the index, and the caller may change
+    their array after the forward pass (`i[:] = 1`); the gradient must follow the index the
+    forward pass used. (Ints, slices, None and Ellipsis are immutable.)
+    """
     items = index if isinstance(index, tuple) else (index,)
     out = []
     for it in items:
         if isinstance(it, function._Tensor):
-            it = it.data
-        elif isinstance(it, list):
-            it = np.asarray(it)
+            it = it.data.copy()
+        elif isinstance(it, (list, np.ndarray)):
+            it = np.array(it, copy=True)
         if isinstance(it, np.ndarray) and it.dtype.kind not in "biu":
             raise IndexError(f"getitem: index arrays must be integers or booleans, got {it.dtype}")
         out.append(it)

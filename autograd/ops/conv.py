@@ -1,0 +1,494 @@
+"""Convolutions over 1, 2 or 3 spatial axes, in PyTorch's layouts and with its arguments.
+
+Input (N, C, *S) - NCL, NCHW or NCDHW - and weight (O, C/groups, *K). With stride s, dilation
+d and zero padding, output position l of a spatial axis reads the input at l*s + k*d - pad_lo
+for kernel offsets k = 0..K-1:
+
+    y[n, o, l] = b[o] + sum_{c in o's group, k} w[o, c, k] * x_pad[n, c, l*s + k*d]
+
+Forward is "im2col": a strided view of the padded input, (N, C, *K, *L), copied once into
+columns and multiplied by the weight matrix (BLAS). The derivatives are the two other products
+of the same three arrays:
+
+- dL/dx is the transposed convolution of the gradient ("col2im"): w^T @ g gives one column per
+  output position, added back with one strided slice-add per kernel offset (K iterations,
+  never a loop over pixels);
+- dL/dw = g @ columns^T, summed over the batch.
+
+`conv_transpose` is the first of these as an op of its own (PyTorch's ConvTranspose; its weight
+is (C_in, C_out/groups, *K), the same array a convolution from C_out to C_in channels would use),
+and each is the other's input gradient: d conv/dx = conv_transpose, d conv_transpose/dx = conv.
+Under ``create_graph`` the backward passes call the ops themselves (and build the weight
+gradient from slices and matmuls), so second derivatives work.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from .. import function
+from ..function import Op
+from ..registry import OpInfo, register, samples
+
+if TYPE_CHECKING:
+    from ..tensor import Tensor
+
+Array = Any  # a numpy array, or a Tensor when backward records a graph
+Pads = tuple[tuple[int, int], ...]  # (before, after) zero padding per spatial axis
+Ints = tuple[int, ...]
+
+
+# -- arguments --------------------------------------------------------------------------------
+def ntuple(op: str, name: str, value: Any, nd: int, minimum: int = 1) -> Ints:
+    """An int or nd ints as a tuple of nd ints, each >= minimum."""
+    if isinstance(value, (int, np.integer)):
+        t: Ints = (int(value),) * nd
+    else:
+        try:
+            t = tuple(int(v) for v in value)
+        except TypeError:
+            t = ()
+        if len(t) != nd:
+            raise ValueError(f"{op}: {name} must be an int or {nd} ints, got {value!r}")
+    if any(v < minimum for v in t):
+        raise ValueError(f"{op}: {name} must be >= {minimum}, got {value!r}")
+    return t
+
+
+def conv_padding(op: str, padding: Any, nd: int, ksize: Ints, stride: Ints, dilation: Ints) -> Pads:
+    """PyTorch's padding argument as (before, after) pairs: an int, nd ints, "valid" or "same"."""
+    if isinstance(padding, str):
+        if padding == "valid":
+            return ((0, 0),) * nd
+        if padding == "same":
+            if any(s != 1 for s in stride):
+                raise ValueError(f"{op}: padding='same' needs stride 1, got stride {stride}")
+            # The extra row, when d*(K-1) is odd, goes after (as PyTorch).
+            total = [d * (k - 1) for k, d in zip(ksize, dilation, strict=True)]
+            return tuple((t // 2, t - t // 2) for t in total)
+        raise ValueError(f"{op}: padding must be an int, {nd} ints, 'valid' or 'same', got {padding!r}")
+    return tuple((p, p) for p in ntuple(op, "padding", padding, nd, minimum=0))
+
+
+def out_size(size: Ints, pads: Pads, ksize: Ints, stride: Ints, dilation: Ints, ceil: bool = False) -> Ints:
+    """Positions a window of K taps spaced d apart takes, moving by s over the padded axis."""
+    out = []
+    for n, (lo, hi), k, s, d in zip(size, pads, ksize, stride, dilation, strict=True):
+        span = n + lo + hi - d * (k - 1) - 1
+        out.append((-(-span // s) if ceil else span // s) + 1)
+    return tuple(out)
+
+
+def check_input(op: str, x: np.ndarray, nd: int) -> None:
+    if x.ndim != nd + 2:
+        axes = ("L", "H, W", "D, H, W")[nd - 1]
+        raise ValueError(f"{op}: expected an input of shape (N, C, {axes}), got shape {x.shape}")
+
+
+# -- kernels on arrays ------------------------------------------------------------------------
+def pad_spatial(x: np.ndarray, pads: Pads) -> np.ndarray:
+    """x with zeros added around its spatial axes (all but the first two)."""
+    if not any(lo or hi for lo, hi in pads):
+        return x
+    shape = x.shape[:2] + tuple(n + lo + hi for n, (lo, hi) in zip(x.shape[2:], pads, strict=True))
+    out = np.zeros(shape, dtype=x.dtype)
+    out[(slice(None), slice(None)) + _interior(x.shape[2:], pads)] = x
+    return out
+
+
+def _interior(size: Sequence[int], pads: Pads) -> tuple[slice, ...]:
+    return tuple(slice(lo, lo + n) for n, (lo, _) in zip(size, pads, strict=True))
+
+
+def windows(xp: np.ndarray, ksize: Ints, stride: Ints, dilation: Ints, out: Ints) -> np.ndarray:
+    """A read-only strided view (N, C, *K, *L) of the padded input: [.., k, l] = xp[.., l*s + k*d]."""
+    nd = len(ksize)
+    st = xp.strides[2:]
+    strides = xp.strides[:2] + tuple(a * d for a, d in zip(st, dilation, strict=True)) + tuple(
+        a * s for a, s in zip(st, stride, strict=True)
+    )
+    shape = xp.shape[:2] + ksize + out
+    assert len(shape) == 2 + 2 * nd
+    return as_strided(xp, shape=shape, strides=strides, writeable=False)
+
+
+def offset_slices(k: Ints, stride: Ints, dilation: Ints, out: Ints) -> tuple[slice, ...]:
+    """The input positions l*s + k*d (l = 0..L-1) that kernel offset k reads, as slices."""
+    return (slice(None), slice(None)) + tuple(
+        slice(ki * d, ki * d + (n - 1) * s + 1, s)
+        for ki, s, d, n in zip(k, stride, dilation, out, strict=True)
+    )
+
+
+def im2col(x: np.ndarray, ksize: Ints, stride: Ints, pads: Pads, dilation: Ints, out: Ints,
+           groups: int) -> np.ndarray:
+    """Columns (N, groups, C/groups * prod(K), prod(L)): one column per output position."""
+    n, c = x.shape[:2]
+    cols = np.ascontiguousarray(windows(pad_spatial(x, pads), ksize, stride, dilation, out))
+    return cols.reshape(n, groups, (c // groups) * math.prod(ksize), math.prod(out))
+
+
+def col2im(cols: np.ndarray, shape: Ints, ksize: Ints, stride: Ints, pads: Pads, dilation: Ints,
+           out: Ints) -> np.ndarray:
+    """The adjoint of im2col: columns (N, C, *K, *L) added back into an input of `shape`."""
+    padded = shape[:2] + tuple(n + lo + hi for n, (lo, hi) in zip(shape[2:], pads, strict=True))
+    acc = np.zeros(padded, dtype=cols.dtype)
+    lead = (slice(None), slice(None))
+    for k in itertools.product(*(range(n) for n in ksize)):  # K strided slice-adds
+        acc[offset_slices(k, stride, dilation, out)] += cols[lead + k]
+    return acc[lead + _interior(shape[2:], pads)]
+
+
+def conv_arrays(x: np.ndarray, w: np.ndarray, stride: Ints, pads: Pads, dilation: Ints, groups: int,
+                out: Ints | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The convolution of arrays, and the columns it used (for the weight gradient)."""
+    n = x.shape[0]
+    o, ksize = w.shape[0], w.shape[2:]
+    if out is None:
+        out = out_size(x.shape[2:], pads, ksize, stride, dilation)
+    cols = im2col(x, ksize, stride, pads, dilation, out, groups)
+    y = np.matmul(w.reshape(groups, o // groups, -1), cols)  # (N, g, O/g, L): N*g BLAS calls
+    return y.reshape((n, o) + out), cols
+
+
+def conv_input_grad_arrays(g: np.ndarray, w: np.ndarray, shape: Ints, stride: Ints, pads: Pads,
+                           dilation: Ints, groups: int) -> np.ndarray:
+    """d conv/dx (= conv_transpose of g): w^T @ g gives columns, col2im adds them back."""
+    n, o = g.shape[:2]
+    out, ksize = g.shape[2:], w.shape[2:]
+    wt = w.reshape(groups, o // groups, -1).transpose(0, 2, 1)  # (g, C/g * K, O/g)
+    cols = np.matmul(wt, g.reshape(n, groups, o // groups, -1))  # (N, g, C/g * K, L)
+    cols = cols.reshape((n, shape[1]) + ksize + out)
+    return col2im(cols, shape, ksize, stride, pads, dilation, out)
+
+
+def conv_weight_grad_arrays(cols: np.ndarray, g: np.ndarray, wshape: Ints, groups: int) -> np.ndarray:
+    """d conv/dw = sum over the batch of g @ columns^T."""
+    n, o = g.shape[:2]
+    gm = g.reshape(n, groups, o // groups, -1)
+    gw = np.matmul(gm, cols.transpose(0, 1, 3, 2)).sum(axis=0)  # (g, O/g, C/g * K)
+    return gw.reshape(wshape)
+
+
+# -- the same derivatives on Tensors (create_graph) -------------------------------------------
+def _is_tensor(*xs: Any) -> bool:
+    return any(isinstance(x, function._Tensor) for x in xs)
+
+
+def _conv_weight_grad(x: Array, g: Array, wshape: Ints, stride: Ints, pads: Pads, dilation: Ints,
+                      groups: int, cols: np.ndarray | None = None) -> Array:
+    """dL/dw for y = conv(x, w) with upstream gradient g, on arrays or (recorded) Tensors."""
+    out, ksize = tuple(g.shape[2:]), tuple(wshape[2:])
+    if not _is_tensor(x, g):
+        if cols is None:
+            cols = im2col(x, ksize, stride, pads, dilation, out, groups)
+        return conv_weight_grad_arrays(cols, g, wshape, groups)
+    # One slice of the padded input per kernel offset; each gives a (g, O/g, C/g) block.
+    x = x if isinstance(x, function._Tensor) else function._Tensor(x)
+    n, c = x.shape[:2]
+    o, cg, length = g.shape[1], c // groups, math.prod(out)
+    xp = x.pad(((0, 0), (0, 0)) + pads) if any(lo or hi for lo, hi in pads) else x
+    gm = g.reshape(n, groups, o // groups, length)
+    blocks = []
+    for k in itertools.product(*(range(m) for m in ksize)):
+        xs = xp[offset_slices(k, stride, dilation, out)].reshape(n, groups, cg, length)
+        blocks.append((gm @ xs.swapaxes(-1, -2)).sum(axis=0))
+    from .movement import stack
+
+    return stack(blocks, axis=-1).reshape(wshape)
+
+
+def _conv(x: Array, w: Array, stride: Ints, pads: Pads, dilation: Ints, groups: int,
+          out: Ints | None = None) -> Array:
+    if _is_tensor(x, w):
+        y = Conv.apply(x, w, None, stride=stride, padding=pads, dilation=dilation, groups=groups)
+        if out is not None and tuple(y.shape[2:]) != out:
+            y = y[(slice(None), slice(None)) + tuple(slice(0, m) for m in out)]
+        return y
+    return conv_arrays(x, w, stride, pads, dilation, groups, out)[0]
+
+
+def _conv_transpose(g: Array, w: Array, shape: Ints, stride: Ints, pads: Pads, dilation: Ints,
+                    groups: int) -> Array:
+    if _is_tensor(g, w):
+        return ConvTranspose.apply(g, w, None, stride=stride, padding=pads, output_size=shape[2:],
+                                   dilation=dilation, groups=groups)
+    return conv_input_grad_arrays(g, w, shape, stride, pads, dilation, groups)
+
+
+def _bias_grad(g: Array) -> Array:
+    return g.sum(axis=(0, *range(2, g.ndim)))
+
+
+# -- the ops ----------------------------------------------------------------------------------
+def _check_conv(op: str, x: np.ndarray, w: np.ndarray, b: np.ndarray | None, nd: int, groups: int,
+                in_axis: int) -> None:
+    """Shapes of input, weight and bias; in_axis is the weight axis that holds C/groups."""
+    check_input(op, x, nd)
+    if w.ndim != nd + 2:
+        raise ValueError(f"{op}: expected a weight with {nd + 2} axes, got shape {w.shape}")
+    if groups < 1 or x.shape[1] % groups or w.shape[0] % groups:
+        raise ValueError(
+            f"{op}: groups={groups} must divide the input channels ({x.shape[1]}, input "
+            f"{x.shape}) and the weight's first axis ({w.shape[0]}, weight {w.shape})"
+        )
+    expected = x.shape[1] // groups if in_axis == 1 else x.shape[1]
+    if w.shape[in_axis] != expected:
+        what = "C_in/groups" if in_axis == 1 else "C_in"
+        raise ValueError(
+            f"{op}: input of shape {x.shape} and weight of shape {w.shape} do not fit: "
+            f"weight axis {in_axis} must be {what} = {expected}"
+        )
+    out_ch = w.shape[0] if in_axis == 1 else w.shape[1] * groups
+    if b is not None and np.shape(b) != (out_ch,):
+        raise ValueError(f"{op}: bias of shape {np.shape(b)} does not fit {out_ch} output channels")
+
+
+def _add_bias(y: np.ndarray, b: np.ndarray | None) -> np.ndarray:
+    if b is not None:
+        y += b.reshape((-1,) + (1,) * (y.ndim - 2))
+    return y
+
+
+class Conv(Op):
+    """y = conv(x, w) + b (cross-correlation, as PyTorch).  dy/dx: conv_transpose(g, w);
+    dy/dw: sum over n, l of g[n, o, l] x_pad[n, c, l*s + k*d];  dy/db: g summed over N and space.
+
+    x: (N, C, *S), w: (O, C/groups, *K), b: (O,) or None -> y: (N, O, *L) with
+    L = (S + pad_lo + pad_hi - d(K-1) - 1) // s + 1 on each spatial axis.
+    """
+
+    formulas = ("conv_transpose(G, W)", "G ⋆ x (over the batch)", "sum of G over N and space")
+
+    @staticmethod
+    def forward(ctx: Conv, x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None,
+                stride: Ints = (1,), padding: Pads = ((0, 0),), dilation: Ints = (1,),
+                groups: int = 1) -> np.ndarray:
+        nd = w.ndim - 2
+        op = f"conv{nd}d"
+        _check_conv(op, x, w, b, nd, groups, in_axis=1)
+        ksize = w.shape[2:]
+        out = out_size(x.shape[2:], padding, ksize, stride, dilation)
+        if min(out) < 1:
+            raise ValueError(
+                f"{op}: the kernel {ksize} (dilation {dilation}) is larger than the padded input "
+                f"{tuple(n + lo + hi for n, (lo, hi) in zip(x.shape[2:], padding, strict=True))} "
+                f"(input {x.shape}, padding {padding})"
+            )
+        y, cols = conv_arrays(x, w, stride, padding, dilation, groups, out)
+        ctx.cols = cols if ctx.needs_input_grad[1] else None  # reused by dL/dw
+        ctx.nd = nd
+        ctx.save_for_backward(x, w)
+        return _add_bias(y, b)
+
+    @staticmethod
+    def backward(ctx: Conv, g: Array) -> tuple[Array, Array, Array]:
+        x, w = ctx.saved_tensors
+        kw = ctx.kwargs
+        stride, pads, dilation, groups = kw["stride"], kw["padding"], kw["dilation"], kw["groups"]
+        nx, nw, nb = ctx.needs_input_grad
+        gx = _conv_transpose(g, w, x.shape, stride, pads, dilation, groups) if nx else None
+        gw = _conv_weight_grad(x, g, w.shape, stride, pads, dilation, groups, ctx.cols) if nw else None
+        return gx, gw, (_bias_grad(g) if nb else None)
+
+    def label(self) -> str:
+        return f"conv{getattr(self, 'nd', '')}d" + super().label()[len("conv"):]
+
+
+class ConvTranspose(Op):
+    """y = conv_transpose(x, w) + b, the adjoint of conv in x.  dy/dx: conv(g, w);
+    dy/dw: sum over n, l of x[n, c, l] g_pad[n, o, l*s + k*d];  dy/db: g summed over N and space.
+
+    x: (N, C_in, *L), w: (C_in, C_out/groups, *K), b: (C_out,) or None -> y: (N, C_out, *S),
+    S = (L - 1) s - pad_lo - pad_hi + d(K - 1) + output_padding + 1.
+    """
+
+    formulas = ("conv(G, W)", "x ⋆ G (over the batch)", "sum of G over N and space")
+
+    @staticmethod
+    def forward(ctx: ConvTranspose, x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None,
+                stride: Ints = (1,), padding: Pads = ((0, 0),), output_size: Ints = (),
+                dilation: Ints = (1,), groups: int = 1) -> np.ndarray:
+        nd = w.ndim - 2
+        op = f"conv_transpose{nd}d"
+        _check_conv(op, x, w, b, nd, groups, in_axis=0)
+        shape = (x.shape[0], w.shape[1] * groups) + tuple(output_size)
+        if min(output_size) < 1:
+            raise ValueError(f"{op}: the output size {tuple(output_size)} must be positive "
+                             f"(input {x.shape}, weight {w.shape}, padding {padding})")
+        ctx.nd = nd
+        ctx.save_for_backward(x, w)
+        y = conv_input_grad_arrays(x, w, shape, stride, padding, dilation, groups)
+        return _add_bias(np.ascontiguousarray(y), b)
+
+    @staticmethod
+    def backward(ctx: ConvTranspose, g: Array) -> tuple[Array, Array, Array]:
+        x, w = ctx.saved_tensors
+        kw = ctx.kwargs
+        stride, pads, dilation, groups = kw["stride"], kw["padding"], kw["dilation"], kw["groups"]
+        nx, nw, nb = ctx.needs_input_grad
+        out = tuple(x.shape[2:])
+        gx = _conv(g, w, stride, pads, dilation, groups, out) if nx else None
+        gw = _conv_weight_grad(g, x, w.shape, stride, pads, dilation, groups) if nw else None
+        return gx, gw, (_bias_grad(g) if nb else None)
+
+    @classmethod
+    def op_name(cls) -> str:
+        return "conv_transpose"
+
+    def label(self) -> str:
+        return f"conv_transpose{getattr(self, 'nd', '')}d" + super().label()[len("conv_transpose"):]
+
+
+# -- entry points (nn.functional re-exports them under PyTorch's names) ------------------------
+def _lift(x: Any) -> Any:
+    return x if x is None or isinstance(x, function._Tensor) else function._Tensor(x)
+
+
+def _unbatched(op: str, x: Tensor, nd: int) -> bool:
+    """PyTorch accepts one unbatched sample (C, *S); it is run as a batch of one."""
+    if x.ndim == nd + 1:
+        return True
+    check_input(op, x.data, nd)
+    return False
+
+
+def conv(x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0, dilation: Any = 1,
+         groups: int = 1, nd: int = 2) -> Tensor:
+    """N-d convolution with PyTorch's arguments (see `Conv`): conv1d/2d/3d are nd = 1, 2, 3."""
+    op = f"conv{nd}d"
+    x, weight, bias = _lift(x), _lift(weight), _lift(bias)
+    if weight.ndim != nd + 2:
+        raise ValueError(f"{op}: expected a weight (O, C/groups, {', '.join('K' * nd)}), got shape "
+                         f"{weight.shape}")
+    st = ntuple(op, "stride", stride, nd)
+    dl = ntuple(op, "dilation", dilation, nd)
+    pads = conv_padding(op, padding, nd, weight.shape[2:], st, dl)
+    if not isinstance(groups, (int, np.integer)) or groups < 1:
+        raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
+    single = _unbatched(op, x, nd)
+    if single:
+        x = x.reshape((1,) + x.shape)
+    y = Conv.apply(x, weight, bias, stride=st, padding=pads, dilation=dl, groups=int(groups))
+    return y.reshape(y.shape[1:]) if single else y
+
+
+def conv_transpose(x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,
+                   output_padding: Any = 0, groups: int = 1, dilation: Any = 1, nd: int = 2) -> Tensor:
+    """N-d transposed convolution with PyTorch's arguments (see `ConvTranspose`)."""
+    op = f"conv_transpose{nd}d"
+    x, weight, bias = _lift(x), _lift(weight), _lift(bias)
+    if weight.ndim != nd + 2:
+        raise ValueError(f"{op}: expected a weight (C_in, C_out/groups, {', '.join('K' * nd)}), got "
+                         f"shape {weight.shape}")
+    st = ntuple(op, "stride", stride, nd)
+    dl = ntuple(op, "dilation", dilation, nd)
+    pd = ntuple(op, "padding", padding, nd, minimum=0)
+    opad = ntuple(op, "output_padding", output_padding, nd, minimum=0)
+    if any(p >= max(s, d) for p, s, d in zip(opad, st, dl, strict=True)):
+        raise ValueError(f"{op}: output_padding {opad} must be smaller than the stride {st} or the "
+                         f"dilation {dl}")
+    if not isinstance(groups, (int, np.integer)) or groups < 1:
+        raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
+    single = _unbatched(op, x, nd)
+    if single:
+        x = x.reshape((1,) + x.shape)
+    size = tuple((n - 1) * s - 2 * p + d * (k - 1) + q + 1
+                 for n, s, p, d, k, q in zip(x.shape[2:], st, pd, dl, weight.shape[2:], opad, strict=True))
+    y = ConvTranspose.apply(x, weight, bias, stride=st, padding=tuple((p, p) for p in pd),
+                            output_size=size, dilation=dl, groups=int(groups))
+    return y.reshape(y.shape[1:]) if single else y
+
+
+# -- references (direct definitions, one output position at a time) and registration ---------
+def ref_conv(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None, stride: Any = 1, padding: Any = 0,
+             dilation: Any = 1, groups: int = 1) -> np.ndarray:
+    nd = w.ndim - 2
+    st, dl = ntuple("ref", "stride", stride, nd), ntuple("ref", "dilation", dilation, nd)
+    pads = conv_padding("ref", padding, nd, w.shape[2:], st, dl)
+    xp = np.pad(x, ((0, 0), (0, 0)) + pads)
+    out = out_size(x.shape[2:], pads, w.shape[2:], st, dl)
+    o, cg = w.shape[0], w.shape[1]
+    y = np.zeros((x.shape[0], o) + out)
+    for oc in range(o):
+        grp = oc // (o // groups)
+        for pos in itertools.product(*(range(m) for m in out)):
+            idx = tuple(slice(p * s, p * s + d * (k - 1) + 1, d)
+                        for p, s, d, k in zip(pos, st, dl, w.shape[2:], strict=True))
+            patch = xp[(slice(None), slice(grp * cg, (grp + 1) * cg)) + idx]
+            y[(slice(None), oc) + pos] = np.sum(patch * w[oc], axis=tuple(range(1, nd + 2)))
+    return y if b is None else y + b.reshape((-1,) + (1,) * nd)
+
+
+def ref_conv_transpose(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None, stride: Any = 1,
+                       padding: Any = 0, output_padding: Any = 0, groups: int = 1,
+                       dilation: Any = 1) -> np.ndarray:
+    """Scatter each input value times its kernel into the (padded) output."""
+    nd = w.ndim - 2
+    st, dl = ntuple("ref", "stride", stride, nd), ntuple("ref", "dilation", dilation, nd)
+    pd = ntuple("ref", "padding", padding, nd, 0)
+    opad = ntuple("ref", "output_padding", output_padding, nd, 0)
+    cin, cog = w.shape[0], w.shape[1]
+    size = [(n - 1) * s + d * (k - 1) + 1 + q
+            for n, s, d, k, q in zip(x.shape[2:], st, dl, w.shape[2:], opad, strict=True)]
+    y = np.zeros((x.shape[0], cog * groups, *size))
+    for ic in range(cin):
+        grp = ic // (cin // groups)
+        for pos in itertools.product(*(range(m) for m in x.shape[2:])):
+            idx = tuple(slice(p * s, p * s + d * (k - 1) + 1, d)
+                        for p, s, d, k in zip(pos, st, dl, w.shape[2:], strict=True))
+            v = x[(slice(None), ic) + pos].reshape((-1,) + (1,) * (nd + 1))
+            y[(slice(None), slice(grp * cog, (grp + 1) * cog)) + idx] += v * w[ic]
+    crop = tuple(slice(p, n - p) for p, n in zip(pd, size, strict=True))
+    y = y[(slice(None), slice(None)) + crop]
+    return y if b is None else y + b.reshape((-1,) + (1,) * nd)
+
+
+def _register() -> None:
+    for nd in (1, 2, 3):
+        conv_samples = {
+            1: samples(((2, 3, 6), (4, 3, 3), (4,)),
+                       (((2, 2, 9), (3, 2, 2)), {"stride": 2, "padding": 1, "dilation": 2}),
+                       (((1, 3, 6), (3, 1, 3)), {"padding": "same", "groups": 3})),
+            2: samples(((2, 2, 4, 4), (2, 2, 3, 3), (2,)),
+                       (((1, 4, 5, 4), (4, 2, 2, 3)), {"stride": (2, 1), "padding": (1, 0), "groups": 2}),
+                       (((1, 2, 6, 6), (2, 2, 2, 2)), {"dilation": 2, "padding": "same"}),
+                       (((1, 1, 5, 4), (2, 1, 3, 3), (2,)), {"stride": 2, "padding": 2})),
+            3: samples(((1, 2, 3, 3, 2), (2, 2, 2, 2, 2), (2,)),
+                       (((1, 2, 4, 3, 3), (2, 1, 3, 2, 2)),
+                        {"stride": (2, 1, 2), "padding": 1, "groups": 2})),
+        }[nd]
+        register(OpInfo(
+            name=f"conv{nd}d",
+            call=lambda x, w, b=None, _nd=nd, **kw: conv(x, w, b, nd=_nd, **kw),
+            ref=ref_conv,
+            samples=conv_samples,
+            function=Conv,
+        ))
+        tr_samples = {
+            1: samples(((2, 4, 5), (4, 3, 3), (3,)),
+                       (((1, 2, 4), (2, 2, 3)), {"stride": 3, "padding": 1, "output_padding": 2}),
+                       (((2, 4, 3), (4, 1, 2)), {"stride": 2, "groups": 2, "dilation": 2})),
+            2: samples(((2, 2, 3, 4), (2, 3, 3, 3), (3,)),
+                       (((1, 4, 3, 3), (4, 1, 2, 3)), {"stride": (2, 1), "padding": (1, 1), "groups": 2,
+                                                       "output_padding": (1, 0)}),
+                       (((1, 2, 3, 3), (2, 2, 2, 2)), {"stride": 2, "dilation": 2, "output_padding": 1})),
+            3: samples(((1, 2, 2, 3, 2), (2, 2, 2, 2, 2), (2,)),
+                       (((1, 2, 2, 2, 3), (2, 1, 2, 2, 2)), {"stride": 2, "padding": 1, "groups": 2})),
+        }[nd]
+        register(OpInfo(
+            name=f"conv_transpose{nd}d",
+            call=lambda x, w, b=None, _nd=nd, **kw: conv_transpose(x, w, b, nd=_nd, **kw),
+            ref=ref_conv_transpose,
+            samples=tr_samples,
+            function=ConvTranspose,
+        ))
+
+
+_register()

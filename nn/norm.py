@@ -1,0 +1,276 @@
+"""Normalization layers: BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm, as PyTorch's.
+
+Each standardizes its input over some axes, y = (x - mean) / sqrt(var + eps) with the biased
+variance, then applies a learned per-feature scale and shift (`weight`, `bias`). They are
+composites of existing ops (mean, subtract, multiply, sqrt, divide), so their gradients,
+including second derivatives, come from those ops; tests/test_nn_norm_attention.py checks them
+against finite differences and against torch.nn with the same weights.
+
+>>> import autograd as ag, nn
+>>> bn = nn.BatchNorm1d(3)
+>>> y = bn(ag.randn(8, 3))
+>>> [name for name in bn.state_dict()]
+['weight', 'bias', 'running_mean', 'running_var', 'num_batches_tracked']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from autograd import Tensor
+from autograd.dtypes import get_default_dtype
+
+from . import functional
+from .module import Module, Parameter
+
+
+def _standardize(x: Tensor, axes: tuple[int, ...], eps: float) -> tuple[Tensor, Tensor, Tensor]:
+    """(x - mean) / sqrt(var + eps) over `axes` (biased variance), with the mean and variance."""
+    mean = x.mean(axis=axes, keepdims=True)
+    xc = x - mean
+    var = (xc * xc).mean(axis=axes, keepdims=True)
+    return xc / (var + eps).sqrt(), mean, var
+
+
+def _where(module: Module) -> str:
+    return f"{type(module).__name__} {module._name!r}" if module._name else type(module).__name__
+
+
+def _check_eps(where: str, eps: float) -> float:
+    if not (isinstance(eps, (int, float)) and eps >= 0):
+        raise ValueError(f"{where}: eps must be a non-negative number, got {eps!r}")
+    return float(eps)
+
+
+class _BatchNorm(Module):
+    """Normalize each channel (axis 1) over the batch and every other axis.
+
+    Training: the batch's mean and biased variance normalize x; the running statistics are
+    updated (if tracked) as running = (1 - momentum) * running + momentum * batch, with the
+    unbiased batch variance for running_var; `momentum=None` gives the cumulative average
+    (factor 1 / num_batches_tracked). Eval: the running statistics normalize x (or the batch's,
+    without `track_running_stats`). Then y = weight * x_hat + bias per channel (if `affine`).
+
+    Parameters `weight` (ones) and `bias` (zeros), buffers `running_mean` (zeros),
+    `running_var` (ones) and `num_batches_tracked` (int64), all of shape (C,) but the last.
+    """
+
+    _dims: tuple[int, ...] = ()  # the input ranks this layer accepts
+    running_mean: Tensor
+    running_var: Tensor
+    num_batches_tracked: Tensor
+
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__()
+        where = type(self).__name__
+        if (
+            isinstance(num_features, bool)
+            or not isinstance(num_features, (int, np.integer))
+            or num_features < 1
+        ):
+            raise ValueError(f"{where}: num_features must be a positive int, got {num_features!r}")
+        if momentum is not None and not (isinstance(momentum, (int, float)) and 0 <= momentum <= 1):
+            raise ValueError(f"{where}: momentum must be in [0, 1] or None, got {momentum!r}")
+        self.num_features = int(num_features)
+        self.eps = _check_eps(where, eps)
+        self.momentum = None if momentum is None else float(momentum)
+        self.affine = bool(affine)
+        self.track_running_stats = bool(track_running_stats)
+        dt = np.dtype(get_default_dtype() if dtype is None else dtype)
+        self.weight: Parameter | None = None
+        self.bias: Parameter | None = None
+        if self.affine:
+            self.weight = Parameter(np.ones(self.num_features, dtype=dt))
+            self.bias = Parameter(np.zeros(self.num_features, dtype=dt))
+        if self.track_running_stats:
+            self.register_buffer("running_mean", np.zeros(self.num_features, dtype=dt))
+            self.register_buffer("running_var", np.ones(self.num_features, dtype=dt))
+            self.register_buffer("num_batches_tracked", np.array(0, dtype=np.int64))
+        else:
+            self.register_buffer("running_mean", None)
+            self.register_buffer("running_var", None)
+            self.register_buffer("num_batches_tracked", None)
+        self._dtype = dt
+
+    def reset_running_stats(self) -> None:
+        """Running mean 0, running variance 1, no batches tracked."""
+        if self.track_running_stats:
+            self.running_mean.data = np.zeros(self.num_features, dtype=self._dtype)
+            self.running_var.data = np.ones(self.num_features, dtype=self._dtype)
+            self.num_batches_tracked.data = np.array(0, dtype=np.int64)
+
+    def forward(self, x: Tensor) -> Tensor:
+        where = _where(self)
+        x = functional._as_tensor(x)
+        if x.ndim not in self._dims or x.shape[1] != self.num_features:
+            shapes = " or ".join(
+                "(N, C)" if d == 2 else "(N, C, L)" if d == 3 else "(N, C, H, W)" for d in self._dims
+            )
+            raise ValueError(
+                f"{where}: expected an input of shape {shapes} with C = {self.num_features}, "
+                f"got shape {x.shape}"
+            )
+        if x.dtype != self._dtype:
+            raise TypeError(
+                f"{where}: the input is {x.dtype} but the layer is {self._dtype}; convert the input "
+                f"(x.astype(np.{self._dtype})) or build the layer in {x.dtype}"
+            )
+        axes = (0, *range(2, x.ndim))
+        shape = (1, self.num_features) + (1,) * (x.ndim - 2)
+        use_batch = self.training or not self.track_running_stats
+        if use_batch:
+            count = x.size // self.num_features
+            if self.training and count <= 1:
+                raise ValueError(
+                    f"{where}: expected more than 1 value per channel when training, got input "
+                    f"shape {x.shape}"
+                )
+            x_hat, mean, var = _standardize(x, axes, self.eps)
+            if self.training and self.track_running_stats:
+                self._update(mean.data.reshape(-1), var.data.reshape(-1), count)
+        else:
+            mean_r = self.running_mean.data.reshape(shape)
+            std_r = np.sqrt(self.running_var.data.reshape(shape) + self.eps)
+            x_hat = (x - mean_r) / std_r
+        if self.weight is not None and self.bias is not None:
+            return x_hat * self.weight.reshape(shape) + self.bias.reshape(shape)
+        return x_hat
+
+    def _update(self, mean: np.ndarray, var: np.ndarray, count: int) -> None:
+        self.num_batches_tracked.data = self.num_batches_tracked.data + 1
+        m = 1.0 / float(self.num_batches_tracked.data) if self.momentum is None else self.momentum
+        unbiased = var * (count / (count - 1))
+        # New arrays, not writes into the old ones: a graph that used them stays valid.
+        self.running_mean.data = ((1 - m) * self.running_mean.data + m * mean).astype(self._dtype)
+        self.running_var.data = ((1 - m) * self.running_var.data + m * unbiased).astype(self._dtype)
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+            f"track_running_stats={self.track_running_stats}"
+        )
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch normalization of (N, C) or (N, C, L) inputs, per channel C (see `_BatchNorm`)."""
+
+    _dims = (2, 3)
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch normalization of (N, C, H, W) inputs, per channel C (see `_BatchNorm`)."""
+
+    _dims = (4,)
+
+
+class LayerNorm(Module):
+    """Normalize each sample over its last axes, `normalized_shape`: for x (..., *S),
+    y = (x - mean) / sqrt(var + eps) * weight + bias, mean and biased variance over S.
+
+    `weight` (ones) and `bias` (zeros) have shape S (if `elementwise_affine`; `bias=False`
+    leaves the bias out), as PyTorch's.
+    """
+
+    def __init__(
+        self,
+        normalized_shape: int | Sequence[int],
+        eps: float = 1e-5,
+        elementwise_affine: bool = True,
+        bias: bool = True,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__()
+        shape = (normalized_shape,) if isinstance(normalized_shape, (int, np.integer)) else normalized_shape
+        self.normalized_shape = tuple(int(n) for n in shape)
+        if not self.normalized_shape or any(n < 1 for n in self.normalized_shape):
+            raise ValueError(f"LayerNorm: normalized_shape must be positive sizes, got {normalized_shape!r}")
+        self.eps = _check_eps("LayerNorm", eps)
+        self.elementwise_affine = bool(elementwise_affine)
+        dt = np.dtype(get_default_dtype() if dtype is None else dtype)
+        self.weight: Parameter | None = None
+        self.bias: Parameter | None = None
+        if self.elementwise_affine:
+            self.weight = Parameter(np.ones(self.normalized_shape, dtype=dt))
+            if bias:
+                self.bias = Parameter(np.zeros(self.normalized_shape, dtype=dt))
+
+    def forward(self, x: Tensor) -> Tensor:
+        where = _where(self)
+        x = functional._as_tensor(x)
+        k = len(self.normalized_shape)
+        if x.shape[x.ndim - k :] != self.normalized_shape or x.ndim < k:
+            raise ValueError(
+                f"{where}: expected an input whose last axes are {self.normalized_shape}, got shape {x.shape}"
+            )
+        if self.weight is not None:
+            x = functional.match_dtype(where, x, self.weight)
+        y, _, _ = _standardize(x, tuple(range(x.ndim - k, x.ndim)), self.eps)
+        if self.weight is not None:
+            y = y * self.weight
+        if self.bias is not None:
+            y = y + self.bias
+        return y
+
+    def extra_repr(self) -> str:
+        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+
+
+class GroupNorm(Module):
+    """Split the C channels (axis 1) into `num_groups` groups and normalize each sample's
+    group over its channels and positions: x (N, C, *) -> y (N, C, *), then
+    y = y * weight + bias per channel (`weight` ones, `bias` zeros, shape (C,), if `affine`).
+    """
+
+    def __init__(
+        self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True, dtype: Any = None
+    ) -> None:
+        super().__init__()
+        if num_groups < 1 or num_channels < 1 or num_channels % num_groups:
+            raise ValueError(
+                f"GroupNorm: num_channels ({num_channels}) must be a positive multiple of num_groups "
+                f"({num_groups})"
+            )
+        self.num_groups, self.num_channels = int(num_groups), int(num_channels)
+        self.eps = _check_eps("GroupNorm", eps)
+        self.affine = bool(affine)
+        dt = np.dtype(get_default_dtype() if dtype is None else dtype)
+        self.weight: Parameter | None = None
+        self.bias: Parameter | None = None
+        if self.affine:
+            self.weight = Parameter(np.ones(self.num_channels, dtype=dt))
+            self.bias = Parameter(np.zeros(self.num_channels, dtype=dt))
+
+    def forward(self, x: Tensor) -> Tensor:
+        where = _where(self)
+        x = functional._as_tensor(x)
+        if x.ndim < 2 or x.shape[1] != self.num_channels:
+            raise ValueError(
+                f"{where}: expected an input of shape (N, {self.num_channels}, *), got shape {x.shape}"
+            )
+        if self.weight is not None:
+            x = functional.match_dtype(where, x, self.weight)
+        n = x.shape[0]
+        grouped = x.reshape((n, self.num_groups, -1))
+        y, _, _ = _standardize(grouped, (2,), self.eps)
+        y = y.reshape(x.shape)
+        if self.weight is not None and self.bias is not None:
+            shape = (1, self.num_channels) + (1,) * (x.ndim - 2)
+            y = y * self.weight.reshape(shape) + self.bias.reshape(shape)
+        return y
+
+    def extra_repr(self) -> str:
+        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"
+
+
+__all__ = ["BatchNorm1d", "BatchNorm2d", "GroupNorm", "LayerNorm"]
