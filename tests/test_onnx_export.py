@@ -282,3 +282,17 @@ def test_an_input_read_outside_the_graph_is_refused(tmp_path: Path) -> None:
     w = ag.Tensor(np.ones(3), requires_grad=True)
     with pytest.raises(ExportError, match=r"input 'input' is not used by the recorded graph"):
         ag.onnx.export(lambda x: w * float(x.data.sum()), np.ones(3), tmp_path / "f.onnx")
+
+
+def test_values_frozen_from_the_inputs_are_refused(tmp_path: Path) -> None:
+    def by_order(x: ag.Tensor) -> ag.Tensor:
+        return x[np.argsort(x.data)]  # a permutation computed outside the graph
+
+    with pytest.raises(ExportError, match=r"getitem.* depends on the input values.*argsort"):
+        ag.onnx.export(by_order, np.array([3.0, 1.0, 2.0, 0.5]), tmp_path / "f.onnx")
+
+    def branchy(x: ag.Tensor) -> ag.Tensor:
+        return x.exp() if x.data[0] > 0 else x.sin().sin()
+
+    with pytest.raises(ExportError, match=r"depends on the input values|different ops"):
+        ag.onnx.export(branchy, np.array([-1.0, 2.0, 3.0, 4.0]), tmp_path / "g.onnx")

@@ -296,6 +296,65 @@ def _trace(
     return outs
 
 
+def _same_value(a: Any, b: Any) -> bool:
+    if isinstance(a, Tensor) or isinstance(b, Tensor):
+        return isinstance(a, Tensor) and isinstance(b, Tensor) and _same_value(a.data, b.data)
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return bool(np.shape(a) == np.shape(b) and np.array_equal(a, b, equal_nan=True))
+    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
+        return len(a) == len(b) and all(_same_value(x, y) for x, y in zip(a, b, strict=True))
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):
+        return False
+
+
+def _check_nothing_frozen(
+    model: Callable[..., Any], inputs: Sequence[Tensor], params: Sequence[Tensor], outs: Sequence[Tensor]
+) -> None:
+    """Trace again on the example inputs' values shuffled (same shapes, dtypes and range of
+    values) and compare: an op whose constants (index arrays, masks, non-parameter tensors)
+    or whose sequence changed was computed from the input values outside the recorded graph
+    (an argsort, a comparison, `if x.sum() > 0`), and the file would freeze it."""
+    rng = np.random.default_rng(0)
+    shuffled = []
+    for t in inputs:
+        a = t.data.copy()
+        if a.dtype.kind == "f" and a.size > 1:
+            a = rng.permutation(a.reshape(-1)).reshape(a.shape)
+        u = Tensor._make(a, None)
+        u.requires_grad = t.requires_grad
+        shuffled.append(u)
+    if all(np.array_equal(t.data, u.data) for t, u in zip(inputs, shuffled, strict=True)):
+        return
+    first, _ = _topological(outs)
+    second, _ = _topological(_trace(model, shuffled, params))
+    fixed = {id(p) for p in params} | {id(t) for t in inputs} | {id(t) for t in shuffled}
+    for i, a in enumerate(first):
+        b = second[i] if i < len(second) else None
+        same = b is not None and type(a) is type(b) and len(a.inputs) == len(b.inputs)
+        if same and b is not None:
+            for x, y in zip(a.inputs, b.inputs, strict=True):
+                if isinstance(x, Tensor) and (x._ctx is not None or id(x) in fixed):
+                    continue
+                if not _same_value(x, y):
+                    same = False
+            kx, ky = getattr(a, "kwargs", {}) or {}, getattr(b, "kwargs", {}) or {}
+            same = same and kx.keys() == ky.keys() and all(_same_value(kx[k], ky[k]) for k in kx)
+        if not same:
+            raise ExportError(
+                f"onnx.export: {a.label()} depends on the input values through something outside "
+                "the recorded graph (an argsort or a comparison read with .data, numpy, or Python "
+                f"control flow on values): with other input values it changes, so the file "
+                f"would freeze it{_created_at(a)}"
+            )
+    if len(second) != len(first):
+        raise ExportError(
+            "onnx.export: the model records different ops for other input values (Python control "
+            "flow on the values), so no single graph describes it"
+        )
+
+
 def export(
     model_or_function: Callable[..., Any],
     example_inputs: Any,
@@ -343,6 +402,7 @@ def export(
         named = list(model_or_function.named_parameters())
     params = [p for _, p in named]
     outs = _trace(model_or_function, inputs, params)
+    _check_nothing_frozen(model_or_function, inputs, params, outs)
 
     in_names = _names(input_names, len(inputs), "input", "input")
     out_names = _names(output_names, len(outs), "output", "output")
