@@ -187,6 +187,28 @@ def test_an_unsupported_variant_is_a_clear_error(tmp_path: Path) -> None:
         ag.onnx.export(lambda x: x[None, np.array([0, 1])], np.ones(3), tmp_path / "f.onnx")
 
 
+@pytest.mark.parametrize(
+    "index",
+    [
+        (Ellipsis, np.array([0, 2]), np.array([1, 1])),  # arrays on the last axes (a diagonal)
+        (slice(None), np.array([[0], [2]]), np.array([1, 0, 2])),  # broadcast, in the middle
+        (1, np.array([2, 0])),  # an int next to an array counts as an array
+        (slice(None), slice(None), np.array([[True, False, True, True], [False] * 4, [True] * 4])),
+        np.array([1, 0, 1]),
+    ],
+    ids=["trailing", "middle", "int-and-array", "mask", "first-axis"],
+)
+def test_advanced_indexing_exports(index: Any, tmp_path: Path, rng: np.random.Generator) -> None:
+    shape = (2, 4, 3, 4) if not isinstance(index, np.ndarray) else (2, 3)
+    shape = (2, 2, 3, 4) if isinstance(index, tuple) and index[-1].dtype == bool else shape
+    x = rng.standard_normal(shape)
+    path = tmp_path / "g.onnx"
+    ag.onnx.export(lambda t: t[index], x, path)
+    fresh = rng.standard_normal(shape)
+    (got,) = run(path, {"input": fresh})
+    np.testing.assert_array_equal(got, fresh[index])
+
+
 def test_a_value_computed_from_the_input_outside_the_graph_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ExportError, match=r"shares memory with input 'input'.*\.detach\(\)"):
         ag.onnx.export(lambda x: x * x.detach(), np.ones(3), tmp_path / "f.onnx")

@@ -276,30 +276,50 @@ def _getitem(b: Builder, node: Node) -> str:
 
 
 def _gather(b: Builder, node: Node, items: list[Any], arrays: list[int]) -> str:
-    """Integer (or boolean) arrays in an index: one array among full slices is Gather on its
-    axis; arrays (and ints) on every leading axis, nothing else, are GatherND."""
+    """Integer (or boolean) arrays in an index, numpy's "advanced" indexing, when the arrays
+    (with any ints, which then count as arrays) sit on adjacent axes and every other axis is
+    taken whole: one array is Gather on its axis; several are GatherND on those axes moved
+    to the front, with the result's axes moved back to where numpy puts them."""
     x = node.inputs[0]
-    if any(it is Ellipsis or it is None for it in items):  # `in` would compare arrays with ==
-        raise UnsupportedError("an index mixing an array with None or Ellipsis")
-    full = [isinstance(it, slice) and it == slice(None) for it in items]
-    if len(arrays) == 1 and all(f for i, f in enumerate(full) if i != arrays[0]):
-        k = arrays[0]
-        idx = np.asarray(items[k])
-        if idx.dtype == bool and idx.ndim == 1:
-            idx = np.nonzero(idx)[0]
-        if idx.dtype != bool:
-            return str(b.add("Gather", [x, b.index(idx)], axis=k))
-    leading: list[np.ndarray] = []
+    ndim = len(node.shapes[0])
+    if any(it is None for it in items):  # `in` would compare arrays with ==
+        raise UnsupportedError("an index mixing an array with None")
+    parts: list[Any] = []
     for it in items:
-        if isinstance(it, slice):
-            raise UnsupportedError("an index mixing arrays with slices other than ':' on one axis")
-        a = np.asarray(it)
-        leading.extend(np.nonzero(a) if a.dtype == bool else [a])
+        if isinstance(it, (np.ndarray, list)):
+            a = np.asarray(it)
+            parts.extend(np.nonzero(a) if a.dtype == bool else [a])  # a k-D mask indexes k axes
+        elif isinstance(it, (int, np.integer)) and not isinstance(it, (bool, np.bool_)):
+            parts.append(np.asarray(int(it)))
+        else:
+            parts.append(it)
+    dots = [i for i, it in enumerate(parts) if it is Ellipsis]
+    if len(dots) > 1:
+        raise UnsupportedError("an index with more than one Ellipsis")
+    if dots:
+        parts[dots[0] : dots[0] + 1] = [slice(None)] * (ndim - len(parts) + 1)
+    parts += [slice(None)] * (ndim - len(parts))
+    pos = [i for i, it in enumerate(parts) if isinstance(it, np.ndarray)]
+    others = [i for i in range(ndim) if i not in pos]
+    if any(not (isinstance(parts[i], slice) and parts[i] == slice(None)) for i in others):
+        raise UnsupportedError("an index mixing arrays with slices other than ':'")
+    if pos != list(range(pos[0], pos[0] + len(pos))):
+        raise UnsupportedError("index arrays on axes that are not next to each other")
+    if len(pos) == 1:
+        return str(b.add("Gather", [x, b.index(parts[pos[0]])], axis=pos[0]))
     try:
-        idx = np.stack(np.broadcast_arrays(*leading), axis=-1).astype(np.int64)
+        idx = np.stack(np.broadcast_arrays(*[parts[i] for i in pos]), axis=-1).astype(np.int64)
     except ValueError:
         raise UnsupportedError("index arrays whose shapes do not broadcast") from None
-    return str(b.add("GatherND", [x, b.const(idx)]))
+    front = pos + others
+    if front != list(range(ndim)):
+        x = b.add("Transpose", [x], perm=front)
+    y = b.add("GatherND", [x, b.const(idx)])
+    r, p = idx.ndim - 1, pos[0]
+    back = list(range(r, r + p)) + list(range(r)) + list(range(r + p, r + len(others)))
+    if back != list(range(len(back))):
+        y = b.add("Transpose", [y], perm=back)
+    return str(y)
 
 
 @translates("index_add")
