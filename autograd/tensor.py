@@ -19,6 +19,7 @@ from . import clock, dlpack, engine, function, notebook
 from .dtypes import get_default_dtype
 from .errors import AutogradError
 from .grad_mode import STATE
+from .ops.activation import ActivationMixin
 from .ops.binary import BinaryMixin, lift, maximum, minimum
 from .ops.elementwise import ElementwiseMixin
 from .ops.linalg import LinalgMixin
@@ -53,7 +54,9 @@ def to_array(data: Any, dtype: Any = None) -> np.ndarray:
     return arr
 
 
-class Tensor(ElementwiseMixin, BinaryMixin, ReduceMixin, MovementMixin, LinalgMixin, SoftmaxMixin):
+class Tensor(
+    ElementwiseMixin, BinaryMixin, ReduceMixin, MovementMixin, LinalgMixin, SoftmaxMixin, ActivationMixin
+):
     """An n-dimensional array that records the ops applied to it.
 
     >>> import autograd as ag
