@@ -14,6 +14,7 @@ table is readable without the optional extra.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -500,3 +501,135 @@ def _max_unpool(b: Builder, node: Node) -> str:
     idx = np.asarray(node.kwargs["indices"]).reshape(node.shapes[0][0], node.shapes[0][1], -1)
     scattered = b.add("ScatterElements", [zeros, b.index(idx), flat], axis=2)
     return str(b.add("Reshape", [scattered, b.ints([0, 0, *out_size])]))
+
+
+# -- activations ------------------------------------------------------------------------------
+# Written with elementary nodes and constants of the output's dtype: the activation nodes of
+# ONNX (Elu, Selu, HardSigmoid, ...) take their constants as float32 attributes, which would
+# round a float64 model's constants.
+def _k(b: Builder, node: Node, v: float) -> str:
+    return b.const(v, node.out_dtype)
+
+
+def _positive_or(b: Builder, node: Node, x: str, negative: str) -> str:
+    """where(x > 0, x, negative)"""
+    return str(b.add("Where", [b.add("Greater", [x, _k(b, node, 0.0)]), x, negative]))
+
+
+def _normal_cdf_of(b: Builder, node: Node, x: str) -> str:
+    """0.5 (1 + erf(x / sqrt 2))"""
+    erf = b.add("Erf", [b.add("Div", [x, _k(b, node, math.sqrt(2.0))])])
+    return str(b.add("Mul", [_k(b, node, 0.5), b.add("Add", [_k(b, node, 1.0), erf])]))
+
+
+@translates("normal_cdf")
+def _normal_cdf(b: Builder, node: Node) -> str:
+    (x,) = same_dtype(b, node)
+    return _normal_cdf_of(b, node, x)
+
+
+@translates("gelu")
+def _gelu(b: Builder, node: Node) -> str:
+    """x Phi(x), or with approximate="tanh": 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))."""
+    (x,) = same_dtype(b, node)
+    if node.kwargs.get("approximate", "none") == "tanh":
+        cube = b.add("Mul", [b.add("Mul", [x, x]), x])
+        inner = b.add("Add", [x, b.add("Mul", [_k(b, node, 0.044715), cube])])
+        t = b.add("Tanh", [b.add("Mul", [_k(b, node, math.sqrt(2.0 / math.pi)), inner])])
+        half = b.add("Mul", [_k(b, node, 0.5), x])
+        return str(b.add("Mul", [half, b.add("Add", [_k(b, node, 1.0), t])]))
+    return str(b.add("Mul", [x, _normal_cdf_of(b, node, x)]))
+
+
+@translates("silu")
+def _silu(b: Builder, node: Node) -> str:
+    (x,) = same_dtype(b, node)
+    return str(b.add("Mul", [x, b.add("Sigmoid", [x])]))
+
+
+@translates("quick_gelu")
+def _quick_gelu(b: Builder, node: Node) -> str:
+    (x,) = same_dtype(b, node)
+    return str(b.add("Mul", [x, b.add("Sigmoid", [b.add("Mul", [_k(b, node, 1.702), x])])]))
+
+
+def _elu_of(b: Builder, node: Node, x: str, alpha: float, inner_scale: float = 1.0) -> str:
+    """where(x > 0, x, alpha (e^(x / inner_scale) - 1))"""
+    z = x if inner_scale == 1.0 else b.add("Div", [x, _k(b, node, inner_scale)])
+    neg = b.add("Mul", [_k(b, node, alpha), b.add("Sub", [b.add("Exp", [z]), _k(b, node, 1.0)])])
+    return _positive_or(b, node, x, neg)
+
+
+@translates("elu")
+def _elu(b: Builder, node: Node) -> str:
+    (x,) = same_dtype(b, node)
+    return _elu_of(b, node, x, float(node.kwargs.get("alpha", 1.0)))
+
+
+@translates("celu")
+def _celu(b: Builder, node: Node) -> str:
+    (x,) = same_dtype(b, node)
+    alpha = float(node.kwargs.get("alpha", 1.0))
+    return _elu_of(b, node, x, alpha, alpha)
+
+
+@translates("selu")
+def _selu(b: Builder, node: Node) -> str:
+    (x,) = same_dtype(b, node)
+    scale, alpha = 1.0507009873554804934193349852946, 1.6732632423543772848170429916717
+    return str(b.add("Mul", [_k(b, node, scale), _elu_of(b, node, x, alpha)]))
+
+
+@translates("mish")
+def _mish(b: Builder, node: Node) -> str:
+    (x,) = same_dtype(b, node)
+    return str(b.add("Mul", [x, b.add("Tanh", [b.add("Softplus", [x])])]))
+
+
+def _hardsigmoid_of(b: Builder, node: Node, x: str) -> str:
+    """clip(x + 3, 0, 6) / 6"""
+    c = b.add("Clip", [b.add("Add", [x, _k(b, node, 3.0)]), _k(b, node, 0.0), _k(b, node, 6.0)])
+    return str(b.add("Div", [c, _k(b, node, 6.0)]))
+
+
+@translates("hardsigmoid")
+def _hardsigmoid(b: Builder, node: Node) -> str:
+    (x,) = same_dtype(b, node)
+    return _hardsigmoid_of(b, node, x)
+
+
+@translates("hardswish")
+def _hardswish(b: Builder, node: Node) -> str:
+    (x,) = same_dtype(b, node)
+    c = b.add("Clip", [b.add("Add", [x, _k(b, node, 3.0)]), _k(b, node, 0.0), _k(b, node, 6.0)])
+    return str(b.add("Div", [b.add("Mul", [x, c]), _k(b, node, 6.0)]))
+
+
+@translates("hardtanh")
+def _hardtanh(b: Builder, node: Node) -> str:
+    (x,) = same_dtype(b, node)
+    lo, hi = float(node.kwargs.get("min_val", -1.0)), float(node.kwargs.get("max_val", 1.0))
+    return str(b.add("Clip", [x, _k(b, node, lo), _k(b, node, hi)]))
+
+
+@translates("logsigmoid")
+def _logsigmoid(b: Builder, node: Node) -> str:
+    """-softplus(-x)"""
+    (x,) = same_dtype(b, node)
+    return str(b.add("Neg", [b.add("Softplus", [b.add("Neg", [x])])]))
+
+
+@translates("softsign")
+def _softsign(b: Builder, node: Node) -> str:
+    (x,) = same_dtype(b, node)
+    return str(b.add("Div", [x, b.add("Add", [_k(b, node, 1.0), b.add("Abs", [x])])]))
+
+
+@translates("prelu")
+def _prelu(b: Builder, node: Node) -> str:
+    """where(x > 0, x, w x), w along axis 1 (the channels) of an x with 2 or more axes."""
+    x, w = same_dtype(b, node)
+    nd = len(node.shapes[0])
+    if nd >= 3 and node.shapes[1] and node.shapes[1][0] != 1:
+        w = b.add("Reshape", [w, b.ints([node.shapes[1][0]] + [1] * (nd - 2))])
+    return _positive_or(b, node, x, b.add("Mul", [w, x]))
