@@ -13,9 +13,12 @@ How it works:
    by an op become initializers: a module's parameters under their dotted names
    (`layers.0.weight`), other constants as `const_N`.
 
-Everything computed outside the recorded graph (with `.data`, numpy, or comparisons, which
-have no gradient) is a constant in the file, frozen at its value during the trace. A constant
-that shares memory with an example input is almost surely such a value; it is refused.
+Tensors and arrays that are not made by a recorded op are constants in the file. One computed
+from the input values outside the recorded graph (through `.data`, numpy, comparisons, which
+have no gradient, or an `if` on values) would be frozen at its traced value, so the export
+refuses it: the model is traced a second time on the inputs' values shuffled, and any op whose
+constants (or the sequence of ops) changed is an error naming the op and its line. A constant
+that shares memory with an input is refused as well, and so is an input the graph never uses.
 """
 
 from __future__ import annotations
@@ -65,22 +68,25 @@ def exportable() -> list[str]:
 
 
 def _pieces_translate(info: Any) -> bool:
-    """Whether every op recorded by one call of a composite op has a translation."""
-    rng = np.random.default_rng(0)
+    """Whether one call of a composite op records only ops that have a translation, with
+    nothing frozen from its input values (see `_check_nothing_frozen`)."""
     sample = info.samples[0]
-    arrays = info.inputs(rng, sample)
-    tensors = [Tensor._make(np.asarray(a), None) for a in arrays]
-    for t in tensors:
-        if t.dtype.kind == "f":
-            t.requires_grad = True
-    prev = STATE.enabled
-    STATE.enabled = True
+    tensors = []
+    for a in info.inputs(np.random.default_rng(0), sample):
+        t = Tensor._make(np.array(a, copy=True), None)
+        t.requires_grad = t.dtype.kind == "f"
+        tensors.append(t)
+
+    def call(*xs: Tensor) -> Any:
+        return info.call(*xs, **sample.kwargs)
+
     try:
-        out = info.call(*tensors, **sample.kwargs)
-    finally:
-        STATE.enabled = prev
+        outs = _trace(call, tensors, [])
+        _check_nothing_frozen(call, tensors, [], outs)
+    except ExportError:
+        return False
     names = _op_names()
-    order, _ = _topological([o for o in _as_tuple(out) if isinstance(o, Tensor)])
+    order, _ = _topological(outs)
     return all(any(n in TRANSLATIONS for n in names.get(type(ctx), [])) for ctx in order)
 
 
