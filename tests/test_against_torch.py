@@ -131,6 +131,9 @@ TORCH: dict[str, Callable[..., Any]] = {
     "binary_cross_entropy": lambda p, y: -(y * torch.log(p) + (1 - y) * torch.log(1 - p)),
     "binary_cross_entropy_with_logits":
         lambda x, y: torch.clamp(x, min=0) - x * y + torch.log1p(torch.exp(-x.abs())),
+    # nn's normalization (BatchNorm, LayerNorm, GroupNorm), as torch's layer_norm over those axes:
+    "standardize": lambda x, axis=-1, eps=1e-5: (x - x.mean(dim=axis, keepdim=True))
+        / torch.sqrt(x.var(dim=axis, correction=0, keepdim=True) + eps),
 }
 
 
@@ -160,6 +163,10 @@ def _torch_nn_ops() -> dict[str, Callable[..., Any]]:
 
 
 TORCH.update(_torch_nn_ops())
+
+from tests.torch_everyday import EVERYDAY  # noqa: E402 - needs torch, checked above
+
+TORCH.update(EVERYDAY)
 
 CASES = [pytest.param(op, s, id=f"{op.name}-{i}") for op in ag.OPS.values() for i, s in
          enumerate(op.samples)]
