@@ -633,3 +633,242 @@ def _prelu(b: Builder, node: Node) -> str:
     if nd >= 3 and node.shapes[1] and node.shapes[1][0] != 1:
         w = b.add("Reshape", [w, b.ints([node.shapes[1][0]] + [1] * (nd - 2))])
     return _positive_or(b, node, x, b.add("Mul", [w, x]))
+
+
+# -- more elementwise math ----------------------------------------------------------------------
+for _name, _onnx in {
+    "erf": "Erf", "tan": "Tan", "asin": "Asin", "acos": "Acos", "atan": "Atan", "sinh": "Sinh",
+    "cosh": "Cosh", "asinh": "Asinh", "acosh": "Acosh", "atanh": "Atanh", "sign": "Sign",
+    "floor": "Floor", "ceil": "Ceil",
+}.items():
+    translates(_name)(simple(_onnx))
+
+
+def _log_base(base: float) -> Callable[[Builder, Node], str]:
+    def translate(b: Builder, node: Node) -> str:
+        (x,) = same_dtype(b, node)
+        return str(b.add("Div", [b.add("Log", [x]), b.const(math.log(base), node.out_dtype)]))
+
+    return translate
+
+
+translates("log2")(_log_base(2.0))
+translates("log10")(_log_base(10.0))
+
+
+@translates("log1p")
+def _log1p(b: Builder, node: Node) -> str:
+    (x,) = same_dtype(b, node)
+    return str(b.add("Log", [b.add("Add", [b.const(1.0, node.out_dtype), x])]))
+
+
+@translates("exp2")
+def _exp2(b: Builder, node: Node) -> str:
+    (x,) = same_dtype(b, node)
+    return str(b.add("Pow", [b.const(2.0, node.out_dtype), x]))
+
+
+@translates("expm1")
+def _expm1(b: Builder, node: Node) -> str:
+    (x,) = same_dtype(b, node)
+    return str(b.add("Sub", [b.add("Exp", [x]), b.const(1.0, node.out_dtype)]))
+
+
+@translates("rsqrt")
+def _rsqrt(b: Builder, node: Node) -> str:
+    (x,) = same_dtype(b, node)
+    return str(b.add("Reciprocal", [b.add("Sqrt", [x])]))
+
+
+@translates("trunc")
+def _trunc(b: Builder, node: Node) -> str:
+    """ceil below 0, floor above."""
+    (x,) = same_dtype(b, node)
+    negative = b.add("Less", [x, b.const(0.0, node.out_dtype)])
+    return str(b.add("Where", [negative, b.add("Ceil", [x]), b.add("Floor", [x])]))
+
+
+@translates("round")
+def _round(b: Builder, node: Node) -> str:
+    """Half to even, as numpy; with decimals d: round(x 10^d) / 10^d, as numpy computes it."""
+    (x,) = same_dtype(b, node)
+    d = int(node.kwargs.get("decimals", 0))
+    if d == 0:
+        return str(b.add("Round", [x]))
+    scale = b.const(10.0**d, node.out_dtype)
+    return str(b.add("Div", [b.add("Round", [b.add("Mul", [x, scale])]), scale]))
+
+
+@translates("logaddexp")
+def _logaddexp(b: Builder, node: Node) -> str:
+    """max(a, b) + log(1 + e^-|a - b|)"""
+    a, c = same_dtype(b, node)
+    tail = b.add("Softplus", [b.add("Neg", [b.add("Abs", [b.add("Sub", [a, c])])])])
+    return str(b.add("Add", [b.add("Max", [a, c]), tail]))
+
+
+@translates("fmod")
+def _fmod(b: Builder, node: Node) -> str:
+    return str(b.add("Mod", same_dtype(b, node), fmod=1))
+
+
+@translates("remainder")
+def _remainder(b: Builder, node: Node) -> str:
+    """a - floor(a / b) b: the sign of b, as numpy's remainder (and Python's %)."""
+    a, c = same_dtype(b, node)
+    return str(b.add("Sub", [a, b.add("Mul", [b.add("Floor", [b.add("Div", [a, c])]), c])]))
+
+
+@translates("floor_divide")
+def _floor_divide(b: Builder, node: Node) -> str:
+    return str(b.add("Floor", [b.add("Div", same_dtype(b, node))]))
+
+
+@translates("copysign")
+def _copysign(b: Builder, node: Node) -> str:
+    a, c = same_dtype(b, node)
+    mag = b.add("Abs", [a])
+    return str(b.add("Where", [b.add("Less", [c, b.const(0.0, node.out_dtype)]), b.add("Neg", [mag]), mag]))
+
+
+@translates("lerp", "lerp_scalar_weight")
+def _lerp(b: Builder, node: Node) -> str:
+    """a + w (b - a)"""
+    a, c, w = same_dtype(b, node)  # the weight is an input (a tensor or a number)
+    return str(b.add("Add", [a, b.add("Mul", [w, b.add("Sub", [c, a])])]))
+
+
+# -- indexing, shaping, scans ------------------------------------------------------------------
+@translates("clone")
+def _clone(b: Builder, node: Node) -> str:
+    return str(b.add("Identity", same_dtype(b, node)))
+
+
+@translates("gather")
+def _gather_elements(b: Builder, node: Node) -> str:
+    """take_along_axis: GatherElements (the index has the input's number of axes)."""
+    (x,) = same_dtype(b, node)
+    index = np.asarray(node.kwargs["index"])
+    if index.ndim == 0:
+        return str(b.add("Identity", [x]))
+    axis = int(node.kwargs.get("axis", 0)) % len(node.shapes[0])
+    return str(b.add("GatherElements", [x, b.index(index)], axis=axis))
+
+
+def _scatter(reduction: str) -> Callable[[Builder, Node], str]:
+    def translate(b: Builder, node: Node) -> str:
+        x, src = same_dtype(b, node)
+        index = np.asarray(node.kwargs["index"])
+        axis = int(node.kwargs.get("axis", 0)) % len(node.shapes[0])
+        if tuple(node.shapes[1]) != index.shape:  # src may be bigger than index: its leading part
+            src = b.add("Slice", [src, b.ints([0] * index.ndim), b.ints(list(index.shape)),
+                                  b.ints(list(range(index.ndim)))])
+        return str(b.add("ScatterElements", [x, b.index(index), src], axis=axis, reduction=reduction))
+
+    return translate
+
+
+translates("scatter")(_scatter("none"))
+translates("scatter_add")(_scatter("add"))
+
+
+@translates("masked_fill")
+def _masked_fill(b: Builder, node: Node) -> str:
+    (x,) = same_dtype(b, node)
+    mask = b.const(np.asarray(node.kwargs["mask"], dtype=bool))
+    return str(b.add("Where", [mask, b.const(node.kwargs.get("value", 0.0), node.out_dtype), x]))
+
+
+@translates("flip")
+def _flip(b: Builder, node: Node) -> str:
+    (x,) = same_dtype(b, node)
+    ndim = len(node.shapes[0])
+    axis = node.kwargs.get("axis", ())
+    axes = list(range(ndim)) if axis is None or axis == () else axes_of(axis, ndim) or []
+    n = len(axes)
+    return str(b.add("Slice", [x, b.ints([-1] * n), b.ints([INT64_MIN] * n), b.ints(axes), b.ints([-1] * n)]))
+
+
+@translates("tile")
+def _tile(b: Builder, node: Node) -> str:
+    (x,) = same_dtype(b, node)
+    reps = [int(r) for r in np.atleast_1d(node.kwargs.get("reps", ()))]
+    ndim = max(len(node.shapes[0]), len(reps))
+    if len(node.shapes[0]) < ndim:  # numpy prepends axes of size 1 to the input
+        x = b.add("Reshape", [x, b.ints([1] * (ndim - len(node.shapes[0])) + list(node.shapes[0]))])
+    reps = [1] * (ndim - len(reps)) + reps
+    return str(b.add("Tile", [x, b.ints(reps)]))
+
+
+@translates("tril", "triu")
+def _trilu(b: Builder, node: Node) -> str:
+    (x,) = same_dtype(b, node)
+    upper = int(node.op == "triu")
+    return str(b.add("Trilu", [x, b.const(np.int64(node.kwargs.get("diagonal", 0)))], upper=upper))
+
+
+@translates("cumsum")
+def _cumsum(b: Builder, node: Node) -> str:
+    (x,) = same_dtype(b, node)
+    axis = int(node.kwargs.get("axis", 0)) % max(len(node.shapes[0]), 1)
+    return str(b.add("CumSum", [x, b.const(np.int64(axis))]))
+
+
+@translates("prod")
+def _prod(b: Builder, node: Node) -> str:
+    return _reduce("ReduceProd")(b, node)
+
+
+@translates("einsum")
+def _einsum(b: Builder, node: Node) -> str:
+    """Einsum; operands whose "..." stands for fewer axes than another's get size-1 axes
+    there (numpy broadcasts them; ONNX wants the same number)."""
+    equation = str(node.kwargs["subscripts"]).replace(" ", "")
+    ins = same_dtype(b, node)
+    terms = equation.split("->")[0].split(",")
+    if "..." in equation and len(terms) == len(ins):
+        ranks = [len(shape) - len(t.replace("...", "")) for t, shape in zip(terms, node.shapes, strict=True)]
+        most = max(ranks)
+        for i, (t, r) in enumerate(zip(terms, ranks, strict=True)):
+            if "..." in t and r < most:
+                at = t.index("...")
+                ins[i] = b.add("Unsqueeze", [ins[i], b.ints(list(range(at, at + most - r)))])
+    return str(b.add("Einsum", ins, equation=equation))
+
+
+@translates("roll")
+def _roll(b: Builder, node: Node) -> str:
+    """Per axis: the last `shift` entries, then the others (Slice, Slice, Concat). Without an
+    axis, numpy rolls the flattened tensor."""
+    (x,) = same_dtype(b, node)
+    shape = list(node.shapes[0])
+    shifts, axis = node.kwargs.get("shifts", 0), node.kwargs.get("axis")
+    flat = axis is None
+    if axis is None:
+        x = b.add("Reshape", [x, b.ints([-1])])
+        shape, axes, shifts = [int(np.prod(shape))], [0], [int(np.sum(shifts))]
+    else:
+        axes = [int(a) % len(shape) for a in np.atleast_1d(axis)]
+        shifts = [int(s) for s in np.broadcast_to(np.atleast_1d(shifts), (len(axes),))]
+    for a, s in zip(axes, shifts, strict=True):
+        n = shape[a]
+        s %= max(n, 1)
+        if s:
+            tail = b.add("Slice", [x, b.ints([n - s]), b.ints([n]), b.ints([a])])
+            head = b.add("Slice", [x, b.ints([0]), b.ints([n - s]), b.ints([a])])
+            x = b.add("Concat", [tail, head], axis=a)
+    if flat:
+        x = b.add("Reshape", [x, b.ints(list(node.shapes[0]))])
+    return str(x if x != node.inputs[0] else b.add("Identity", [x]))
+
+
+@translates("standardize")
+def _standardize(b: Builder, node: Node) -> str:
+    """(x - mean) / sqrt(var + eps) over `axis` (biased variance): layer norm's core."""
+    (x,) = same_dtype(b, node)
+    axes = b.ints(axes_of(node.kwargs.get("axis", (-1,)), len(node.shapes[0])) or [])
+    xc = b.add("Sub", [x, b.add("ReduceMean", [x, axes], keepdims=1)])
+    var = b.add("ReduceMean", [b.add("Mul", [xc, xc]), axes], keepdims=1)
+    eps = b.const(float(node.kwargs.get("eps", 1e-5)), node.out_dtype)
+    rstd = b.add("Reciprocal", [b.add("Sqrt", [b.add("Add", [var, eps])])])
+    return str(b.add("Mul", [xc, rstd]))
