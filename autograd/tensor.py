@@ -22,6 +22,7 @@ from .grad_mode import STATE
 from .ops.activation import ActivationMixin
 from .ops.binary import BinaryMixin, lift, maximum, minimum
 from .ops.elementwise import ElementwiseMixin
+from .ops.everyday import EverydayMixin, everyday_ufuncs
 from .ops.linalg import LinalgMixin
 from .ops.movement import MovementMixin
 from .ops.reduce import ReduceMixin
@@ -40,6 +41,8 @@ def to_array(data: Any, dtype: Any = None) -> np.ndarray:
     """
     if isinstance(data, Tensor):
         data = data.data
+    elif isinstance(data, (list, tuple)) and STATE.enabled:
+        _refuse_graph_cut(data)
     from_python = not isinstance(data, (np.ndarray, np.generic))
     try:
         arr = np.array(data, dtype=dtype)
@@ -54,8 +57,24 @@ def to_array(data: Any, dtype: Any = None) -> np.ndarray:
     return arr
 
 
+def _refuse_graph_cut(items: list[Any] | tuple[Any, ...]) -> None:
+    """tensor([a * 2, a * 3]) would keep the values and silently drop the graph: refuse it."""
+    stack = [items]
+    while stack:  # nested lists, without recursion
+        for x in stack.pop():
+            if isinstance(x, (list, tuple)):
+                stack.append(x)
+            elif isinstance(x, Tensor) and x.requires_grad:
+                raise AutogradError(
+                    "tensor(): an item is a tensor that requires grad; building a new tensor from "
+                    "its values would silently cut the graph. Use ag.stack([...]) (or "
+                    "ag.concatenate) to keep the gradient, or detach the items to copy values."
+                )
+
+
 class Tensor(
-    ElementwiseMixin, BinaryMixin, ReduceMixin, MovementMixin, LinalgMixin, SoftmaxMixin, ActivationMixin
+    ElementwiseMixin, BinaryMixin, ReduceMixin, MovementMixin, LinalgMixin, SoftmaxMixin, ActivationMixin,
+    EverydayMixin,
 ):
     """An n-dimensional array that records the ops applied to it.
 
@@ -185,7 +204,7 @@ class Tensor(
 
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
         """numpy ufuncs on tensors: the differentiable ones run as our ops, so
-        `np.exp(t)` and `ndarray * t` are Tensors in the graph; others (np.isnan, np.floor)
+        `np.exp(t)` and `ndarray * t` are Tensors in the graph; others (np.isnan, np.cbrt)
         run on the values and return arrays, as numpy functions on array-likes do.
 
         A ufunc with no gradient here is refused (TypeError) when it would silently cut a
@@ -515,6 +534,7 @@ _UFUNC_OPS: dict[Any, Callable[..., Any]] = {
     np.equal: lambda a, b: _t(a) == b,
     np.not_equal: lambda a, b: _t(a) != b,
 }
+_UFUNC_OPS.update(everyday_ufuncs())  # np.floor(t), np.arctan2(t, u), ...: the everyday ops
 
 
 # -- constructors -----------------------------------------------------------------------------
