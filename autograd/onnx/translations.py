@@ -391,6 +391,18 @@ def _bce_logits(b: Builder, node: Node) -> str:
     return str(b.add("Add", [b.add("Sub", [b.add("Relu", [x]), b.add("Mul", [x, y])]), tail]))
 
 
+@translates("standardize")
+def _standardize(b: Builder, node: Node) -> str:
+    """nn's normalization (BatchNorm, LayerNorm, GroupNorm): (x - mean) / sqrt(var + eps) over
+    `axis`, biased variance, as ReduceMean / Sub / Mul / ReduceMean / Add / Sqrt / Div."""
+    (x,) = same_dtype(b, node)
+    axes = b.ints(axes_of(node.kwargs.get("axis", (-1,)), len(node.shapes[0])) or [])
+    xc = b.add("Sub", [x, b.add("ReduceMean", [x, axes], keepdims=1)])
+    var = b.add("ReduceMean", [b.add("Mul", [xc, xc]), axes], keepdims=1)
+    eps = b.const(float(node.kwargs.get("eps", 1e-5)), node.out_dtype)
+    return str(b.add("Div", [xc, b.add("Sqrt", [b.add("Add", [var, eps])])]))
+
+
 # -- convolution and pooling (N, C, *spatial) ---------------------------------------------------
 def _pads(pairs: Any) -> list[int]:
     """((lo, hi) per spatial axis) -> ONNX's [lo_1, lo_2, ..., hi_1, hi_2, ...]."""
