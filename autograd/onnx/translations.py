@@ -873,14 +873,3 @@ def _roll(b: Builder, node: Node) -> str:
         x = b.add("Reshape", [x, b.ints(list(node.shapes[0]))])
     return str(x if x != node.inputs[0] else b.add("Identity", [x]))
 
-
-@translates("standardize")
-def _standardize(b: Builder, node: Node) -> str:
-    """(x - mean) / sqrt(var + eps) over `axis` (biased variance): layer norm's core."""
-    (x,) = same_dtype(b, node)
-    axes = b.ints(axes_of(node.kwargs.get("axis", (-1,)), len(node.shapes[0])) or [])
-    xc = b.add("Sub", [x, b.add("ReduceMean", [x, axes], keepdims=1)])
-    var = b.add("ReduceMean", [b.add("Mul", [xc, xc]), axes], keepdims=1)
-    eps = b.const(float(node.kwargs.get("eps", 1e-5)), node.out_dtype)
-    rstd = b.add("Reciprocal", [b.add("Sqrt", [b.add("Add", [var, eps])])])
-    return str(b.add("Mul", [xc, rstd]))
