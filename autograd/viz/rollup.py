@@ -26,7 +26,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..grad_mode import ScopeName
+from ..scopes import ScopeName
 from .graph import CONST, OP, TENSOR, Edge, GraphModel
 from .labels import fmt_const
 

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import AutogradError
-from ..grad_mode import ScopeName
+from ..scopes import ScopeName
 from ..tensor import Tensor
 from .graph import OP, TENSOR, Edge, GraphModel, backward_graph, descendants
 from .rollup import Roll, roll_up
