@@ -16,7 +16,7 @@ True
 
 from __future__ import annotations
 
-from . import data, functional, init, optim
+from . import data, functional, init, optim, utils
 from .activations import Identity, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from .attention import MultiheadAttention
 from .containers import ModuleDict, ModuleList
@@ -35,7 +35,7 @@ from .layers import Dropout, Dropout2d, Flatten, Layer, Linear, Neuron, Sequenti
 from .mlp import MLP
 from .module import Module, Parameter
 from .norm import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
-from .optim import SGD, Adam, AdamW, CosineAnnealingLR, Optimizer, StepLR
+from .optim import SGD, Adagrad, Adam, AdamW, CosineAnnealingLR, Optimizer, RMSprop, StepLR
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from .serialization import load, save
 
@@ -45,6 +45,7 @@ __all__ = [
     "MLP",
     "RNN",
     "SGD",
+    "Adagrad",
     "Adam",
     "AdamW",
     "BatchNorm1d",
@@ -71,6 +72,7 @@ __all__ = [
     "Neuron",
     "Optimizer",
     "Parameter",
+    "RMSprop",
     "RNNCell",
     "ReLU",
     "Sequential",
@@ -91,4 +93,5 @@ __all__ = [
     "make_spirals",
     "optim",
     "save",
+    "utils",
 ]
