@@ -11,13 +11,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+# isort: off
+# function first: it imports tensor.py at its end, which imports the ops (see function.py).
+from .function import Function
 from . import ops as ops
+
+# isort: on
 from . import testing as testing
 from .anomaly import detect_anomaly
+from .compiler import CompileError, compile
 from .dtypes import get_default_dtype, set_default_dtype
 from .engine import grad
 from .errors import AnomalyError, AutogradError
-from .function import Function
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, scope, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .ops.binary import maximum, minimum, where
@@ -45,12 +52,14 @@ __all__ = [
     "OPS",
     "AnomalyError",
     "AutogradError",
+    "CompileError",
     "Function",
     "GradcheckError",
     "OpInfo",
     "Sample",
     "Tensor",
     "arange",
+    "compile",
     "concatenate",
     "default_generator",
     "detect_anomaly",
@@ -82,6 +91,14 @@ __all__ = [
     "zeros_like",
 ]
 
-from .viz import draw, explain, print_graph, render_text, to_dot, trace_backward
+# The pictures load on first use (they import graphviz): `import autograd` stays light.
+_VIZ = ("draw", "explain", "print_graph", "render_text", "to_dot", "trace_backward")
+__all__ += list(_VIZ)
 
-__all__ += ["draw", "explain", "print_graph", "render_text", "to_dot", "trace_backward"]
+
+def __getattr__(name: str) -> Any:
+    if name in _VIZ:
+        from . import viz
+
+        return getattr(viz, name)
+    raise AttributeError(f"module 'autograd' has no attribute {name!r}")

@@ -17,7 +17,7 @@ from . import function
 
 
 def _is_tensor(x: Any) -> bool:
-    return isinstance(x, function._Tensor)
+    return isinstance(x, function.Tensor)
 
 
 def exp(x: Any) -> Any:

@@ -1,21 +1,28 @@
-"""The backward pass: reverse topological order, the chain rule, gradient accumulation.
+"""The backward pass: the chain rule, one node at a time, latest-created first.
 
 For an output y and every tensor t it depends on,
 
     dL/dt = sum over the ops f that consumed t of  backward_f(dL/d f's output)
 
-Ops are visited in reverse topological order, so when an op runs, the gradient of its output is
-complete. Pending gradients live in a dict keyed by tensor and are popped once used; `.grad` is
-written only on leaves (and on tensors that asked with `retain_grad()`).
+`backward_step` is one node's part: the op's own backward turns the gradient of its output
+into gradients for its inputs, each summed back to its input's shape (undoing broadcasting)
+and cast to its dtype. `run_backward` calls it for every node, in an order where a node runs
+only once its gradient is complete: every tensor gets a tick from one counter when it is
+created, and an op's inputs always exist before its output, so taking the pending tensor with
+the latest tick first (a heap) means every consumer of a tensor has already run. Pending
+gradients live in a dict keyed by tensor and are *added* when a tensor is used twice; `.grad`
+is written only at the end, on leaves (and on tensors that asked with `retain_grad()`).
 
-Nothing here recurses: the order is found with an explicit stack, so a chain of a million ops
-works.
+Nothing here recurses, so a chain of a million ops works.
 """
 
 from __future__ import annotations
 
+import itertools
+import weakref
+from collections import deque
 from collections.abc import Iterable, Sequence
-from operator import attrgetter
+from heapq import heappop, heappush
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -23,48 +30,232 @@ import numpy as np
 from . import clock
 from .broadcast import unbroadcast
 from .errors import AnomalyError, AutogradError
-from .function import Function, where
+from .function import Function, created_at
 from .grad_mode import STATE, set_grad_enabled
 
 if TYPE_CHECKING:
     from .tensor import Tensor
 
 
-def toposort(root: Tensor) -> list[Tensor]:
-    """The op outputs that `root` depends on (root included), outputs before inputs.
+# -- one node ------------------------------------------------------------------------------------
+def backward_step(
+    ctx: Function, g: Any, out: Tensor | None = None, create_graph: bool = False, reduce: bool = True
+) -> list[Any]:
+    """d L / d input for every input of the node `ctx`, given g = d L / d output.
 
-    Only tensors that require grad and were made by a recorded op are listed (leaves need no
-    backward step). One iterative pass collects them; sorting by creation tick then gives a
-    topological order, because an op's inputs always exist before its output is created.
+    The op's backward, then each gradient summed to its input's shape (undoing broadcasting,
+    unless `reduce=False`) and cast to its dtype. None for inputs without a gradient
+    (constants, tensors that do not require grad). Under `create_graph`, `g` and the result
+    are Tensors and `out` is the node's output tensor.
     """
-    if root._ctx is None:
-        return []
-    seen = {root}
-    nodes = [root]
-    stack = [root]
-    pop, push, add, keep = stack.pop, stack.append, seen.add, nodes.append
-    while stack:
-        ctx: Any = pop()._ctx  # never None: only op outputs are pushed
-        for a, need in zip(ctx.inputs, ctx.needs_input_grad, strict=False):
-            if need and a not in seen:
-                add(a)
-                if a._ctx is not None:
-                    push(a)
-                    keep(a)
-    nodes.sort(key=_creation, reverse=True)
-    return nodes
+    if ctx.saved is None:
+        raise released_error(ctx, "backward")
+    if create_graph:
+        grads = _backward_recorded(ctx, g, out)
+    elif ctx.array_forward:
+        grads = ctx.backward(ctx, g)
+    else:
+        grads = _backward_custom(ctx, g)
+    if type(grads) is not tuple:
+        grads = (grads,)
+    inputs, needs = ctx.inputs, ctx.needs_input_grad
+    if len(grads) != len(inputs):
+        grads = padded(ctx, grads)
+    result = list(grads)
+    for i in range(len(result)):
+        ga = result[i]
+        if ga is None:
+            continue
+        if not needs[i]:
+            result[i] = None
+            continue
+        ad = inputs[i].data
+        if reduce and ga.shape != ad.shape:
+            ga = _reduce(ctx, i, ga, inputs[i])
+        if ga.dtype is not ad.dtype and ga.dtype != ad.dtype:
+            ga = ga.astype(ad.dtype)
+        result[i] = ga
+    return result
 
 
-_creation = attrgetter("_seq")
+def _backward_custom(ctx: Function, g: Any) -> tuple[Any, ...]:
+    """A custom op's backward gets a Tensor, as in PyTorch; its gradients become arrays."""
+    from .tensor import Tensor
+
+    grads = ctx.backward(ctx, Tensor._make(g, None))
+    out = []
+    for i, ga in enumerate(grads if type(grads) is tuple else (grads,)):
+        if isinstance(ga, Tensor):
+            ga = ga.data
+        elif ga is not None and type(ga) is not np.ndarray:
+            if not isinstance(ga, (int, float, np.number, np.ndarray)):
+                raise AutogradError(
+                    f"{ctx.label()}: backward returned a {type(ga).__name__} as the gradient of "
+                    f"input {i}; it must return a Tensor, a numpy array, a number or None"
+                )
+            ga = np.asarray(ga)
+        if ga is not None and ga.dtype.kind not in "biuf":
+            raise AutogradError(
+                f"{ctx.label()}: backward returned an array of dtype {ga.dtype} as the gradient "
+                f"of input {i}; gradients are numeric"
+            )
+        out.append(ga)
+    return tuple(out)
 
 
-def released_error(ctx: Function) -> AutogradError:
-    return AutogradError(
-        f"backward through the graph a second time: the values that {ctx.label()} saved for "
-        "its backward pass were released after the first backward() to save memory. Either "
-        "run the forward pass again to build a new graph, or call the first backward with "
-        "retain_graph=True to keep the saved values."
+def _backward_recorded(ctx: Function, g: Any, out: Tensor | None) -> Any:
+    """create_graph: the op's backward on Tensors, so it is recorded. The saved arrays are
+    swapped for the tensors they came from while it runs."""
+    from .tensor import Tensor
+
+    kept = ctx.saved
+    ctx.saved = tuple(_saved_as_tensor(ctx, out, v) for v in kept or ())
+    try:
+        return ctx.backward(ctx, g if isinstance(g, Tensor) else Tensor(g))
+    finally:
+        ctx.saved = kept
+
+
+def _saved_as_tensor(ctx: Function, out: Tensor | None, v: Any) -> Any:
+    """The Tensor a saved array came from: the output, an input, or a new constant.
+
+    A custom op saves Tensors: its inputs stay as they are; the Tensor it returned from forward
+    (computed under no_grad) stands for the output.
+    """
+    from .tensor import Tensor
+
+    if out is not None and (v is out.data or (isinstance(v, Tensor) and v.data is out.data)):
+        return out
+    for a in ctx.inputs:
+        if isinstance(a, Tensor) and a.data is v:
+            return a
+    if isinstance(v, np.ndarray):
+        return Tensor(v)
+    return v
+
+
+def padded(ctx: Function, in_grads: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Gradients for every input, when backward left out trailing ones that need none
+    (constants such as a scale factor) or added trailing Nones; otherwise a clear error."""
+    n, needs = len(in_grads), ctx.needs_input_grad
+    if n < len(needs) and not any(needs[n:]):
+        return in_grads + (None,) * (len(needs) - n)
+    if n > len(needs) and all(g is None for g in in_grads[len(needs):]):
+        return in_grads[: len(needs)]  # extra Nones, e.g. for keyword arguments: harmless
+    raise AutogradError(
+        f"{ctx.label()}: backward returned {n} gradients for {len(needs)} inputs; it must "
+        "return one per input of forward (None for inputs without a gradient)"
     )
+
+
+def _reduce(ctx: Function, i: int, ga: Any, a: Tensor) -> Any:
+    try:
+        return unbroadcast(ga, a.shape)
+    except ValueError:
+        raise AutogradError(
+            f"{ctx.label()}: backward returned a gradient of shape {tuple(ga.shape)} for input "
+            f"{i} of shape {a.shape}; it must have that shape or one that broadcasts to it"
+        ) from None
+
+
+# -- the whole pass --------------------------------------------------------------------------------
+def run_backward(
+    roots: Sequence[Tensor],
+    root_grads: Sequence[Any],
+    retain_graph: bool,
+    create_graph: bool,
+    targets: Sequence[Tensor] | None = None,
+) -> list[Any]:
+    """Backpropagate `root_grads` from `roots`.
+
+    With `targets` None, gradients accumulate into leaves' `.grad` (Tensor.backward).
+    Otherwise the gradients of the targets are returned and `.grad` is left alone (`grad()`).
+    Nothing is written and nothing released until every node has run: a backward that fails
+    part-way (a hook raising, an anomaly) leaves the graph and every `.grad` as they were.
+    """
+    from .tensor import Tensor
+
+    if not create_graph:
+        root_grads = [g.data if isinstance(g, Tensor) else g for g in root_grads]
+    foreign = {id(g) for g in root_grads}  # arrays the engine did not make: never adopted
+    grads: dict[Tensor, Any] = {}  # pending gradients
+    heap: list[tuple[int, Tensor]] = []  # op outputs with a gradient, latest-created on top
+    for r, g in zip(roots, root_grads, strict=True):
+        _add(grads, heap, r, g)
+    want = None if targets is None else dict.fromkeys(targets)
+    found: dict[Tensor, Any] = {}
+    retained: list[tuple[Tensor, Any]] = []
+    done: list[Function] = []
+    check = clock.last_mutation()
+    anomaly = STATE.anomaly is True  # not in gradcheck's stack-only mode
+    with set_grad_enabled(create_graph):
+        while heap:
+            t = heappop(heap)[1]
+            g = grads.pop(t)
+            if t._hooks is not None:
+                g = _hooks(t, g, create_graph, foreign, retained)
+            if want is not None and t in want:
+                found[t] = g
+            ctx: Any = t._ctx
+            if check > t._seq:
+                _check_versions(t, ctx)
+            in_grads = backward_step(ctx, g, t, create_graph)
+            if not ctx.array_forward:
+                foreign.update(id(ga) for ga in in_grads)
+            if anomaly:
+                _check_finite(ctx, in_grads)
+            inputs = ctx.inputs
+            for i in range(len(in_grads)):
+                ga = in_grads[i]
+                if ga is not None:
+                    _add(grads, heap, inputs[i], ga)
+            done.append(ctx)
+        for t in grads:  # what is left are the leaves' finished gradients
+            if t._hooks is not None:
+                grads[t] = _hooks(t, grads[t], create_graph, foreign, retained)
+    if not retain_graph:
+        _release(done)
+    for t, g in retained:
+        t._accumulate(g)
+    if want is not None:
+        found.update((t, g) for t, g in grads.items() if t in want)
+        return [found.get(t) for t in targets or ()]
+    for t, g in grads.items():
+        t._accumulate(g, _adoptable(g, t, foreign))
+    return []
+
+
+def _add(grads: dict[Tensor, Any], heap: list[tuple[int, Tensor]], t: Tensor, g: Any) -> None:
+    """Add g to t's pending gradient; an op output seen for the first time joins the heap."""
+    prev = grads.get(t)
+    if prev is None:
+        grads[t] = g
+        if t._ctx is not None:
+            heappush(heap, (-t._seq, t))
+    else:
+        grads[t] = prev + g
+
+
+def _hooks(t: Tensor, g: Any, create_graph: bool, foreign: set[int], retained: list[Any]) -> Any:
+    """Run t's hooks on its finished gradient; remember it for `retain_grad()`."""
+    new = t._run_hooks(g, create_graph)
+    if new is not g:
+        foreign.add(id(new))  # a hook may return an array the user still holds
+    if t.retains_grad:  # after every hook, as PyTorch: .grad is what flows on
+        retained.append((t, new))
+    return new
+
+
+def _check_finite(ctx: Function, in_grads: list[Any]) -> None:
+    """detect_anomaly(): fail on the first NaN or inf in a gradient, naming the op."""
+    for i, g in enumerate(in_grads):
+        data = g if isinstance(g, np.ndarray) else getattr(g, "data", None)  # array or Tensor
+        if isinstance(data, np.ndarray) and data.dtype.kind == "f" and not np.isfinite(data).all():
+            kind = "NaN" if np.isnan(data).any() else "inf"
+            raise AnomalyError(
+                f"{ctx.label()}: its backward produced {kind} in the gradient of input {i}.\n"
+                f"{created_at(ctx)}"
+            )
 
 
 def _check_versions(t: Tensor, ctx: Function) -> None:
@@ -89,178 +280,75 @@ def _check_versions(t: Tensor, ctx: Function) -> None:
                 )
 
 
-def _lift(t: Tensor, ctx: Function, v: Any) -> Any:
-    """Under create_graph: the Tensor a saved array came from (a constant if none).
-
-    A custom op saves Tensors: its inputs stay as they are; the Tensor it returned from forward
-    (computed under no_grad) stands for the output, so it becomes the output tensor.
-    """
-    if v is t.data or (isinstance(v, type(t)) and v.data is t.data):
-        return t
-    for a in ctx.inputs:
-        if isinstance(a, type(t)) and a.data is v:
-            return a
-    if isinstance(v, np.ndarray):
-        return type(t)(v)
-    return v
-
-
-def _check_finite(ctx: Function, g: Any, which: int) -> None:
-    data = g if isinstance(g, np.ndarray) else getattr(g, "data", None)  # an array, or a Tensor
-    if isinstance(data, np.ndarray) and data.dtype.kind == "f" and not np.isfinite(data).all():
-        kind = "NaN" if np.isnan(data).any() else "inf"
-        raise AnomalyError(
-            f"{ctx.label()}: its backward produced {kind} in the gradient of input {which}.\n"
-            f"{where(ctx)}"
-        )
-
-
-def run_backward(
-    roots: Sequence[Tensor],
-    root_grads: Sequence[Any],
-    retain_graph: bool,
-    create_graph: bool,
-    targets: Sequence[Tensor] | None = None,
-) -> list[Any]:
-    """Backpropagate `root_grads` from `roots`.
-
-    With `targets` None, gradients accumulate into leaves' `.grad` (Tensor.backward).
-    Otherwise the gradients of the targets are returned and `.grad` is left alone (`grad()`).
-    """
-    tensor_cls = type(roots[0])
-    grads: dict[Tensor, Any] = {}
-    order = toposort(roots[0]) if len(roots) == 1 else _joint_order(roots)
-    if not create_graph:
-        root_grads = [g.data if isinstance(g, tensor_cls) else g for g in root_grads]
-    for r, g in zip(roots, root_grads, strict=True):
-        grads[r] = grads[r] + g if r in grads else g
-    want: dict[Tensor, None] | None = None
-    found: dict[Tensor, Any] = {}
-    if targets is not None:
-        want = dict.fromkeys(targets)
-    check = clock.last_mutation()
-    anomaly = STATE.anomaly is True  # not in gradcheck's stack-only mode
-
-    get, pop = grads.get, grads.pop
-    with set_grad_enabled(create_graph):
-        for t in order:  # op outputs only; leaves' gradients stay in `grads`
-            g = pop(t, None)
-            if g is None:
-                continue
-            if t._hooks is not None:
-                g = t._run_hooks(g, create_graph)
-            if want is not None and t in want:
-                found[t] = g
-            ctx: Any = t._ctx  # an op output: never None
-            if ctx.saved is None:
-                raise released_error(ctx)
-            if check > t._seq:
-                _check_versions(t, ctx)
-            if create_graph:
-                kept = ctx.saved
-                ctx.saved = tuple(_lift(t, ctx, v) for v in kept)
-                try:
-                    in_grads = ctx.backward(ctx, g if isinstance(g, tensor_cls) else tensor_cls(g))
-                finally:
-                    ctx.saved = kept
-            elif ctx.array_forward:
-                in_grads = ctx.backward(ctx, g)
-            else:  # a custom op: Tensors in, as in PyTorch (nothing is recorded), arrays out
-                in_grads = ctx.backward(ctx, tensor_cls._make(g, None))
-                in_grads = _as_arrays(in_grads if type(in_grads) is tuple else (in_grads,), tensor_cls)
-            if type(in_grads) is not tuple:
-                in_grads = (in_grads,)
-            inputs = ctx.inputs
-            if len(in_grads) != len(inputs):
-                in_grads = padded(ctx, in_grads)
-            for a, ga, need in zip(inputs, in_grads, ctx.needs_input_grad, strict=False):
-                if need and ga is not None:
-                    ad = a.data
-                    if ga.shape != ad.shape:
-                        ga = _reduce(ctx, _position(inputs, a), ga, a)
-                    if ga.dtype is not ad.dtype and ga.dtype != ad.dtype:
-                        ga = ga.astype(ad.dtype)
-                    if anomaly:
-                        _check_finite(ctx, ga, _position(inputs, a))
-                    prev = get(a)
-                    grads[a] = ga if prev is None else prev + ga
-            if not retain_graph and ctx.saved:
-                ctx.saved = None  # released; an op that saved nothing can run again, as in PyTorch
-
-        # What is left are the leaves' finished gradients.
-        for t in grads:
-            if t._hooks is not None:
-                grads[t] = t._run_hooks(grads[t], create_graph)
-
-    if want is not None:
-        found.update((t, g) for t, g in grads.items() if t in want)
-        return [found.get(t) for t in targets or ()]
-    handed = {id(g) for g in root_grads}  # the caller's own arrays: never adopted
-    for t, g in grads.items():
-        t._accumulate(g, _adoptable(g, t, handed))
-    return []
-
-
-def _adoptable(g: Any, t: Tensor, handed: set[int]) -> bool:
+def _adoptable(g: Any, t: Tensor, foreign: set[int]) -> bool:
     """May the finished gradient array `g` become `t.grad` without a copy?
 
-    Only a fresh array that nothing else holds: not a view, not one already given to another
-    tensor (Add hands the same array to both its inputs), not the caller's gradient, and not
-    sharing memory with t's values. Skipping the copy matters for big layers: it is a full
-    pass over every weight gradient, every step.
+    Only an array this backward pass made that nothing else holds: not a view, not one
+    already given to another tensor (Add hands the same array to both its inputs), not the
+    caller's gradient, not one from a custom op's backward or a hook (the user may hold it),
+    and not sharing memory with t's values. Skipping the copy matters for big layers: it is a
+    full pass over every weight gradient, every step.
     """
-    if type(g) is not np.ndarray or g.base is not None or id(g) in handed or not g.flags.writeable:
+    if type(g) is not np.ndarray or g.base is not None or id(g) in foreign or not g.flags.writeable:
         return False
-    handed.add(id(g))
+    foreign.add(id(g))
     return not np.may_share_memory(g, t.data)
 
 
-def padded(ctx: Function, in_grads: tuple[Any, ...]) -> tuple[Any, ...]:
-    """Gradients for every input, when backward left out trailing ones that need none
-    (constants such as a scale factor) or added trailing Nones; otherwise a clear error."""
-    n, needs = len(in_grads), ctx.needs_input_grad
-    if n < len(needs) and not any(needs[n:]):
-        return in_grads + (None,) * (len(needs) - n)
-    if n > len(needs) and all(g is None for g in in_grads[len(needs):]):
-        return in_grads[: len(needs)]  # extra Nones, e.g. for keyword arguments: harmless
-    raise AutogradError(
-        f"{ctx.label()}: backward returned {n} gradients for {len(needs)} inputs; it must "
-        "return one per input of forward (None for inputs without a gradient)"
+# -- what the graph keeps after backward ---------------------------------------------------------
+class _Released(tuple[Any, ...]):
+    """The inputs of a node whose graph was released (an empty tuple, told apart by type)."""
+
+
+RELEASED: Any = _Released()
+
+# How many backward passes keep their graphs whole. Their nodes are held by weak reference:
+# they keep their edges, so pictures drawn after `loss.backward()` - or after a few more
+# backward passes - can replay the graph. Once KEEP_GRAPHS newer passes have finished, the
+# nodes still alive that none of them used again drop their edges.
+KEEP_GRAPHS = 4
+_recent: deque[tuple[int, list[weakref.ref[Function]]]] = deque()
+_passes = itertools.count(1)
+
+
+def _release(done: list[Function]) -> None:
+    """Free what backward no longer needs: every node's saved values now (a node that saved
+    nothing can run again, as in PyTorch), and the edges of the graph of the backward pass
+    KEEP_GRAPHS passes ago.
+
+    A kept output (a list of losses) then keeps only its own node, not every activation
+    through the nodes' inputs: a training loop holds at most KEEP_GRAPHS graphs.
+    """
+    mark = next(_passes)
+    for ctx in done:
+        if ctx.saved:
+            ctx.saved = None
+        ctx.last_pass = mark
+    _recent.append((mark, [weakref.ref(ctx) for ctx in done]))
+    if len(_recent) > KEEP_GRAPHS:
+        old_mark, old = _recent.popleft()
+        for ref in old:
+            node = ref()
+            if node is not None and node.last_pass == old_mark:  # not used since
+                node.saved = None
+                node.inputs = RELEASED
+
+
+def released_error(ctx: Function, caller: str) -> AutogradError:
+    """The error for using a node whose saved values (or edges) backward released."""
+    if ctx.inputs is RELEASED:
+        return AutogradError(
+            f"{caller}: the graph through {ctx.label()} was released: only the graphs of the "
+            f"{KEEP_GRAPHS} most recent backward() calls are kept whole, so that kept outputs (a "
+            "list of losses) do not keep every activation alive. Draw it sooner, or call "
+            "backward(retain_graph=True) to keep its graph."
+        )
+    return AutogradError(
+        f"{caller}: backward through the graph a second time: the values that {ctx.label()} "
+        "saved for its backward pass were released after the first backward() to save memory. "
+        "Either run the forward pass again to build a new graph, or call the first backward "
+        "with retain_graph=True to keep the saved values."
     )
-
-
-def _as_arrays(grads: tuple[Any, ...], tensor_cls: Any) -> tuple[Any, ...]:
-    """A custom op's gradients as numpy arrays (they may be Tensors or numbers)."""
-    return tuple(
-        g if g is None or type(g) is np.ndarray
-        else g.data if isinstance(g, tensor_cls) else np.asarray(g)
-        for g in grads
-    )
-
-
-def _position(inputs: tuple[Any, ...], a: Tensor) -> int:
-    """The position of `a` among an op's inputs (by identity: == on tensors is elementwise)."""
-    return next(i for i, b in enumerate(inputs) if b is a)
-
-
-def _reduce(ctx: Function, i: int, ga: Any, a: Tensor) -> Any:
-    try:
-        return unbroadcast(ga, a.shape)
-    except ValueError:
-        raise AutogradError(
-            f"{ctx.label()}: backward returned a gradient of shape {tuple(ga.shape)} for input "
-            f"{i} of shape {a.shape}; it must have that shape or one that broadcasts to it"
-        ) from None
-
-
-def _joint_order(roots: Sequence[Tensor]) -> list[Tensor]:
-    """A reverse topological order over everything several roots depend on."""
-    seqs = {}
-    for r in roots:
-        for t in toposort(r):
-            seqs[id(t)] = t
-    # Creation order is a topological order (inputs exist before outputs); reverse it.
-    return sorted(seqs.values(), key=lambda t: t._seq, reverse=True)
 
 
 def _as_grad(tensor_cls: Any, root: Tensor, g: Any, name: str) -> Any:
@@ -347,7 +435,7 @@ def grad(
 def iter_graph(root: Tensor) -> Iterable[Tensor]:
     """Every tensor in root's recorded graph (whether or not it requires grad), inputs first.
 
-    Used by graph pictures and gradient checking; iterative, like toposort.
+    Used by graph pictures and gradient checking; iterative, like the backward pass.
     """
     from .tensor import Tensor
 
@@ -364,6 +452,8 @@ def iter_graph(root: Tensor) -> Iterable[Tensor]:
         seen.add(id(t))
         stack.append((t, True))
         if t._ctx is not None:
+            if t._ctx.inputs is RELEASED:
+                raise released_error(t._ctx, "this graph")
             for a in reversed(t._ctx.inputs):
                 if isinstance(a, Tensor) and id(a) not in seen:
                     stack.append((a, False))

@@ -1,5 +1,10 @@
 """`Function`: the contract every op follows, built-in or written by a user.
 
+Reading order for a newcomer (about 200 lines): `autograd/tensor.py` (the `Tensor` class and
+`Tensor._make`), then `Function.apply` below (how an op's output is made and recorded), one op
+(`Mul` in `autograd/ops/binary.py`), then `autograd/engine.py` (`backward_step` and
+`run_backward`). docs/how-it-works.md walks the same path.
+
 An op is a subclass with two static methods side by side:
 
 - ``forward(ctx, *inputs, **kwargs)`` computes the output and saves what backward needs with
@@ -28,22 +33,29 @@ from __future__ import annotations
 
 import inspect
 import os
+import re
 import traceback
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from . import clock
 from .errors import AnomalyError
 from .grad_mode import STATE
 
-if TYPE_CHECKING:
-    from .tensor import Tensor
+_DERIVATIVE = re.compile(r"\bd\w+/d\w+\s*[=:]\s*")
 
-# NOTE: set by tensor.py once the Tensor class exists (tensor.py imports the ops, which import
-# this module, so this module cannot import Tensor at load time).
-_Tensor: Any = None
-_make: Any = None  # tensor.make: a new op output
+
+def derivatives(doc: str | None) -> tuple[str, ...]:
+    """The local derivatives written in the first paragraph of an op's docstring, one per input.
+
+    ``"z = x * y.  dz/dx = y, dz/dy = x."`` gives ``("y", "x")``: each ``d<out>/d<in> =``
+    (or ``:``) starts a formula, which runs to the next one or to the end of the paragraph.
+    """
+    first = (doc or "").strip().split("\n\n", 1)[0]
+    line = " ".join(part.strip() for part in first.splitlines())
+    marks = list(_DERIVATIVE.finditer(line))
+    ends = [m.start() for m in marks[1:]] + [len(line)] if marks else []
+    return tuple(line[m.end() : e].strip().rstrip(",.;").strip() for m, e in zip(marks, ends, strict=True))
 
 
 class Function:
@@ -52,7 +64,9 @@ class Function:
     Class attributes a subclass may set:
 
     - ``formulas``: the local derivative with respect to each input, as text
-      (``("s*(1-s)",)`` for sigmoid). Graph pictures and `explain` print them.
+      (``("s*(1-s)",)`` for sigmoid). Graph pictures and `explain` print them. Normally it is
+      not written out: it is read from the first line of the docstring, where each derivative
+      is written once as ``d<out>/d<input> = <formula>`` (see `derivatives`).
     - ``is_view``: the output may share memory with the first input (reshape, transpose, ...),
       so both share one version counter and in-place changes through either are caught.
 
@@ -93,6 +107,13 @@ class Function:
         def __getattr__(self, name: str) -> Any: ...
         def __setattr__(self, name: str, value: Any) -> None: ...
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "formulas" not in cls.__dict__:  # an explicit `formulas` wins
+            derived = derivatives(cls.__doc__)
+            if derived:
+                cls.formulas = derived
+
     # -- the contract ------------------------------------------------------------------------
     @staticmethod
     def forward(ctx: Any, *args: Any, **kwargs: Any) -> Any:
@@ -114,7 +135,7 @@ class Function:
         if saved is None:
             from .engine import released_error
 
-            raise released_error(self)
+            raise released_error(self, "backward")
         return saved
 
     @classmethod
@@ -141,67 +162,28 @@ class Function:
     # -- recording ---------------------------------------------------------------------------
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
-        """Run the op on `args` (Tensors or constants) and record it when needed."""
+        """Run the op on `args` (Tensors or constants). When grad mode is on and some input
+        requires a gradient, the node `ctx` becomes the output's `_ctx`: it keeps the inputs
+        (the graph's edges), what forward saved, and the keyword arguments (for pictures)."""
         if not cls.array_forward:
-            return _apply_on_tensors(cls, args, kwargs)
-        # NOTE: this is the hottest path of the library (every built-in op); it is written for
-        # speed.
-        ctx = _new(cls)
-        arrays: Any
-        needs: Any
-        if len(args) == 2:  # unrolled for the common arities
-            a, b = args
-            if isinstance(a, _Tensor):
-                if isinstance(b, _Tensor):
-                    arrays, needs = (a.data, b.data), (a.requires_grad, b.requires_grad)
-                else:
-                    arrays, needs = (a.data, b), (a.requires_grad, False)
-            elif isinstance(b, _Tensor):
-                arrays, needs = (a, b.data), (False, b.requires_grad)
-            else:
-                arrays, needs = args, (False, False)
-        elif len(args) == 1 and isinstance(args[0], _Tensor):
-            a = args[0]
-            arrays, needs = (a.data,), (_ONE_NEEDS if a.requires_grad else _ONE_NEEDS_NOT)
-        else:
-            arrays, needs = [], []
-            for a in args:
-                if isinstance(a, _Tensor):
-                    arrays.append(a.data)
-                    needs.append(a.requires_grad)
-                else:
-                    arrays.append(a)
-                    needs.append(False)
-            needs = tuple(needs)
-        ctx.needs_input_grad = needs
+            return _apply_custom(cls, args, kwargs)
+        ctx = _new(cls)  # the node; no __init__ to run (this is the library's hottest path)
         ctx.saved = ()
-        state = STATE
-        if True not in needs or not state.enabled:
-            data = cls.forward(ctx, *arrays, **kwargs) if kwargs else cls.forward(ctx, *arrays)
-            result = _make(data, None)
-            if cls.is_view:
-                _share_version(args[0], result)
-            return result
-        ctx.inputs = args
-        ctx.kwargs = kwargs
-        ctx.scope = state.scope
-        data = cls.forward(ctx, *arrays, **kwargs) if kwargs else cls.forward(ctx, *arrays)
+        arrays, needs = _unpack(args)
+        ctx.needs_input_grad = needs
+        data = cls.forward(ctx, *arrays, **kwargs)
         if type(data) is not _ndarray:
             data = _as_array(ctx, data)
-        # The output tensor, built inline (this is tensor.make, without the call).
-        out = _new(_Tensor)
-        out.data = data
-        out.grad = None
-        out.requires_grad = True
-        out._ctx = ctx
-        out.name = None
-        out._seq = _tick()
-        out._version = None
-        out._hooks = None
+        state = STATE  # grad mode, read once
+        if True in needs and state.enabled:
+            ctx.inputs, ctx.kwargs, ctx.scope = args, kwargs, state.scope
+            out = _make(data, ctx)
+            if state.anomaly:
+                _check_forward(ctx, out)
+        else:
+            out = _make(data, None)
         if cls.is_view:
             _share_version(args[0], out)
-        if state.anomaly:
-            _check_forward(ctx, out)
         return out
 
 
@@ -211,11 +193,33 @@ class Op(Function):
     array_forward = True
 
 
-def _apply_on_tensors(cls: type[Function], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Tensor:
+def _unpack(args: tuple[Any, ...]) -> tuple[tuple[Any, ...], tuple[bool, ...]]:
+    """The values forward gets (a Tensor's array, a constant as it is) and, per input, whether
+    it requires a gradient. Unrolled for one and two inputs, the common cases."""
+    n = len(args)
+    if n == 1:
+        a = args[0]
+        if isinstance(a, Tensor):
+            return (a.data,), (_TRUE if a.requires_grad else _FALSE)
+        return args, _FALSE
+    if n == 2:
+        a, b = args
+        ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
+        return (a.data if ta else a, b.data if tb else b), (ta and a.requires_grad, tb and b.requires_grad)
+    return (
+        tuple(a.data if isinstance(a, Tensor) else a for a in args),
+        tuple(isinstance(a, Tensor) and a.requires_grad for a in args),
+    )
+
+
+_TRUE, _FALSE = (True,), (False,)
+
+
+def _apply_custom(cls: type[Function], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Tensor:
     """apply() for a custom op: forward gets the input Tensors and runs under no_grad, as in
     PyTorch, so it may use Tensor methods as well as numpy functions."""
     ctx = _new(cls)
-    ctx.needs_input_grad = needs = tuple(isinstance(a, _Tensor) and a.requires_grad for a in args)
+    ctx.needs_input_grad = needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
     ctx.saved = ()
     state = STATE
     record = True in needs and state.enabled
@@ -229,7 +233,7 @@ def _apply_on_tensors(cls: type[Function], args: tuple[Any, ...], kwargs: dict[s
             f"{cls.__name__}.forward returned a {type(result).__name__}: a Function has one "
             "output (a Tensor or an array); split a multi-output op into one Function per output"
         )
-    data = result.data if isinstance(result, _Tensor) else np.asarray(result)
+    data = result.data if isinstance(result, Tensor) else np.asarray(result)
     if not record:
         return _make(data, None)
     ctx.inputs = args
@@ -242,7 +246,6 @@ def _apply_on_tensors(cls: type[Function], args: tuple[Any, ...], kwargs: dict[s
 
 
 _new = object.__new__
-_ONE_NEEDS, _ONE_NEEDS_NOT = (True,), (False,)
 
 
 def _as_array(ctx: Function, data: Any) -> np.ndarray:
@@ -258,10 +261,11 @@ def _as_array(ctx: Function, data: Any) -> np.ndarray:
 def _share_version(base: Any, view: Tensor) -> None:
     """A view op's output shares the version counter of its input when (and only when) it
     shares its memory, so an in-place change through either is seen by both."""
-    if isinstance(base, _Tensor) and np.may_share_memory(view.data, base.data):
+    if isinstance(base, Tensor) and np.may_share_memory(view.data, base.data):
         view._version = base._shared_version()
+
+
 _ndarray = np.ndarray
-_tick = clock.tick
 
 
 _DEFAULTS: dict[type, dict[str, Any]] = {}
@@ -298,7 +302,7 @@ def _check_forward(ctx: Function, out: Tensor) -> None:
     data = out.data
     if data.dtype.kind == "f" and not np.isfinite(data).all():
         raise AnomalyError(
-            f"{ctx.label()}: the forward pass produced {_nonfinite(data)}.\n{where(ctx)}"
+            f"{ctx.label()}: the forward pass produced {_nonfinite(data)}.\n{created_at(ctx)}"
         )
 
 
@@ -318,10 +322,18 @@ def user_frames(ctx: Function) -> list[traceback.FrameSummary]:
     return [f for f in stack if not os.path.abspath(f.filename).startswith(_PACKAGE_DIR)]
 
 
-def where(ctx: Function) -> str:
+def created_at(ctx: Function) -> str:
     """'The op was created at: <the user's frames>' for anomaly reports."""
     frames = user_frames(ctx)
     if not frames:
         return "(enable ag.detect_anomaly() before the forward pass to see where it was created)"
     lines = "".join(traceback.format_list(frames[-3:]))
     return f"The op was created at:\n{lines}"
+
+
+# At the end: tensor.py imports the ops, which import this module, so Tensor can only be
+# imported once the classes above exist (autograd/__init__.py imports this module first).
+from .tensor import Tensor  # noqa: E402
+
+_make = Tensor._make
+_Tensor = Tensor  # the name op files used before this import existed

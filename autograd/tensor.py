@@ -26,6 +26,7 @@ from .ops.movement import MovementMixin
 from .ops.reduce import ReduceMixin
 from .ops.softmax import SoftmaxMixin
 from .random import resolve
+from .tracing import fresh
 
 _RETAIN = object()  # marks retain_grad() in a tensor's hook list
 
@@ -104,10 +105,22 @@ class Tensor(ElementwiseMixin, BinaryMixin, ReduceMixin, MovementMixin, LinalgMi
         if requires_grad:
             self.requires_grad_(True)
 
-    @classmethod
-    def _make(cls, data: Any, ctx: function.Function | None) -> Tensor:
-        """A new op output (fast path: no conversion, no checks)."""
-        return make(data, ctx)
+    @staticmethod
+    def _make(data: Any, ctx: function.Function | None) -> Tensor:
+        """A new tensor holding an op's output array; `ctx` is the op's node (None: not
+        recorded). The one way ops make their outputs: no conversion, no checks."""
+        t = _new(Tensor)
+        if type(data) is not _ndarray:
+            data = np.asarray(data)
+        t.data = data
+        t.grad = None
+        t.requires_grad = ctx is not None
+        t._ctx = ctx
+        t.name = None
+        t._seq = _tick()
+        t._version = None
+        t._hooks = None
+        return t
 
     # -- attributes --------------------------------------------------------------------------
     @property
@@ -308,6 +321,7 @@ class Tensor(ElementwiseMixin, BinaryMixin, ReduceMixin, MovementMixin, LinalgMi
         return remove
 
     def _run_hooks(self, g: Any, create_graph: bool) -> Any:
+        """The gradient after every hook (the engine handles `retain_grad`)."""
         hooks = list(self._hooks or ())
         for hook in hooks:
             if hook is _RETAIN:
@@ -322,8 +336,6 @@ class Tensor(ElementwiseMixin, BinaryMixin, ReduceMixin, MovementMixin, LinalgMi
                         f"{self.shape}"
                     )
                 g = r if create_graph else r.data
-        if _RETAIN in hooks:  # after every hook, as PyTorch: .grad is what flows on
-            self._accumulate(g if isinstance(g, Tensor) else Tensor._make(g, None))
         return g
 
     def _accumulate(self, g: Any, adopt: bool = False) -> None:
@@ -460,27 +472,6 @@ _ndarray = np.ndarray
 _new = object.__new__
 
 
-def make(data: Any, ctx: function.Function | None) -> Tensor:
-    """A new tensor holding an op's output array; `ctx` is the op's node (None: not recorded).
-
-    The fast path for every op result: no conversion, no checks.
-    """
-    t = _new(Tensor)
-    if type(data) is not _ndarray:
-        data = np.asarray(data)
-    t.data = data
-    t.grad = None
-    t.requires_grad = ctx is not None
-    t._ctx = ctx
-    t.name = None
-    t._seq = _tick()
-    t._version = None
-    t._hooks = None
-    return t
-
-
-function._Tensor = Tensor
-function._make = make
 
 
 def _t(x: Any) -> Any:
@@ -570,12 +561,14 @@ def ones_like(t: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     return Tensor(np.ones_like(a, dtype=dtype), requires_grad=requires_grad)
 
 
+@fresh  # under ag.compile: drawn anew on every call
 def rand(*shape: Any, rng: Any = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Uniform [0, 1) values from `rng` (a Generator or int seed; default: `manual_seed`'s)."""
     a = resolve(rng).random(_shape(shape))
     return Tensor(a.astype(_float(dtype)), requires_grad=requires_grad)
 
 
+@fresh  # under ag.compile: drawn anew on every call
 def randn(*shape: Any, rng: Any = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Standard normal values from `rng` (a Generator or int seed; default: `manual_seed`'s)."""
     a = resolve(rng).standard_normal(_shape(shape))

@@ -1,7 +1,8 @@
 """The main demo: train an MLP on the two moons, then look at what it learned.
 
 `python -m demos` (or `python -m demos moons`) trains `nn.MLP(2, [16, 16, 1])` with ReLU and Adam
-on 200 points in minibatches, with a progress bar showing the loss and the accuracy, and writes
+on 200 points in minibatches, with a progress bar showing the loss and the accuracy (the step
+is compiled with `ag.compile`: it runs as generated numpy after its first call), and writes
 
 - `moons_boundary.png`: the decision boundary and the model's probability over the plane;
 - `moons_loss.png`: the loss and accuracy curves;
@@ -55,16 +56,20 @@ def main(out: str | Path = "out", quick: bool = False) -> dict[str, Any]:
     loader = nn.DataLoader(x, y, batch_size=32, shuffle=True, seed=SEED)
     epochs = 40 if quick else 60
 
+    @ag.compile  # traced on the first call, then run as generated numpy (docs/compile.md)
+    def train_step(xb: Any, yb: Any) -> ag.Tensor:
+        loss = F.binary_cross_entropy_with_logits(model(xb).reshape(-1), yb)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return loss
+
     losses: list[float] = []
     accuracies: list[float] = []
     bar = progress(range(epochs), desc="training", enabled=not quick)
     for _ in bar:
         for xb, yb in loader:
-            loss = F.binary_cross_entropy_with_logits(model(xb).reshape(-1), yb)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            losses.append(loss.item())
+            losses.append(train_step(xb, yb).item())
         accuracies.append(accuracy(model, x, y))
         epoch_loss = float(np.mean(losses[-len(loader) :]))
         bar.set_postfix(loss=f"{epoch_loss:.4f}", accuracy=f"{accuracies[-1]:.1%}", refresh=False)

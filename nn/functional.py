@@ -26,6 +26,7 @@ from autograd import Tensor, dual
 from autograd.ops import conv as _conv
 from autograd.ops import pool as _pool
 from autograd.random import resolve
+from autograd.tracing import fresh
 
 from .attention import scaled_dot_product_attention as scaled_dot_product_attention
 
@@ -116,8 +117,14 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True, rng: Any = None) -
         return x
     if p == 1.0:
         return x * 0.0
-    keep = resolve(rng).random(x.shape) >= p
-    return x * (keep * (1.0 / (1.0 - p))).astype(x.dtype)
+    return x * _dropout_mask(rng, x.shape, p, x.dtype)
+
+
+@fresh  # under ag.compile: a new mask on every call, not the one drawn while tracing
+def _dropout_mask(rng: Any, shape: tuple[int, ...], p: float, dtype: Any) -> Tensor:
+    """keep / (1 - p) with keep ~ Bernoulli(1 - p): the scaled mask of inverted dropout."""
+    keep = resolve(rng).random(shape) >= p
+    return Tensor((keep * (1.0 / (1.0 - p))).astype(dtype))
 
 
 # -- convolution and pooling (autograd/ops/conv.py, pool.py): PyTorch's names and arguments ----
@@ -281,15 +288,13 @@ def _clamped_log(x: Array) -> Array:
 
 
 class BinaryCrossEntropy(ag.Function):
-    """l = -(y log p + (1 - y) log(1 - p)), each log clamped at -100 (as PyTorch).
+    """l = -(y log p + (1 - y) log(1 - p)).  dl/dp = (p-y)/(p(1-p)), dl/dy = log(1-p)-log(p).
 
-    dl/dp = (p - y) / (p (1 - p)), with the denominator kept >= 1e-12 so p = 0 or 1 stays
-    finite.   dl/dy = log(1 - p) - log p (clamped logs).
+    Each log is clamped at -100 (as PyTorch), and the denominator of dl/dp is kept >= 1e-12,
+    so p = 0 or 1 stays finite.
     """
 
     array_forward = True  # forward works on numpy arrays: the fast path of the built-in ops
-
-    formulas = ("(p-y)/(p(1-p))", "log(1-p)-log(p)")
 
     @staticmethod
     def forward(ctx: BinaryCrossEntropy, p: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -310,17 +315,13 @@ class BinaryCrossEntropy(ag.Function):
 
 
 class BinaryCrossEntropyWithLogits(ag.Function):
-    """l = -(y log s(x) + (1 - y) log(1 - s(x))) with s the sigmoid, computed stably as
+    """l = -(y log s(x) + (1 - y) log(1 - s(x))), s the sigmoid.  dl/dx = sigmoid(x)-y, dl/dy = -x.
 
-        l = max(x, 0) - x y + log(1 + e^-|x|)
-
-    (e^-|x| <= 1 never overflows; log1p keeps its precision when it is tiny).
-    dl/dx = s(x) - y (smooth, also at x = 0).   dl/dy = -x.
+    Computed stably as l = max(x, 0) - x y + log(1 + e^-|x|) (e^-|x| <= 1 never overflows;
+    log1p keeps its precision when it is tiny). dl/dx is smooth, also at x = 0.
     """
 
     array_forward = True  # forward works on numpy arrays: the fast path of the built-in ops
-
-    formulas = ("sigmoid(x)-y", "-x")
 
     @staticmethod
     def forward(ctx: BinaryCrossEntropyWithLogits, x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -486,10 +487,11 @@ def _float_target(name: str, target: Any, like: Tensor) -> Tensor:
     if isinstance(target, Tensor) and target.dtype.kind == "f":
         t = target
     else:
-        arr = target.data if isinstance(target, Tensor) else np.asarray(target)
-        if arr.dtype.kind not in "biuf":
-            raise TypeError(f"{name}: targets must be numbers, got dtype {arr.dtype}")
-        t = Tensor(arr.astype(like.dtype))
+        kind = target.dtype.kind if isinstance(target, Tensor) else np.asarray(target).dtype.kind
+        if kind not in "biuf":
+            raise TypeError(f"{name}: targets must be numbers, got dtype {np.asarray(target).dtype}")
+        # Converted from `target` itself, so that ag.compile sees which input the values are.
+        t = target.astype(like.dtype) if isinstance(target, Tensor) else Tensor(target, dtype=like.dtype)
     if t.shape != like.shape:
         raise ValueError(
             f"{name}: input of shape {like.shape} and target of shape {t.shape} must have the "

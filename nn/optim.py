@@ -37,6 +37,7 @@ import numpy as np
 
 import autograd as ag
 from autograd import Tensor
+from autograd.tracing import opaque
 
 from . import schedulers as lr_scheduler
 from .module import Module
@@ -87,6 +88,13 @@ class Optimizer:
         for group in groups:
             self.add_param_group(group)
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # ag.compile records a step() call as one call, run again on every compiled call
+        # (its numpy internals are not traced op by op).
+        super().__init_subclass__(**kwargs)
+        if "step" in cls.__dict__:
+            cls.step = opaque(cls.step)  # type: ignore[method-assign]
+
     def add_param_group(self, group: dict[str, Any]) -> None:
         """Add a group of parameters, with hyperparameters that override the defaults."""
         name = type(self).__name__
@@ -127,6 +135,7 @@ class Optimizer:
         """Every parameter, group after group (the order state_dict numbers them in)."""
         return [p for group in self.param_groups for p in group["params"]]
 
+    @opaque
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget every parameter's gradient (`.grad = None`) before the next backward; with
         `set_to_none=False` the gradients are set to zeros instead, as PyTorch allows."""

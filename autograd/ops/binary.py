@@ -32,10 +32,10 @@ def lift(x: Any) -> Any:
     """
     if isinstance(x, np.generic):  # first: np.float64 is a subclass of Python's float
         return x.item()
-    if isinstance(x, (function._Tensor, int, float)):
+    if isinstance(x, (function.Tensor, int, float)):
         return x
     if isinstance(x, (np.ndarray, list, tuple)):
-        return function._Tensor(x)
+        return function.Tensor(x)
     raise TypeError(
         f"unsupported operand of type {type(x).__name__}: expected a Tensor, a number or an array"
     )
@@ -43,8 +43,6 @@ def lift(x: Any) -> Any:
 
 class Add(Op):
     """z = x + y.  dz/dx = 1, dz/dy = 1."""
-
-    formulas = ("1", "1")
 
     @staticmethod
     def forward(ctx: Add, x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -61,8 +59,6 @@ class Add(Op):
 class Sub(Op):
     """z = x - y.  dz/dx = 1, dz/dy = -1."""
 
-    formulas = ("1", "-1")
-
     @staticmethod
     def forward(ctx: Sub, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         try:
@@ -77,8 +73,6 @@ class Sub(Op):
 
 class Mul(Op):
     """z = x * y.  dz/dx = y, dz/dy = x."""
-
-    formulas = ("y", "x")
 
     @staticmethod
     def forward(ctx: Mul, x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -96,9 +90,10 @@ class Mul(Op):
 
 
 class Div(Op):
-    """z = x / y.  dz/dx = 1/y, dz/dy = -x/y^2 = -z/y."""
+    """z = x / y.  dz/dx = 1/y, dz/dy = -x/y^2.
 
-    formulas = ("1/y", "-x/y^2")
+    dz/dy is computed as -z/y, reusing the output.
+    """
 
     @staticmethod
     def forward(ctx: Div, x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -118,7 +113,7 @@ class Div(Op):
 
 
 class Pow(Op):
-    """z = x^y.  dz/dx = y x^(y-1), dz/dy = x^y ln x.
+    """z = x^y.  dz/dx = y*x^(y-1), dz/dy = x^y*ln(x).
 
     Base 0: dz/dy is taken as 0 (the limit of x^y ln x as x -> 0+ for y > 0), not NaN.
     Exponent 0: dz/dx is 0 (x^0 = 1 is constant), also at x = 0 where y x^(y-1) is 0 * inf.
@@ -126,8 +121,6 @@ class Pow(Op):
     ln x, undefined for x < 0, so it is NaN there (as in PyTorch). A constant exponent
     (`x ** 2`) never computes dz/dy.
     """
-
-    formulas = ("y*x^(y-1)", "x^y*ln(x)")
 
     @staticmethod
     def forward(ctx: Pow, x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -145,14 +138,14 @@ class Pow(Op):
         gx = gy = None
         if nx:
             # NOTE: not getattr(y, "data", y): an ndarray's .data is its memory buffer.
-            y0 = np.equal(y.data if isinstance(y, function._Tensor) else y, 0)
+            y0 = np.equal(y.data if isinstance(y, function.Tensor) else y, 0)
             if y0.any():
                 with np.errstate(invalid="ignore", divide="ignore"):
                     gx = g * dual.where(y0, 0.0, y * x ** (y - 1))
             else:
                 gx = g * y * x ** (y - 1)
         if ny:
-            zero = np.equal(x.data if isinstance(x, function._Tensor) else x, 0)
+            zero = np.equal(x.data if isinstance(x, function.Tensor) else x, 0)
             with np.errstate(invalid="ignore", divide="ignore"):
                 safe_x = dual.where(zero, 1.0, x)
                 gy = g * dual.where(zero, 0.0, out * dual.log(safe_x))
@@ -160,9 +153,7 @@ class Pow(Op):
 
 
 class Maximum(Op):
-    """z = max(x, y) elementwise.  dz/dx = 1 where x > y, 1/2 at ties, else 0."""
-
-    formulas = ("1 if x>y (1/2 at ties)", "1 if y>x (1/2 at ties)")
+    """z = max(x, y) elementwise.  dz/dx = 1 if x>y (1/2 at ties), dz/dy = 1 if y>x (1/2 at ties)."""
 
     @staticmethod
     def forward(ctx: Maximum, x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -180,9 +171,7 @@ class Maximum(Op):
 
 
 class Minimum(Op):
-    """z = min(x, y) elementwise.  dz/dx = 1 where x < y, 1/2 at ties, else 0."""
-
-    formulas = ("1 if x<y (1/2 at ties)", "1 if y<x (1/2 at ties)")
+    """z = min(x, y) elementwise.  dz/dx = 1 if x<y (1/2 at ties), dz/dy = 1 if y<x (1/2 at ties)."""
 
     @staticmethod
     def forward(ctx: Minimum, x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -200,9 +189,10 @@ class Minimum(Op):
 
 
 class Where(Op):
-    """z = x where cond else y.  dz/dx = cond, dz/dy = not cond (cond is a constant mask)."""
+    """z = x where cond else y.  dz/dx = 1 where cond, dz/dy = 1 where not cond.
 
-    formulas = ("1 where cond", "1 where not cond")
+    cond is a constant mask (a keyword argument, not an input).
+    """
 
     @staticmethod
     def forward(ctx: Where, x: np.ndarray, y: np.ndarray, cond: Any = None) -> np.ndarray:
@@ -235,12 +225,12 @@ def where(cond: Any, x: Any, y: Any) -> Tensor:
     """x where `cond` else y, elementwise with broadcasting; `cond` is a bool Tensor or array."""
     # A copy: backward reads the mask, and the caller may change their array after the forward
     # pass (`m[:] = False`); the gradient must follow the mask the forward pass used.
-    c = np.array(cond.data if isinstance(cond, function._Tensor) else cond, copy=True)
+    c = np.array(cond.data if isinstance(cond, function.Tensor) else cond, copy=True)
     if c.dtype != np.bool_:
         raise TypeError(f"where: cond must be a bool Tensor or array, got dtype {c.dtype}")
     x, y = lift(x), lift(y)
-    if not isinstance(x, function._Tensor) and not isinstance(y, function._Tensor):
-        return function._Tensor(np.where(c, x, y))
+    if not isinstance(x, function.Tensor) and not isinstance(y, function.Tensor):
+        return function.Tensor(np.where(c, x, y))
     return Where.apply(x, y, cond=c)
 
 

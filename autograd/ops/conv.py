@@ -178,7 +178,7 @@ def conv_weight_grad_arrays(cols: np.ndarray, g: np.ndarray, wshape: Ints, group
 
 # -- the same derivatives on Tensors (create_graph) -------------------------------------------
 def _is_tensor(*xs: Any) -> bool:
-    return any(isinstance(x, function._Tensor) for x in xs)
+    return any(isinstance(x, function.Tensor) for x in xs)
 
 
 def _conv_weight_grad(x: Array, g: Array, wshape: Ints, stride: Ints, pads: Pads, dilation: Ints,
@@ -190,7 +190,7 @@ def _conv_weight_grad(x: Array, g: Array, wshape: Ints, stride: Ints, pads: Pads
             cols = im2col(x, ksize, stride, pads, dilation, out, groups)
         return conv_weight_grad_arrays(cols, g, wshape, groups)
     # One slice of the padded input per kernel offset; each gives a (g, O/g, C/g) block.
-    x = x if isinstance(x, function._Tensor) else function._Tensor(x)
+    x = x if isinstance(x, function.Tensor) else function.Tensor(x)
     n, c = x.shape[:2]
     o, cg, length = g.shape[1], c // groups, math.prod(out)
     xp = x.pad(((0, 0), (0, 0)) + pads) if any(lo or hi for lo, hi in pads) else x
@@ -257,14 +257,13 @@ def _add_bias(y: np.ndarray, b: np.ndarray | None) -> np.ndarray:
 
 
 class Conv(Op):
-    """y = conv(x, w) + b (cross-correlation, as PyTorch).  dy/dx: conv_transpose(g, w);
-    dy/dw: sum over n, l of g[n, o, l] x_pad[n, c, l*s + k*d];  dy/db: g summed over N and space.
+    """y = conv(x, w) + b (cross-correlation, as PyTorch).  dy/dx = conv_transpose(G, W),
+    dy/dw = G ⋆ x (over the batch), dy/db = sum of G over N and space.
 
+    G ⋆ x: dy/dw[o, c, k] sums over n, l of g[n, o, l] x_pad[n, c, l*s + k*d].
     x: (N, C, *S), w: (O, C/groups, *K), b: (O,) or None -> y: (N, O, *L) with
     L = (S + pad_lo + pad_hi - d(K-1) - 1) // s + 1 on each spatial axis.
     """
-
-    formulas = ("conv_transpose(G, W)", "G ⋆ x (over the batch)", "sum of G over N and space")
 
     @staticmethod
     def forward(ctx: Conv, x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None,
@@ -302,14 +301,13 @@ class Conv(Op):
 
 
 class ConvTranspose(Op):
-    """y = conv_transpose(x, w) + b, the adjoint of conv in x.  dy/dx: conv(g, w);
-    dy/dw: sum over n, l of x[n, c, l] g_pad[n, o, l*s + k*d];  dy/db: g summed over N and space.
+    """y = conv_transpose(x, w) + b, the adjoint of conv in x.  dy/dx = conv(G, W),
+    dy/dw = x ⋆ G (over the batch), dy/db = sum of G over N and space.
 
+    x ⋆ G: dy/dw[c, o, k] sums over n, l of x[n, c, l] g_pad[n, o, l*s + k*d].
     x: (N, C_in, *L), w: (C_in, C_out/groups, *K), b: (C_out,) or None -> y: (N, C_out, *S),
     S = (L - 1) s - pad_lo - pad_hi + d(K - 1) + output_padding + 1.
     """
-
-    formulas = ("conv(G, W)", "x ⋆ G (over the batch)", "sum of G over N and space")
 
     @staticmethod
     def forward(ctx: ConvTranspose, x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None,
@@ -348,7 +346,7 @@ class ConvTranspose(Op):
 
 # -- entry points (nn.functional re-exports them under PyTorch's names) ------------------------
 def _lift(x: Any) -> Any:
-    return x if x is None or isinstance(x, function._Tensor) else function._Tensor(x)
+    return x if x is None or isinstance(x, function.Tensor) else function.Tensor(x)
 
 
 def _unbatched(op: str, x: Tensor, nd: int) -> bool:

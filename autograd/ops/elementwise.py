@@ -27,8 +27,6 @@ Array = Any  # a numpy array, or a Tensor when backward records a graph
 class Neg(Op):
     """y = -x.  dy/dx = -1."""
 
-    formulas = ("-1",)
-
     @staticmethod
     def forward(ctx: Neg, x: np.ndarray) -> np.ndarray:
         return np.negative(x)
@@ -39,9 +37,10 @@ class Neg(Op):
 
 
 class Exp(Op):
-    """y = e^x.  dy/dx = e^x = y (the output is reused)."""
+    """y = e^x.  dy/dx = exp(x).
 
-    formulas = ("exp(x)",)
+    Backward reuses the output: dy/dx = e^x = y.
+    """
 
     @staticmethod
     def forward(ctx: Exp, x: np.ndarray) -> np.ndarray:
@@ -58,8 +57,6 @@ class Exp(Op):
 class Log(Op):
     """y = ln x (natural log).  dy/dx = 1/x."""
 
-    formulas = ("1/x",)
-
     @staticmethod
     def forward(ctx: Log, x: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(x)
@@ -72,9 +69,10 @@ class Log(Op):
 
 
 class Sqrt(Op):
-    """y = sqrt(x).  dy/dx = 1 / (2 sqrt(x)) = 1 / (2y)."""
+    """y = sqrt(x).  dy/dx = 1/(2*sqrt(x)).
 
-    formulas = ("1/(2*sqrt(x))",)
+    Backward reuses the output: 1 / (2 sqrt(x)) = 1 / (2y).
+    """
 
     @staticmethod
     def forward(ctx: Sqrt, x: np.ndarray) -> np.ndarray:
@@ -89,9 +87,10 @@ class Sqrt(Op):
 
 
 class Abs(Op):
-    """y = |x|.  dy/dx = sign(x) (0 at x = 0, as PyTorch)."""
+    """y = |x|.  dy/dx = sign(x).
 
-    formulas = ("sign(x)",)
+    The derivative at x = 0 is taken as 0, as in PyTorch.
+    """
 
     @staticmethod
     def forward(ctx: Abs, x: np.ndarray) -> np.ndarray:
@@ -104,9 +103,7 @@ class Abs(Op):
 
 
 class Sin(Op):
-    """y = sin x.  dy/dx = cos x."""
-
-    formulas = ("cos(x)",)
+    """y = sin x.  dy/dx = cos(x)."""
 
     @staticmethod
     def forward(ctx: Sin, x: np.ndarray) -> np.ndarray:
@@ -120,9 +117,7 @@ class Sin(Op):
 
 
 class Cos(Op):
-    """y = cos x.  dy/dx = -sin x."""
-
-    formulas = ("-sin(x)",)
+    """y = cos x.  dy/dx = -sin(x)."""
 
     @staticmethod
     def forward(ctx: Cos, x: np.ndarray) -> np.ndarray:
@@ -136,9 +131,10 @@ class Cos(Op):
 
 
 class Tanh(Op):
-    """y = tanh x.  dy/dx = 1 - tanh(x)^2 = 1 - y^2."""
+    """t = tanh x.  dt/dx = 1-t^2.
 
-    formulas = ("1-t^2",)
+    Backward reuses the output: 1 - tanh(x)^2 = 1 - t^2.
+    """
 
     @staticmethod
     def forward(ctx: Tanh, x: np.ndarray) -> np.ndarray:
@@ -153,13 +149,11 @@ class Tanh(Op):
 
 
 class Sigmoid(Op):
-    """s = 1 / (1 + e^-x).  ds/dx = s (1 - s).
+    """s = 1 / (1 + e^-x).  ds/dx = s*(1-s).
 
     Computed without overflow for any x (exp is only taken of -|x|), so |x| up to 1e4 and
     beyond gives 0 or 1 with no warnings.
     """
-
-    formulas = ("s*(1-s)",)
 
     @staticmethod
     def forward(ctx: Sigmoid, x: np.ndarray) -> np.ndarray:
@@ -174,9 +168,10 @@ class Sigmoid(Op):
 
 
 class Relu(Op):
-    """y = max(x, 0).  dy/dx = 1 where x > 0, else 0 (0 at x = 0, as PyTorch)."""
+    """y = max(x, 0).  dy/dx = 1 if x>0 else 0.
 
-    formulas = ("1 if x>0 else 0",)
+    The derivative at x = 0 is taken as 0, as in PyTorch.
+    """
 
     @staticmethod
     def forward(ctx: Relu, x: np.ndarray) -> np.ndarray:
@@ -192,9 +187,7 @@ class Relu(Op):
 
 
 class LeakyRelu(Op):
-    """y = x where x > 0, else slope * x.  dy/dx = 1 or slope."""
-
-    formulas = ("1 if x>0 else slope",)
+    """y = x where x > 0, else slope * x.  dy/dx = 1 if x>0 else slope."""
 
     @staticmethod
     def forward(ctx: LeakyRelu, x: np.ndarray, negative_slope: float = 0.01) -> np.ndarray:
@@ -212,9 +205,10 @@ class LeakyRelu(Op):
 
 
 class Softplus(Op):
-    """y = ln(1 + e^x), computed as logaddexp(0, x) (no overflow).  dy/dx = sigmoid(x)."""
+    """y = ln(1 + e^x).  dy/dx = sigmoid(x).
 
-    formulas = ("sigmoid(x)",)
+    Computed as logaddexp(0, x), which does not overflow.
+    """
 
     @staticmethod
     def forward(ctx: Softplus, x: np.ndarray) -> np.ndarray:
@@ -228,9 +222,7 @@ class Softplus(Op):
 
 
 class Clip(Op):
-    """y = min(max(x, a_min), a_max).  dy/dx = 1 where a_min <= x <= a_max, else 0."""
-
-    formulas = ("1 if a_min<=x<=a_max else 0",)
+    """y = min(max(x, a_min), a_max).  dy/dx = 1 if a_min<=x<=a_max else 0."""
 
     @staticmethod
     def forward(ctx: Clip, x: np.ndarray, a_min: Any = None, a_max: Any = None) -> np.ndarray:

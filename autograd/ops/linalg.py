@@ -27,9 +27,10 @@ def _mT(x: Array) -> Array:  # noqa: N802 - numpy's name for the matrix transpos
 
 
 class Matmul(Op):
-    """C = A @ B.  dC/dA: G B^T,  dC/dB: A^T G (on the last two axes)."""
+    """C = A @ B.  dC/dA = G @ B^T, dC/dB = A^T @ G.
 
-    formulas = ("G @ B^T", "A^T @ G")
+    G is the upstream gradient; the transposes are on the last two axes.
+    """
 
     @staticmethod
     def forward(ctx: Matmul, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -79,14 +80,13 @@ class Matmul(Op):
 
 
 class Linear(Op):
-    """y = x @ W^T + b, one op (a dense layer).  dy/dx: G W,  dy/dW: G^T x,  dy/db: sum of G.
+    """y = x @ W^T + b.  dy/dx = G @ W, dy/dW = G^T @ x, dy/db = sum of G over the batch.
 
+    One op for a dense layer.
     x: (..., in), W: (out, in), b: (out,) or None -> y: (..., out). The weight and bias
     gradients sum over all leading axes of x (the batch). Fusing the three steps into one node
     makes a dense layer one op in the graph and in pictures, and saves the engine two nodes.
     """
-
-    formulas = ("G @ W", "G^T @ x", "sum of G over the batch")
 
     @staticmethod
     def forward(ctx: Linear, x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:

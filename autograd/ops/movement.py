@@ -27,9 +27,11 @@ Array = Any  # a numpy array, or a Tensor when backward records a graph
 
 
 class Reshape(Op):
-    """y = x with a new shape (same elements, same order).  Backward: reshape back."""
+    """y = x with a new shape (same elements, same order).  dy/dx = 1.
 
-    formulas = ("1",)
+    Backward: reshape back.
+    """
+
     is_view = True
 
     @staticmethod
@@ -49,9 +51,11 @@ class Reshape(Op):
 
 
 class Transpose(Op):
-    """y = x with axes permuted.  Backward: permute back with the inverse permutation."""
+    """y = x with axes permuted.  dy/dx = 1.
 
-    formulas = ("1",)
+    Backward: permute back with the inverse permutation.
+    """
+
     is_view = True
 
     @staticmethod
@@ -73,9 +77,11 @@ class Transpose(Op):
 
 
 class BroadcastTo(Op):
-    """y = x repeated along new or size-1 axes.  Backward: sum over those axes."""
+    """y = x repeated along new or size-1 axes.  dy/dx = 1.
 
-    formulas = ("1",)
+    Backward: sum over those axes.
+    """
+
     is_view = True
 
     @staticmethod
@@ -111,7 +117,7 @@ def _clean_index(index: Any) -> Any:
     items = index if isinstance(index, tuple) else (index,)
     out = []
     for it in items:
-        if isinstance(it, function._Tensor):
+        if isinstance(it, function.Tensor):
             it = it.data.copy()
         elif isinstance(it, (list, np.ndarray)):
             it = np.array(it, copy=True)
@@ -132,13 +138,14 @@ def scatter_add(shape: tuple[int, ...], index: Any, values: np.ndarray) -> np.nd
 
 
 class Getitem(Op):
-    """y = x[index] (ints, slices, None, Ellipsis, integer arrays, boolean masks).
+    """y = x[index].  dy/dx = 1 at the selected elements.
+
+    The index: ints, slices, None, Ellipsis, integer arrays, boolean masks.
 
     Backward: scatter the gradient back into zeros of x's shape; an element selected several
     times (repeated integer indices) receives the sum of its gradients.
     """
 
-    formulas = ("1 at the selected elements",)
     is_view = True
 
     @staticmethod
@@ -158,9 +165,10 @@ class Getitem(Op):
 
 
 class IndexAdd(Op):
-    """y = zeros(shape) with x added at index (the adjoint of getitem).  Backward: g[index]."""
+    """y = zeros(shape) with x added at index (the adjoint of getitem).  dy/dx = 1.
 
-    formulas = ("1",)
+    Backward: g[index].
+    """
 
     @staticmethod
     def forward(ctx: IndexAdd, x: np.ndarray, shape: tuple[int, ...] = (), index: Any = None) -> np.ndarray:
@@ -209,9 +217,10 @@ def index_add(shape: tuple[int, ...], index: Any, values: Tensor) -> Tensor:
 
 
 class Concatenate(Op):
-    """y = the inputs joined along axis.  Backward: each input gets its slice of g."""
+    """y = the inputs joined along axis.  dy/dx = 1.
 
-    formulas = ("1",)
+    Backward: each input gets its slice of g.
+    """
 
     @staticmethod
     def forward(ctx: Concatenate, *xs: np.ndarray, axis: int = 0) -> np.ndarray:
@@ -243,9 +252,10 @@ class Concatenate(Op):
 
 
 class Stack(Op):
-    """y = the inputs stacked along a new axis.  Backward: input i gets g[..., i, ...]."""
+    """y = the inputs stacked along a new axis.  dy/dx = 1.
 
-    formulas = ("1",)
+    Backward: input i gets g[..., i, ...].
+    """
 
     @staticmethod
     def forward(ctx: Stack, *xs: np.ndarray, axis: int = 0) -> np.ndarray:
@@ -273,9 +283,10 @@ class Stack(Op):
 
 
 class Pad(Op):
-    """y = x with constant values added around it.  Backward: slice the padding off."""
+    """y = x with constant values added around it.  dy/dx = 1.
 
-    formulas = ("1",)
+    Backward: slice the padding off.
+    """
 
     @staticmethod
     def forward(ctx: Pad, x: np.ndarray, pad_width: Any = 0, value: float = 0.0) -> np.ndarray:
@@ -411,7 +422,7 @@ def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
 
 def _as_tensor(x: Any) -> Any:
     t = lift(x)
-    return t if isinstance(t, function._Tensor) else function._Tensor(t)
+    return t if isinstance(t, function.Tensor) else function.Tensor(t)
 
 
 def _index_inputs(rng: np.random.Generator, shapes: Any) -> list[np.ndarray]:

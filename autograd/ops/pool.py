@@ -81,7 +81,7 @@ def scatter_planes(g: Array, index: np.ndarray, shape: Ints) -> Array:
     """zeros(shape) with g added at `index` (flat positions in each (n, c) plane of `shape`)."""
     rows = shape[0] * shape[1]
     plane = math.prod(shape[2:])
-    if isinstance(g, function._Tensor):
+    if isinstance(g, function.Tensor):
         idx = (np.arange(rows)[:, None], index.reshape(rows, -1))
         return dual.index_add((rows, plane), idx, g.reshape(rows, -1)).reshape(shape)
     flat = (index.reshape(rows, -1) + (np.arange(rows) * plane)[:, None]).ravel()
@@ -106,10 +106,10 @@ def _flat_index(positions: list[np.ndarray], size: Ints) -> np.ndarray:
 
 # -- max pooling ------------------------------------------------------------------------------
 class MaxPool(Op):
-    """y = max of x over each window (padding is -inf).  dy/dx = 1 at the window's argmax
-    (the first one on ties), else 0: g is scattered back to the argmax positions."""
+    """y = max of x over each window (padding is -inf).  dy/dx = 1 at the argmax of each window.
 
-    formulas = ("1 at the argmax of each window",)
+    The first argmax on ties; elsewhere 0: g is scattered back to the argmax positions.
+    """
 
     @staticmethod
     def forward(ctx: MaxPool, x: np.ndarray, kernel_size: Ints = (1,), stride: Ints = (1,),
@@ -148,10 +148,11 @@ class MaxPool(Op):
 
 
 class AdaptiveMaxPool(Op):
-    """y = max of x over adaptive windows (output i of an axis S -> L covers rows
-    floor(iS/L) .. ceil((i+1)S/L) - 1).  dy/dx = 1 at each window's argmax, else 0."""
+    """y = max of x over adaptive windows.  dy/dx = 1 at the argmax of each window.
 
-    formulas = ("1 at the argmax of each window",)
+    Output i of an axis S -> L covers rows floor(iS/L) .. ceil((i+1)S/L) - 1; elsewhere the
+    derivative is 0.
+    """
 
     @staticmethod
     def forward(ctx: AdaptiveMaxPool, x: np.ndarray, output_size: Ints = (1,)) -> np.ndarray:
@@ -197,10 +198,11 @@ def adaptive_windows(n: int, m: int) -> np.ndarray:
 
 
 class MaxUnpool(Op):
-    """y = zeros(output_size) with x placed at `indices` (flat positions in each plane), the
-    inverse of max pooling.  dy/dx: g read back at the same indices."""
+    """y = zeros(output_size) with x placed at `indices`.  dy/dx = 1 at the indices.
 
-    formulas = ("1 at the indices",)
+    `indices` are flat positions in each plane (the inverse of max pooling); backward reads g
+    back at the same indices.
+    """
 
     @staticmethod
     def forward(ctx: MaxUnpool, x: np.ndarray, indices: np.ndarray | None = None,
@@ -247,10 +249,10 @@ def avg_divisor(size: Ints, out: Ints, ksize: Ints, stride: Ints, padding: Ints,
 
 
 class AvgPool(Op):
-    """y = sum of x over each window / divisor.  dy/dx = 1/divisor for each element of each
-    window it is in: g / divisor spread back over the windows."""
+    """y = sum of x over each window / divisor.  dy/dx = 1/divisor in each window.
 
-    formulas = ("1/divisor in each window",)
+    Each element gets g / divisor from every window it is in.
+    """
 
     @staticmethod
     def forward(ctx: AvgPool, x: np.ndarray, kernel_size: Ints = (1,), stride: Ints = (1,),
@@ -280,11 +282,11 @@ class AvgPool(Op):
         ksize, stride = kw["kernel_size"], kw["stride"]
         ones = (1,) * len(ksize)
         gs = g / ctx.div
-        if isinstance(gs, function._Tensor):  # the adjoint of a depthwise all-ones convolution
+        if isinstance(gs, function.Tensor):  # the adjoint of a depthwise all-ones convolution
             from .conv import ConvTranspose
 
             c = ctx.shape[1]
-            w = function._Tensor(np.ones((c, 1) + tuple(ksize), dtype=gs.dtype))
+            w = function.Tensor(np.ones((c, 1) + tuple(ksize), dtype=gs.dtype))
             return ConvTranspose.apply(gs, w, None, stride=stride, padding=ctx.pads,
                                        output_size=ctx.shape[2:], dilation=ones, groups=c)
         lead = gs[(slice(None), slice(None)) + (None,) * len(ksize)]
@@ -298,7 +300,7 @@ class AvgPool(Op):
 
 # -- entry points (nn.functional re-exports them under PyTorch's names) ------------------------
 def _lift(x: Any) -> Any:
-    return x if isinstance(x, function._Tensor) else function._Tensor(x)
+    return x if isinstance(x, function.Tensor) else function.Tensor(x)
 
 
 def _batched(op: str, x: Tensor, nd: int) -> tuple[Tensor, bool]:
@@ -329,7 +331,7 @@ def max_pool(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0, dil
         ctx = object.__new__(MaxPool)
         MaxPool.forward(ctx, x.data, ks, st, ntuple(op, "padding", padding, nd, 0),
                         ntuple(op, "dilation", dilation, nd), bool(ceil_mode))
-    indices = function._Tensor(ctx.index.astype(np.int64))
+    indices = function.Tensor(ctx.index.astype(np.int64))
     return _unbatch(y, single), _unbatch(indices, single)
 
 
@@ -383,7 +385,7 @@ def adaptive_avg_pool(x: Any, output_size: Any, nd: int = 2) -> Tensor:
         for i, row in enumerate(table):
             rows = np.unique(row)
             mat[i, rows] = 1.0 / len(rows)
-        y = (y.swapaxes(2 + ax, -1) @ function._Tensor(mat.T)).swapaxes(2 + ax, -1)
+        y = (y.swapaxes(2 + ax, -1) @ function.Tensor(mat.T)).swapaxes(2 + ax, -1)
     return _unbatch(y, single)
 
 
@@ -399,7 +401,7 @@ def adaptive_max_pool(x: Any, output_size: Any, return_indices: bool = False, nd
     if ctx is None:
         ctx = object.__new__(AdaptiveMaxPool)
         AdaptiveMaxPool.forward(ctx, x.data, out)
-    return _unbatch(y, single), _unbatch(function._Tensor(ctx.index.astype(np.int64)), single)
+    return _unbatch(y, single), _unbatch(function.Tensor(ctx.index.astype(np.int64)), single)
 
 
 def max_unpool(x: Any, indices: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
@@ -411,7 +413,7 @@ def max_unpool(x: Any, indices: Any, kernel_size: Any, stride: Any = None, paddi
     st = ks if stride is None else ntuple(op, "stride", stride, nd)
     pd = ntuple(op, "padding", padding, nd, 0)
     x, single = _batched(op, _lift(x), nd)
-    idx = indices.data if isinstance(indices, function._Tensor) else np.asarray(indices)
+    idx = indices.data if isinstance(indices, function.Tensor) else np.asarray(indices)
     if single:
         idx = idx.reshape((1,) + idx.shape)
     if output_size is None:

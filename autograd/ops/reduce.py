@@ -80,9 +80,10 @@ def _spread(ctx: Any, g: Array) -> Array:
 
 
 class Sum(Op):
-    """y = sum of x over axis.  dy/dx_i = 1 for every reduced element."""
+    """y = sum of x over axis.  dy/dx_i = 1.
 
-    formulas = ("1",)
+    Every reduced element gets the upstream gradient.
+    """
 
     @staticmethod
     def forward(ctx: Sum, x: np.ndarray, axis: Axis = None, keepdims: bool = False) -> np.ndarray:
@@ -97,8 +98,6 @@ class Sum(Op):
 
 class Mean(Op):
     """y = mean of x over axis (n elements each).  dy/dx_i = 1/n."""
-
-    formulas = ("1/n",)
 
     @staticmethod
     def forward(ctx: Mean, x: np.ndarray, axis: Axis = None, keepdims: bool = False) -> np.ndarray:
@@ -116,13 +115,13 @@ class Mean(Op):
 
 
 class Max(Op):
-    """y = max of x over axis.  dy/dx_i = 1/k for the k elements equal to the max, else 0.
+    """y = max of x over axis.  dy/dx_i = 1/k at the k maxima.
+
+    Elements below the max get 0.
 
     Ties split the gradient evenly among the tied elements, so the sum of the gradient is
     always the upstream gradient (PyTorch's amax does the same).
     """
-
-    formulas = ("1/k at the k maxima",)
 
     @staticmethod
     def forward(ctx: Max, x: np.ndarray, axis: Axis = None, keepdims: bool = False) -> np.ndarray:
@@ -134,9 +133,10 @@ class Max(Op):
 
 
 class Min(Op):
-    """y = min of x over axis.  dy/dx_i = 1/k for the k elements equal to the min, else 0."""
+    """y = min of x over axis.  dy/dx_i = 1/k at the k minima.
 
-    formulas = ("1/k at the k minima",)
+    Elements above the min get 0.
+    """
 
     @staticmethod
     def forward(ctx: Min, x: np.ndarray, axis: Axis = None, keepdims: bool = False) -> np.ndarray:
@@ -161,13 +161,13 @@ def _extreme(ctx: Any, x: np.ndarray, fn: Any, axis: Axis, keepdims: bool) -> np
 
 
 class LogSumExp(Op):
-    """y = ln sum exp(x) over axis, computed as m + ln sum exp(x - m) with m = max(x).
+    """y = ln sum exp(x) over axis.  dy/dx = softmax(x).
+
+    Computed as m + ln sum exp(x - m) with m = max(x).
 
     Subtracting the max makes every exponent <= 0, so nothing overflows.
     dy/dx_i = exp(x_i - y) = softmax(x)_i.
     """
-
-    formulas = ("softmax(x)",)
 
     @staticmethod
     def forward(ctx: LogSumExp, x: np.ndarray, axis: Axis = None, keepdims: bool = False) -> np.ndarray:

@@ -31,9 +31,10 @@ AXIS_SAMPLES = samples(
 
 
 class Softmax(Op):
-    """s_i = e^(x_i) / sum_j e^(x_j) along axis.  ds/dx: grad_x = s * (g - sum(g * s))."""
+    """s_i = e^(x_i) / sum_j e^(x_j) along axis.  ds_i/dx_j = s_i*(δ_ij - s_j).
 
-    formulas = ("s_i*(δ_ij - s_j)",)
+    Backward: grad_x = s * (g - sum(g * s)).
+    """
 
     @staticmethod
     def forward(ctx: Softmax, x: np.ndarray, axis: int = -1) -> np.ndarray:
@@ -52,9 +53,10 @@ class Softmax(Op):
 
 
 class LogSoftmax(Op):
-    """y_i = x_i - logsumexp(x) along axis.  grad_x = g - softmax(x) * sum(g)."""
+    """y_i = x_i - logsumexp(x) along axis.  dy_i/dx_j = δ_ij - softmax(x)_j.
 
-    formulas = ("δ_ij - softmax(x)_j",)
+    Backward: grad_x = g - softmax(x) * sum(g).
+    """
 
     @staticmethod
     def forward(ctx: LogSoftmax, x: np.ndarray, axis: int = -1) -> np.ndarray:

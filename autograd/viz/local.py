@@ -1,10 +1,8 @@
-"""One op's step of the chain rule, computed exactly as the engine does it.
+"""One op's step of the chain rule, for pictures: the engine's own `backward_step`.
 
 `explain` and `trace_backward` replay the backward pass themselves (so they can show every
-intermediate number) instead of hooking into the engine: each op's own `backward` runs on numpy
-arrays, and each input's gradient is summed back to the input's shape with
-`autograd.broadcast.unbroadcast`, as `engine.run_backward` does. Both check their totals
-against the engine afterwards.
+intermediate number) instead of hooking into the engine: each node runs the engine's
+`backward_step` on numpy arrays. Both check their totals against the engine afterwards.
 """
 
 from __future__ import annotations
@@ -15,22 +13,10 @@ from typing import Any
 
 import numpy as np
 
-from ..broadcast import unbroadcast
-from ..engine import iter_graph, padded
-from ..errors import AutogradError
+from ..engine import backward_step, iter_graph, released_error
 from ..function import Function
 from ..grad_mode import no_grad
 from ..tensor import Tensor
-
-
-def check_saved(ctx: Function, caller: str) -> None:
-    """A clear error if backward() already released what this op saved."""
-    if ctx.saved is None:
-        raise AutogradError(
-            f"{caller}: the values that {ctx.label()} saved for its backward pass were released "
-            f"by an earlier backward(). Call {caller} before backward(), or call "
-            "backward(retain_graph=True) to keep them."
-        )
 
 
 @contextmanager
@@ -51,7 +37,7 @@ def replayed(output: Tensor, caller: str) -> Iterator[None]:
                 if ctx is None or ctx.saved is not None:
                     continue
                 if any(isinstance(a, Tensor) and a._modified_after(t._seq) for a in ctx.inputs):
-                    check_saved(ctx, caller)  # raises: the saved values cannot be recomputed
+                    raise released_error(ctx, caller)  # the saved values cannot be recomputed
                 inputs = ctx.inputs
                 if type(ctx).array_forward:  # built-in ops take arrays; custom ops Tensors
                     inputs = tuple(a.data if isinstance(a, Tensor) else a for a in inputs)
@@ -65,30 +51,10 @@ def replayed(output: Tensor, caller: str) -> Iterator[None]:
 
 
 def input_grads(ctx: Function, g: np.ndarray, reduce: bool = True) -> list[np.ndarray | None]:
-    """d L / d input for every input of `ctx`, given g = d L / d output.
-
-    Like the engine: the op's backward on arrays, then each gradient summed to its input's
-    shape (undoing broadcasting) and cast to its dtype. None for inputs without a gradient
-    (constants, tensors that do not require grad).
-    """
+    """d L / d input for every input of `ctx`, given g = d L / d output: the engine's step
+    (`reduce=False` leaves a broadcast input's gradient in the output's shape)."""
     with no_grad():
-        res = type(ctx).backward(ctx, g)
-    if not isinstance(res, tuple):
-        res = (res,)
-    if len(res) != len(ctx.inputs):
-        res = padded(ctx, res)  # the engine's rule: trailing constants may be left out
-    out: list[np.ndarray | None] = []
-    for a, ga in zip(ctx.inputs, res, strict=True):
-        if ga is None or not isinstance(a, Tensor) or not a.requires_grad:
-            out.append(None)
-            continue
-        arr = np.asarray(ga.data if isinstance(ga, Tensor) else ga)
-        if reduce and arr.shape != a.shape:
-            arr = np.asarray(unbroadcast(arr, a.shape))
-        if arr.dtype != a.data.dtype:
-            arr = arr.astype(a.data.dtype)
-        out.append(arr)
-    return out
+        return backward_step(ctx, g, reduce=reduce)
 
 
 def local_derivatives(ctx: Function, out_shape: tuple[int, ...], dtype: Any) -> list[np.ndarray | None]:
