@@ -92,7 +92,9 @@ __all__ = [
 ]
 
 # The pictures load on first use (they import graphviz): `import autograd` stays light.
-_VIZ = ("draw", "explain", "print_graph", "render_text", "to_dot", "trace_backward")
+_VIZ = (
+    "draw", "draw_network", "explain", "explore", "print_graph", "render_text", "to_dot", "trace_backward",
+)
 __all__ += list(_VIZ)
 
 

@@ -7,7 +7,9 @@ is compiled with `ag.compile`: it runs as generated numpy after its first call),
 - `moons_boundary.png`: the decision boundary and the model's probability over the plane;
 - `moons_loss.png`: the loss and accuracy curves;
 - `moons_graph.svg`: the computation graph of one training example, with values and gradients
-  (drawn with `ag.draw`; the DOT text instead if no Graphviz renderer is installed).
+  (drawn with `ag.draw`; the DOT text instead if no Graphviz renderer is installed);
+- `moons_network.svg`: the trained network as neurons and weights (`ag.draw_network`), with the
+  example's activations in the neurons.
 """
 
 from __future__ import annotations
@@ -80,6 +82,10 @@ def main(out: str | Path = "out", quick: bool = False) -> dict[str, Any]:
         _plot_boundary(model, x, y, folder / "moons_boundary.png", quick),
         _plot_curves(losses, accuracies, len(loader), folder / "moons_loss.png"),
         _graph_of_one_example(model, x[:1], y[:1], folder / "moons_graph.svg"),
+        # After the one example's backward(): its activations in the neurons, dloss/dw in tooltips.
+        ag.draw_network(model, x[0], loss_name="loss", title=f"The trained MLP on x = {x[0].round(2)}").save(
+            folder / "moons_network.svg"
+        ),
     ]
     seconds = time.perf_counter() - start
     wrote(files)

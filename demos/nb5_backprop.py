@@ -120,12 +120,17 @@ def main(out: str | Path = "out", quick: bool = False) -> dict[str, Any]:
     explain_txt = folder / "backprop_explain.txt"
     explain_txt.write_text(str(explanation) + "\n", encoding="utf-8")
     graph = save_graph(ag.draw(error, highlight=p["W11"]), folder / "backprop_graph.svg")
-    files = [graph, explain_txt]
+    # The same network as the course draws it: W11 = 2 and dE/dW11 on the edge x1 -> h1.
+    network_svg = ag.draw_network(model, [X1, X2], title="nn.MLP(2, [2, 1]) after E.backward()").save(
+        folder / "backprop_network.svg"
+    )
+    files = [graph, network_svg, explain_txt]
     if not quick:
         trace = ag.trace_backward(network()[0])
         files.append(Path(trace.to_html(folder / "backprop_trace.html")))
     wrote(files)
     print(f"  {graph.name}: every path from W11 to E is drawn in red")
+    print(f"  {network_svg.name}: neurons and weights, each edge with its weight and dE/dweight")
     return {
         "by_hand": hand,
         "explain_total": total,

@@ -22,6 +22,7 @@ import numpy as np
 
 from autograd import Tensor
 from autograd.dtypes import get_default_dtype
+from autograd.tracing import opaque
 
 from . import functional
 from .module import Module, Parameter
@@ -138,16 +139,22 @@ class _BatchNorm(Module):
                 )
             x_hat, mean, var = _standardize(x, axes, self.eps)
             if self.training and self.track_running_stats:
-                self._update(mean.data.reshape(-1), var.data.reshape(-1), count)
+                self._update(mean, var, count)
         else:
-            mean_r = self.running_mean.data.reshape(shape)
-            std_r = np.sqrt(self.running_var.data.reshape(shape) + self.eps)
+            # Tensor ops on the buffers (no gradient): ag.compile reads them afresh each call.
+            mean_r = self.running_mean.reshape(shape)
+            std_r = (self.running_var.reshape(shape) + self.eps).sqrt()
             x_hat = (x - mean_r) / std_r
         if self.weight is not None and self.bias is not None:
             return x_hat * self.weight.reshape(shape) + self.bias.reshape(shape)
         return x_hat
 
-    def _update(self, mean: np.ndarray, var: np.ndarray, count: int) -> None:
+    @opaque  # under ag.compile: called again on every call, with that call's statistics
+    def _update(self, mean: Any, var: Any, count: int) -> None:
+        """Move the running statistics towards this batch's `mean` and `var` (Tensors, or
+        their arrays when a compiled step calls it)."""
+        mean = (mean.data if isinstance(mean, Tensor) else mean).reshape(-1)
+        var = (var.data if isinstance(var, Tensor) else var).reshape(-1)
         self.num_batches_tracked.data = self.num_batches_tracked.data + 1
         m = 1.0 / float(self.num_batches_tracked.data) if self.momentum is None else self.momentum
         unbiased = var * (count / (count - 1))

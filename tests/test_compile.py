@@ -266,3 +266,102 @@ def test_docs_show_the_source_the_compiler_writes() -> None:
     namespace: dict[str, Any] = {}
     exec(python_blocks(page)[0].code.replace("print(step.source)", ""), namespace)  # the doc's step
     assert namespace["step"].source == shown, "docs/compile.md: paste the new step.source"
+
+
+def test_labels_read_by_a_loss_key_the_code_by_their_values() -> None:
+    """cross_entropy builds a one-hot from integer labels outside traced ops: the compiled code
+    must follow new labels (it is keyed by their values), never keep the first call's."""
+    x = np.random.default_rng(0).standard_normal((12, 5))
+    labels = [np.arange(12) % 3, (np.arange(12) + 1) % 3]
+
+    def setup() -> Any:
+        model = nn.Linear(5, 3, rng=0)
+        opt = nn.optim.SGD(model.parameters(), lr=0.1)
+
+        def step(x: Any, y: Any) -> ag.Tensor:
+            loss = F.cross_entropy(model(x), y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            return loss
+
+        return step
+
+    eager, compiled = setup(), ag.compile(setup())
+    for k in range(4):
+        y = labels[k % 2]
+        assert eager(x, y).item() == compiled(x, y).item()
+    compiled(x, labels[1])
+    traces = compiled.traces
+    compiled(x, labels[1])  # the same labels again: no new trace
+    assert compiled.traces == traces
+
+
+def test_small_cnn_with_batchnorm_equals_eager_in_training_and_eval() -> None:
+    """Conv2d, BatchNorm2d (running statistics updated by the compiled step), MaxPool2d, Linear."""
+    rng = np.random.default_rng(1)
+    batches = [(rng.standard_normal((8, 1, 8, 8)), rng.integers(0, 10, 8)) for _ in range(3)]
+
+    def setup() -> Any:
+        class Net(nn.Module):
+            def __init__(self) -> None:
+                super().__init__()
+                init = np.random.default_rng(0)
+                self.kernel = nn.Parameter(init.standard_normal((4, 1, 3, 3)) * 0.3)
+                self.norm = nn.BatchNorm2d(4)
+                self.head = nn.Linear(64, 10, rng=0)
+
+            def forward(self, x: Any) -> ag.Tensor:
+                h = F.max_pool2d(self.norm(F.conv2d(x, self.kernel, padding=1)).relu(), 2)
+                return self.head(h.reshape(h.shape[0], -1))
+
+        model = Net()
+        opt = nn.optim.Adam(model.parameters(), lr=0.01)
+
+        def step(x: Any, y: Any) -> ag.Tensor:
+            loss = F.cross_entropy(model(x), y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            return loss
+
+        def predict(x: Any) -> ag.Tensor:
+            with ag.no_grad():
+                return model(x)
+
+        return model, step, predict
+
+    m1, step1, pred1 = setup()
+    m2, step2, pred2 = setup()
+    step2, pred2 = ag.compile(step2), ag.compile(pred2)
+    for x, y in batches * 2:
+        assert step1(x, y).item() == step2(x, y).item()
+    for (k, a), (_, b) in zip(m1.state_dict().items(), m2.state_dict().items(), strict=True):
+        assert _same(np.asarray(a), np.asarray(b)), k  # parameters and running statistics
+    m1.eval()
+    m2.eval()
+    for x, _ in batches:
+        assert _same(pred1(x).data, pred2(x).data)
+
+
+def test_other_threads_are_not_traced() -> None:
+    import threading
+
+    other = ag.tensor([5.0, 6.0], name="elsewhere")
+    results: list[float] = []
+
+    def elsewhere() -> None:
+        results.append((other * other).sum().item())  # eager, in another thread, mid-trace
+
+    def step(x: ag.Tensor) -> ag.Tensor:
+        y = x * 2
+        t = threading.Thread(target=elsewhere)
+        t.start()
+        t.join()
+        return y.sum()
+
+    compiled = ag.compile(step)
+    assert compiled(ag.tensor([1.0, 2.0])).item() == 6.0
+    assert results == [61.0]
+    assert "elsewhere" not in compiled.source
+    assert compiled(ag.tensor([3.0, 4.0])).item() == 14.0

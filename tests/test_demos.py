@@ -99,7 +99,9 @@ def test_moons(tmp_path: Path, renderer: None) -> None:
     r = run("moons", tmp_path)
     assert r["train_accuracy"] >= 0.99
     assert r["test_accuracy"] >= 0.95
-    assert [p.name for p in r["files"]] == ["moons_boundary.png", "moons_loss.png", "moons_graph.svg"]
+    assert [p.name for p in r["files"]] == [
+        "moons_boundary.png", "moons_loss.png", "moons_graph.svg", "moons_network.svg"
+    ]
     for p in r["files"]:
         check_picture(p)
     svg = (tmp_path / "moons_graph.svg").read_text()
@@ -191,6 +193,9 @@ def test_backprop_explains_dE_dW11(tmp_path: Path, renderer: None) -> None:  # n
     assert "ds1/dh1 = d sigmoid(h1)/dh1 = s1*(1-s1)" in text
     assert "matches" in text
     check_picture(tmp_path / "backprop_graph.svg")
+    network = (tmp_path / "backprop_network.svg").read_text()
+    assert "W11 = 2<" in network
+    assert f"dE/dW11 = {expected:.4g}<" in network
 
 
 def test_spirals(tmp_path: Path) -> None:

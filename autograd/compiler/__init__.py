@@ -47,14 +47,18 @@ class _Entry:
     fn: Callable[..., Any]
     source: str
     captured: list[Captured]
+    # Arguments whose values the code was written for (the step built constants from them,
+    # e.g. a one-hot of integer labels): position -> the values seen while tracing.
+    values: dict[int, np.ndarray]
 
-    def fits(self) -> bool:
-        """The captured tensors still have the shapes and dtypes the code was written for."""
+    def fits(self, flat: tuple[Any, ...]) -> bool:
+        """The captured tensors still have their shapes and dtypes, and value-keyed arguments
+        their values."""
         for c in self.captured:
             data = c.tensor.data
             if data.shape != c.shape or data.dtype != c.dtype:
                 return False
-        return True
+        return all(np.array_equal(_values(flat[i]), v) for i, v in self.values.items())
 
 
 class CompiledStep:
@@ -79,9 +83,10 @@ class CompiledStep:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         key = _key(args, kwargs)
         entry = self._cache.get(key)
-        if entry is not None and entry.fits():
+        flat = (*args, *(kwargs[k] for k in sorted(kwargs)))
+        if entry is not None and entry.fits(flat):
             self._last = entry
-            return entry.fn(*args, *(kwargs[k] for k in sorted(kwargs)))
+            return entry.fn(*flat)
         return self._trace(key, args, kwargs)
 
     def _trace(self, key: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
@@ -98,15 +103,14 @@ class CompiledStep:
             for (name, given), traced in zip(_parameter_names(self.fn, args, kwargs), seen, strict=True)
         ]
         gen = Codegen(getattr(self.fn, "__name__", "step"), params, names.tensors, names.objects)
-        # A tensor the step built from one of its own constant arrays is no taint.
-        created = {k: v[:2] for k, v in tracer.created.items() if id(v[2]) not in names.arrays}
-        source = gen.generate(tracer.steps, result, created)
+        source = gen.generate(tracer.steps, result, tracer, names.arrays)
         self.traces += 1
         filename = f"<ag.compile: {gen.fn_name}, trace {self.traces}>"
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
         ns = gen.ns
         exec(builtins.compile(source, filename, "exec"), ns)
-        entry = _Entry(ns[gen.fn_name], source, gen.captured)
+        values = {i: np.array(_values(params[i][1]), copy=True) for i in gen.value_guards}
+        entry = _Entry(ns[gen.fn_name], source, gen.captured, values)
         self._cache[key] = self._last = entry
         return result
 
@@ -124,6 +128,10 @@ def compile(fn: Callable[..., Any]) -> CompiledStep:
 
 
 # -- guards ----------------------------------------------------------------------------------
+def _values(v: Any) -> Any:
+    return v.data if isinstance(v, Tensor) else v
+
+
 def _as_traced(v: Any) -> Any:
     return Tensor._make(v, None) if isinstance(v, np.ndarray) else v
 

@@ -244,10 +244,15 @@ class Codegen:
         self.captured: list[Captured] = []
         self.keep: list[Any] = []
         self.made: set[int] = set()
-        self.created: dict[int, tuple[Tensor, str | None]] = {}  # built with Tensor(...)
+        self.created: dict[int, tuple[Tensor, frozenset[int], Any]] = {}  # see Tracer.created
+        self.reads: dict[int, tuple[str, bool]] = {}  # see Tracer.reads
+        # Arguments whose values the code depends on (it is keyed by them): their positions.
+        self.value_guards: set[int] = set()
+        self.argument_of = {id(v): i for i, (_, v, _) in enumerate(params)}
         self.gconst: dict[str, Any] = {}  # gradients known while tracing (see `fold`)
         self.root_of: Any = None
         self.ctx_of: dict[int, str] = {}  # id(OpStep) -> its node's name (generic ops)
+        self.origin: dict[int, str] = {}  # id(OpStep) -> its forward line, quoted backward
         self.finished: dict[int, Tensor] = {}  # leaves whose .grad the code sets
 
     # -- values ----------------------------------------------------------------------------
@@ -303,14 +308,21 @@ class Codegen:
         unless it holds an input's values: then it was computed from the input outside the
         library's operations (numpy code on `.data`), and baking it in would be wrong."""
         made = self.created.get(id(t))
-        if made is not None and made[1] is not None:
-            raise CompileError(
-                f"ag.compile: the step builds a tensor of shape {t.shape} from an array after "
-                f"reading a traced tensor's values outside the library's operations, at {made[1]}. "
-                "The compiled step would keep this call's values in the code. Use tensor "
-                "operations on the traced values instead (x.astype(...), ag.tensor(x, dtype=...), "
-                "ag.where(...)), or call the step without ag.compile."
-            )
+        if made is not None and made[1]:
+            for key in made[1]:
+                line, by_user = self.reads[key]
+                if key in self.argument_of and not by_user:
+                    # The library built a constant from an argument's values (a one-hot of
+                    # integer labels): the code is keyed by those values.
+                    self.value_guards.add(self.argument_of[key])
+                    continue
+                raise CompileError(
+                    f"ag.compile: the step builds a tensor of shape {t.shape} from an array after "
+                    f"reading the values of a traced tensor outside the library's operations, at "
+                    f"{line}. The compiled step would keep this call's values in the "
+                    "code. Use tensor operations on the traced values instead (x.astype(...), "
+                    "ag.tensor(x, dtype=...), ag.where(...)), or call the step without ag.compile."
+                )
         if t._ctx is not None and t.requires_grad:
             raise CompileError(
                 f"ag.compile: the step uses a tensor of shape {t.shape} computed outside it, in a "
@@ -334,9 +346,12 @@ class Codegen:
     def emit(self, line: str) -> None:
         self.body.append("    " + line if line else "")
 
-    def generate(self, steps: list[Step], result: Any, created: dict[int, tuple[Tensor, str | None]]) -> str:
+    def generate(self, steps: list[Step], result: Any, tracer: Any, constants: set[int]) -> str:
+        """The source of the traced call; `constants`: ids of the arrays the step's own closure
+        and globals hold (a tensor built from one of them is a true constant)."""
         self.made = {id(s.out) for s in steps if isinstance(s, (OpStep, ArrayStep))}
-        self.created = created
+        self.created = {k: v for k, v in tracer.created.items() if id(v[2]) not in constants}
+        self.reads = tracer.reads
         signature = self.arguments()
         for i, step in enumerate(steps):
             if isinstance(step, OpStep):
@@ -394,7 +409,9 @@ class Codegen:
             tmp = self.names.new(f"{var}_in") if tpl.setup else ""
             if tpl.setup:
                 self.emit(fill(tpl.setup, op, args, t=tmp))
-            self.emit(f"{var} = {fill(tpl.forward, op, args, t=tmp)}")
+            line = f"{var} = {fill(tpl.forward, op, args, t=tmp)}"
+            self.emit(line)
+            self.origin[id(op)] = line
         else:
             cls = self.constant(op.cls, op.cls.__name__)
             ctx = self.names.new(f"n_{var}")
@@ -474,7 +491,7 @@ class Codegen:
                     f"ag.compile: a tensor of shape {t.shape} that requires grad was created inside "
                     "the step; create parameters outside it"
                 )
-            self.emit(f"rt.finish({obj}, {gname[key]}, handed)  # {obj}.grad")
+            self.emit(f"rt.finish({obj}, {gname[key]}, handed)  # {self.code[key]}.grad += {gname[key]}")
             self.finished[key] = t
             grad = step.grads.get(key)
             if grad is not None:  # the step may read it (w -= lr * w.grad)
@@ -517,6 +534,8 @@ class Codegen:
         if tpl is None:
             gs = self.names.new(f"gs_{out_var}")
             self.emit(f"{gs} = rt.grads({self.ctx_of[id(op)]}, {g}, {len(op.args)})")
+        # Each line says which forward line it differentiates.
+        note = f"  # {self.origin[id(op)]}" if id(op) in self.origin else ""
         for i, (a, need) in enumerate(zip(op.args, needs, strict=False)):
             if not need or not isinstance(a, Tensor):
                 continue
@@ -548,13 +567,13 @@ class Codegen:
             elif prev is None:
                 var = self.names.new(f"g_{args[i]}")
                 gname[id(a)] = var
-                self.emit(f"{var} = {expr}")
+                self.emit(f"{var} = {expr}{note}")
             elif prev in self.gconst:  # a new local name: the constant stays a global
                 var = self.names.new(f"g_{args[i]}")
                 gname[id(a)] = var
-                self.emit(f"{var} = {prev} + {expr}")
+                self.emit(f"{var} = {prev} + {expr}{note}")
             else:
-                self.emit(f"{prev} = {prev} + {expr}")
+                self.emit(f"{prev} = {prev} + {expr}{note}")
             if a._ctx is None and id(a) not in self.made:
                 leaves.setdefault(id(a), a)
 

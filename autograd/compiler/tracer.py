@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -95,6 +96,9 @@ Step = OpStep | ArrayStep | InplaceStep | BackwardStep | CallStep | GradStep
 _HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # autograd/
 # Where the library's own code lives (autograd/ and nn/): every other frame is the user's.
 LIBRARY = (_HERE, os.path.join(os.path.dirname(_HERE), "nn"))
+# Reads that are not noted: the compiler's own, and the ops' (their composites read values
+# only to check shapes and dtypes; what they compute from values is in traced ops).
+_UNREAD = (os.path.dirname(os.path.abspath(__file__)), os.path.join(_HERE, "ops"))
 
 
 def user_line() -> str:
@@ -137,14 +141,29 @@ class Tracer:
         self.dynamic: set[int] = {id(a) for a in inputs}
         self.dynamic.update(id(a.data) for a in inputs if isinstance(a, Tensor))
         self.steps: list[Step] = []
-        self.depth = 0
+        self._depth = 0
+        self._thread = threading.get_ident()
         self.keep: list[Any] = []  # every object a step refers to stays alive until codegen
         self._saved: list[tuple[Any, str, Any]] = []
         self.made: set[int] = set()  # ids of tensors made by traced steps (not captured)
-        # Tensors the step built from arrays with Tensor(...), and where (if anywhere) it had
-        # read a traced tensor's values outside an op before.
-        self.created: dict[int, tuple[Tensor, str | None, Any]] = {}
-        self.tainted: str | None = None
+        # Where the step (or the library for it) read a traced tensor's values outside an op:
+        # id(tensor) -> (the user's line, read by the user's own code?). Tensors it then builds
+        # from arrays may hold values derived from them, which the code cannot recompute (see
+        # Codegen.capture).
+        self.reads: dict[int, tuple[str, bool]] = {}
+        # Tensors the step built from arrays with Tensor(...): id -> (tensor, ids read before, data).
+        self.created: dict[int, tuple[Tensor, frozenset[int], Any]] = {}
+        self.data_slot = Tensor.__dict__["data"]
+
+    @property
+    def depth(self) -> int:
+        """How deep inside recorded calls we are (0: record). The swapped entry points are the
+        class's for every thread; only the tracing thread records, others pass through."""
+        return self._depth if threading.get_ident() == self._thread else 1
+
+    @depth.setter
+    def depth(self, value: int) -> None:
+        self._depth = value
 
     # -- the swapped entry points ------------------------------------------------------------
     def __enter__(self) -> Tracer:
@@ -207,15 +226,11 @@ class Tracer:
         init = Tensor.__init__
 
         def traced_init(t: Tensor, data: Any, *args: Any, **kwargs: Any) -> None:
-            tracer.depth += 1
-            try:
-                init(t, data, *args, **kwargs)
-            finally:
-                tracer.depth -= 1
             if tracer.depth:
-                return
+                return init(t, data, *args, **kwargs)
+            tracer.quiet(init, t, data, *args, **kwargs)
             if isinstance(data, (np.ndarray, Tensor)) and id(data) not in tracer.dynamic:
-                tracer.created[id(t)] = (t, tracer.tainted, data)
+                tracer.created[id(t)] = (t, frozenset(tracer.reads), data)
             if id(data) in tracer.dynamic:  # ag.tensor(x) of an input
                 dtype = kwargs.get("dtype", args[1] if len(args) > 1 else None)
                 tracer.record(ArrayStep("tensor", (data, dtype), {}, t))
@@ -230,13 +245,11 @@ class Tracer:
         data_slot = Tensor.__dict__["data"]
 
         def get_data(t: Tensor) -> Any:
-            # The user's code reading a traced tensor's values: what it builds from them next
-            # cannot be followed (see `tainted`). The library's own reads are for shapes and
-            # checks, or feed ops that are traced.
-            if not tracer.depth and id(t) in tracer.dynamic:
+            # A traced tensor's values read outside an op: note where (see `reads`).
+            if not tracer.depth and id(t) in tracer.dynamic and not tracer.reads.get(id(t), ("", False))[1]:
                 caller = sys._getframe(1).f_code.co_filename
-                if not caller.startswith(LIBRARY):
-                    tracer.tainted = user_line()
+                if not caller.startswith(_UNREAD):
+                    tracer.reads[id(t)] = (user_line(), not caller.startswith(LIBRARY))
             return data_slot.__get__(t)
 
         def meta(fn: Callable[[np.ndarray], Any]) -> property:
@@ -302,7 +315,7 @@ class Tracer:
             self.made.add(id(out))
             self.dynamic.add(id(out))
             if isinstance(out, Tensor):
-                self.dynamic.add(id(out.data))
+                self.dynamic.add(id(self.data_slot.__get__(out)))
 
     def quiet(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """fn(*args) with nothing recorded (library code that reads values legitimately)."""

@@ -4,7 +4,9 @@
   its DOT text, `render_text(output)` / `print_graph(output)` a text tree;
 - `explain(output, wrt)`: every path from `wrt` to `output`, each local derivative, the
   products and their sum, checked against the engine's gradient;
-- `trace_backward(output)`: the backward pass step by step, as a table or an HTML page.
+- `trace_backward(output)`: the backward pass step by step, as a table or an HTML page;
+  `explore(output)`: that page (the explorer), shown inline in Jupyter;
+- `draw_network(model, x)`: a small MLP drawn as the course draws it (neurons and weights).
 
 Inside, every output is made by a pipeline that flows one way, each stage reading only the one
 before it:
@@ -14,7 +16,8 @@ before it:
    `.name`, else the caller's variable, else the id); `GraphModel.fill_grads` adds gradients;
 2. the view (`summary.py`): what to show - summaries of big graphs, collapsed modules;
 3. the emitters: DOT (`dot.py`), the text tree (`text.py`), a built-in SVG layout
-   (`layout.py`), the trace page and explorer.
+   (`layout.py`), the explorer page (`explorer.py`); the neuron view (`neurons.py`) reads a
+   model's parameters instead of a graph.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from __future__ import annotations
 from .digraph import Picture
 from .dot import draw, to_dot
 from .explain import ChainPath, Explanation, explain
+from .explorer import Explorer, explore
+from .neurons import NetworkDrawError, NetworkPicture, draw_network
 from .render import HOW_TO_GET_ONE, RendererNotFoundError, RenderError, find_renderer
 from .text import print_graph, render_text
 from .trace import Step, Trace, trace_backward
@@ -30,13 +35,18 @@ __all__ = [
     "HOW_TO_GET_ONE",
     "ChainPath",
     "Explanation",
+    "Explorer",
+    "NetworkDrawError",
+    "NetworkPicture",
     "Picture",
     "RenderError",
     "RendererNotFoundError",
     "Step",
     "Trace",
     "draw",
+    "draw_network",
     "explain",
+    "explore",
     "find_renderer",
     "print_graph",
     "render_text",

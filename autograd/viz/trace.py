@@ -25,8 +25,9 @@ import numpy as np
 from .. import engine
 from ..function import Function
 from ..tensor import Tensor
+from .explorer import Explorer
 from .graph import GraphModel, build_graph
-from .labels import fmt_array, formula, formula_vars
+from .labels import derivative_text, fmt_array, fmt_const, formula
 from .local import input_grads, local_derivatives, replayed
 
 
@@ -73,12 +74,14 @@ class Trace:
     def describe(self, s: Step) -> dict[str, str]:
         """The text of one step, as the table and the HTML page show it."""
         ctx = s.op
-        names = formula_vars(ctx)
         o, i = self.name(s.output), self.name(s.input)
         root = self.name(self.output)
+        # The formula in the operands' own names (d(w1 * x1)/dw1 = x1): no letter of the op's
+        # can clash with a name of the user's.
+        args = [self.name(a) if isinstance(a, Tensor) else fmt_const(a) for a in ctx.inputs]
         return {
             "edge": f"{i} -> {ctx.label()} -> {o}",
-            "formula": f"d{o}/d{i} = d {ctx.op_name()}({', '.join(names)})/d{names[s.index]} = {s.formula}",
+            "formula": f"d{o}/d{i} = " + derivative_text(ctx, s.index, args, o, upstream=f"d{root}/d{o}"),
             "upstream": f"d{root}/d{o} = {fmt_array(s.upstream)}",
             "local": "-" if s.local is None else fmt_array(s.local),
             "contribution": fmt_array(s.contribution),
@@ -114,15 +117,28 @@ class Trace:
             f"engine check {verdict}; print it or call .table() / .to_html(path)>"
         )
 
-    def to_html(self, path: str | Path, *, max_nodes: int = 60, timeout: float | None = 60.0) -> str:
-        """Write one self-contained HTML page stepping through the trace; returns its path.
+    def to_html(
+        self, path: str | Path, *, max_nodes: int = 400, max_steps: int = 2000, max_rows: int = 1000,
+        timeout: float | None = None,
+    ) -> str:
+        """Write the explorer page stepping through the trace (see `explorer`); returns its path.
 
-        The graph is drawn by the Graphviz renderer when there is one (inline SVG), else by a
-        simple built-in layout. No network, no external files: open it from disk.
+        One self-contained HTML file (no network, no external files: open it from disk). The
+        page holds at most `max_steps` steps and its table `max_rows` rows (it says so when
+        there are more); above `max_nodes` nodes, long chains start collapsed. `timeout` is
+        accepted for compatibility and unused: the page lays the graph out itself.
         """
         from .trace_html import write_html
 
-        return write_html(self, Path(path), max_nodes=max_nodes, timeout=timeout)
+        return write_html(self, Path(path), max_nodes=max_nodes, max_steps=max_steps, max_rows=max_rows)
+
+    def explorer(self, **options: Any) -> Explorer:
+        """The explorer of this trace (`Explorer`): `.save(path)`, or shown inline in Jupyter."""
+        return Explorer(self, **options)
+
+    def _repr_html_(self) -> str:
+        # A notebook cell ending in `trace_backward(y)` shows the explorer, not one line of text.
+        return self.explorer()._repr_html_()
 
 
 def trace_backward(output: Tensor, gradient: Any = None) -> Trace:
