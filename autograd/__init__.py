@@ -19,9 +19,11 @@ from .function import Function
 from . import ops as ops
 
 # isort: on
+from . import onnx as onnx
 from . import testing as testing
 from .anomaly import detect_anomaly
 from .compiler import CompileError, compile
+from .dlpack import from_dlpack
 from .dtypes import get_default_dtype, set_default_dtype
 from .engine import grad
 from .errors import AnomalyError, AutogradError
@@ -65,6 +67,7 @@ __all__ = [
     "detect_anomaly",
     "enable_grad",
     "eye",
+    "from_dlpack",
     "full",
     "get_default_dtype",
     "grad",

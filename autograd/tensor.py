@@ -15,10 +15,11 @@ from typing import Any
 
 import numpy as np
 
-from . import clock, engine, function
+from . import clock, dlpack, engine, function, notebook
 from .dtypes import get_default_dtype
 from .errors import AutogradError
 from .grad_mode import STATE
+from .ops.activation import ActivationMixin
 from .ops.binary import BinaryMixin, lift, maximum, minimum
 from .ops.elementwise import ElementwiseMixin
 from .ops.linalg import LinalgMixin
@@ -53,7 +54,9 @@ def to_array(data: Any, dtype: Any = None) -> np.ndarray:
     return arr
 
 
-class Tensor(ElementwiseMixin, BinaryMixin, ReduceMixin, MovementMixin, LinalgMixin, SoftmaxMixin):
+class Tensor(
+    ElementwiseMixin, BinaryMixin, ReduceMixin, MovementMixin, LinalgMixin, SoftmaxMixin, ActivationMixin
+):
     """An n-dimensional array that records the ops applied to it.
 
     >>> import autograd as ag
@@ -213,6 +216,11 @@ class Tensor(ElementwiseMixin, BinaryMixin, ReduceMixin, MovementMixin, LinalgMi
                 "ag.no_grad() if no gradient is wanted."
             )
         return result
+
+    # DLPack exchange (torch, JAX, CuPy) and the notebook card live in their own modules.
+    __dlpack__ = dlpack.dlpack
+    __dlpack_device__ = dlpack.dlpack_device
+    _repr_html_ = notebook.repr_html
 
     def __bool__(self) -> bool:
         if self.data.size != 1:

@@ -23,7 +23,9 @@ import numpy as np
 
 import autograd as ag
 from autograd import Tensor, dual
+from autograd.ops import activation as _act
 from autograd.ops import conv as _conv
+from autograd.ops import interpolate as _interp
 from autograd.ops import pool as _pool
 from autograd.random import resolve
 from autograd.tracing import fresh
@@ -64,14 +66,53 @@ def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
     return _as_tensor(x).leaky_relu(negative_slope)
 
 
-def softmax(x: Tensor, axis: int = -1) -> Tensor:
-    """y_i = e^(x_i) / sum_j e^(x_j) along `axis` (stable: the max is subtracted first)."""
-    return _as_tensor(x).softmax(axis=axis)
+def softplus(x: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """y = log(1 + e^(beta x)) / beta, and y = x where beta x > threshold (there the two agree to
+    within e^-threshold, and x avoids the rounding), as PyTorch."""
+    x = _as_tensor(x)
+    if beta == 0:
+        raise ValueError("softplus: beta must not be 0")
+    if beta == 1.0 and not (x.data > threshold).any():
+        return x.softplus()
+    smooth = (x * beta).softplus() / beta if beta != 1.0 else x.softplus()
+    return ag.where(x.data * beta > threshold, x, smooth)
 
 
-def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
-    """y_i = x_i - log sum_j e^(x_j) along `axis` (stable)."""
-    return _as_tensor(x).log_softmax(axis=axis)
+gelu = _act.gelu
+silu = _act.silu
+quick_gelu = _act.quick_gelu
+elu = _act.elu
+selu = _act.selu
+celu = _act.celu
+mish = _act.mish
+hardswish = _act.hardswish
+hardsigmoid = _act.hardsigmoid
+hardtanh = _act.hardtanh
+relu6 = _act.relu6
+logsigmoid = _act.logsigmoid
+softsign = _act.softsign
+prelu = _act.prelu
+
+
+def softmin(x: Tensor, axis: int = -1, dim: int | None = None) -> Tensor:
+    """y = softmax(-x) along `axis` (`dim` is PyTorch's name for it)."""
+    return _act.softmin(x, axis if dim is None else dim)
+
+
+def glu(x: Tensor, axis: int = -1, dim: int | None = None) -> Tensor:
+    """y = a sigmoid(b) for the halves a, b of x along `axis` (or `dim`); its size must be even."""
+    return _act.glu(x, axis if dim is None else dim)
+
+
+def softmax(x: Tensor, axis: int = -1, dim: int | None = None) -> Tensor:
+    """y_i = e^(x_i) / sum_j e^(x_j) along `axis` (stable: the max is subtracted first);
+    `dim` is PyTorch's name for `axis`."""
+    return _as_tensor(x).softmax(axis=axis if dim is None else dim)
+
+
+def log_softmax(x: Tensor, axis: int = -1, dim: int | None = None) -> Tensor:
+    """y_i = x_i - log sum_j e^(x_j) along `axis` (or `dim`) (stable)."""
+    return _as_tensor(x).log_softmax(axis=axis if dim is None else dim)
 
 
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
@@ -274,6 +315,19 @@ def adaptive_max_pool3d(input: Any, output_size: Any, return_indices: bool = Fal
     return _pool.adaptive_max_pool(input, output_size, return_indices, nd=3)
 
 
+def interpolate(input: Any, size: Any = None, scale_factor: Any = None, mode: str = "nearest",
+                align_corners: bool | None = None, recompute_scale_factor: bool | None = None) -> Tensor:
+    """Resize the spatial axes of (N, C, *S) to `size` or by `scale_factor`: mode "nearest",
+    "nearest-exact", "linear" (N, C, L), "bilinear" (N, C, H, W) or "trilinear"
+    (N, C, D, H, W), with align_corners for the linear modes, as PyTorch.
+
+    >>> import autograd as ag
+    >>> interpolate(ag.tensor([[[1.0, 2.0]]]), scale_factor=2, mode="linear")
+    tensor([[[1.  , 1.25, 1.75, 2.  ]]])
+    """
+    return _interp.interpolate(input, size, scale_factor, mode, align_corners, recompute_scale_factor)
+
+
 # -- fused ops --------------------------------------------------------------------------------
 def _maximum(x: Array, floor: float) -> Array:
     return ag.maximum(x, floor) if isinstance(x, Tensor) else np.maximum(x, floor)
@@ -399,24 +453,49 @@ def binary_cross_entropy(probs: Tensor, targets: Any, reduction: str = "mean") -
     return _reduce(BinaryCrossEntropy.apply(p, y), reduction)
 
 
-def binary_cross_entropy_with_logits(logits: Tensor, targets: Any, reduction: str = "mean") -> Tensor:
+def binary_cross_entropy_with_logits(logits: Tensor, targets: Any, weight: Any = None,
+                                     reduction: str = "mean", pos_weight: Any = None) -> Tensor:
     """binary_cross_entropy(sigmoid(x), y) computed stably from the logits x.
 
     l_i = max(x_i, 0) - x_i y_i + log(1 + e^-|x_i|): finite and accurate for any x (1e4 too).
+    weight (broadcast to the targets) scales each l_i. pos_weight p (one per class, broadcast
+    over the last axis) scales the positive term, as PyTorch:
+    l_i = -(p y_i log s(x_i) + (1 - y_i) log(1 - s(x_i))) = (1 - y_i) x_i + (1 + (p - 1) y_i) softplus(-x_i).
     """
-    _check_reduction("binary_cross_entropy_with_logits", reduction)
+    name = "binary_cross_entropy_with_logits"
+    weight, reduction = _legacy_reduction(weight, reduction)
+    _check_reduction(name, reduction)
     x = _as_tensor(logits)
-    y = _float_target("binary_cross_entropy_with_logits", targets, x)
-    return _reduce(BinaryCrossEntropyWithLogits.apply(x, y), reduction)
+    y = _float_target(name, targets, x)
+    if pos_weight is None:
+        loss = BinaryCrossEntropyWithLogits.apply(x, y)
+    else:
+        pw = _constant(name, "pos_weight", pos_weight, x)
+        _broadcastable(name, "pos_weight", pw.shape, x.shape)
+        loss = (1 - y) * x + (1 + (pw - 1) * y) * (-x).softplus()
+    if weight is not None:
+        w = _constant(name, "weight", weight, x)
+        _broadcastable(name, "weight", w.shape, x.shape)
+        loss = loss * w
+    return _reduce(loss, reduction)
 
 
-def cross_entropy(logits: Tensor, targets: Any, reduction: str = "mean", axis: int = -1) -> Tensor:
+def cross_entropy(logits: Tensor, targets: Any, weight: Any = None, ignore_index: int = -100,
+                  reduction: str = "mean", label_smoothing: float = 0.0, axis: int = -1,
+                  dim: int | None = None) -> Tensor:
     """Softmax cross-entropy: l = -sum_c t_c log softmax(x)_c over the class axis.
 
-    logits: (..., C) with the classes on `axis` (the last by default), e.g. (N, C).
-    targets: either integer class labels, the logits' shape without the class axis, e.g. (N,)
-    with values in [0, C); or probability rows of the logits' shape, e.g. (N, C).
-    Computed with log_softmax, so large logits do not overflow.
+    logits: (..., C) with the classes on `axis` (the last by default; `dim` is PyTorch's
+    name for it), e.g. (N, C). targets: either integer class labels, the logits' shape without
+    the class axis, e.g. (N,) with values in [0, C); or probability rows of the logits' shape.
+    Computed with log_softmax, so large logits do not overflow. As PyTorch:
+
+    - weight (C,): class c's terms are scaled by weight[c]; with labels, "mean" divides by the
+      sum of the rows' weights weight[y_i] (not by N).
+    - ignore_index: rows whose label equals it add nothing and are not counted.
+    - label_smoothing eps: the target becomes (1 - eps) t + eps / C.
+
+    A string in weight's place is the reduction (the library's earlier positional form).
 
     >>> import autograd as ag
     >>> logits = ag.tensor([[2.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
@@ -424,25 +503,150 @@ def cross_entropy(logits: Tensor, targets: Any, reduction: str = "mean", axis: i
     0.6691
     """
     name = "cross_entropy"
+    weight, reduction = _legacy_reduction(weight, reduction)
     _check_reduction(name, reduction)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"{name}: label_smoothing must be in [0, 1], got {label_smoothing}")
     x = _as_tensor(logits)
-    ax = _class_axis(name, x, axis)
-    weights = _class_weights(name, targets, x, ax)
-    return _reduce(-(x.log_softmax(axis=ax) * weights).sum(axis=ax), reduction)
+    ax = _class_axis(name, x, axis if dim is None else dim)
+    n_classes = x.shape[ax]
+    w = _class_weight(name, weight, x, ax)
+    arr = targets.data if isinstance(targets, Tensor) else np.asarray(targets)
+    logp = x.log_softmax(axis=ax)
+    eps = float(label_smoothing)
+    if arr.dtype.kind == "f":  # probability rows: l = -sum_c w_c t'_c log p_c, mean over rows
+        t = _class_weights(name, targets, x, ax)
+        if eps:
+            t = t * (1 - eps) + eps / n_classes
+        if w is not None:
+            t = t * w
+        return _reduce(-(logp * t).sum(axis=ax), reduction)
+    onehot, valid = _one_hot(name, targets, x, ax, ignore_index)
+    row_w = valid.astype(x.dtype) if w is None else (onehot * w).sum(axis=ax)  # w[y_i], 0 if ignored
+    coef = onehot * (1 - eps) * (1.0 if w is None else w)
+    if eps:  # the smoothing part, -eps/C sum_c w_c log p_c, for counted rows only
+        spread = np.broadcast_to(eps / n_classes * (1.0 if w is None else w), x.shape)
+        coef = coef + spread * np.expand_dims(valid, ax)
+    loss = -(logp * coef.astype(x.dtype, copy=False)).sum(axis=ax)
+    if reduction == "mean":
+        return loss.sum() / _row_total(row_w)
+    return _reduce(loss, reduction)
 
 
-def nll_loss(log_probs: Tensor, targets: Any, reduction: str = "mean", axis: int = -1) -> Tensor:
-    """Negative log-likelihood: l = -log_probs[label] (the log_probs of a log_softmax).
+def nll_loss(log_probs: Tensor, targets: Any, weight: Any = None, ignore_index: int = -100,
+             reduction: str = "mean", axis: int = -1, dim: int | None = None) -> Tensor:
+    """Negative log-likelihood: l_i = -weight[y_i] log_probs[i, y_i] (log_probs of a log_softmax).
 
-    log_probs: (..., C) with the classes on `axis`; targets: integer labels in [0, C) of the
-    log_probs' shape without the class axis.  cross_entropy(x, y) = nll_loss(log_softmax(x), y).
+    log_probs: (..., C) with the classes on `axis` (or `dim`); targets: integer labels in
+    [0, C) of the log_probs' shape without the class axis. Rows labelled ignore_index add
+    nothing; "mean" divides by the sum of weight[y_i] over the counted rows (PyTorch's rule).
+    cross_entropy(x, y) = nll_loss(log_softmax(x), y).
     """
     name = "nll_loss"
+    weight, reduction = _legacy_reduction(weight, reduction)
     _check_reduction(name, reduction)
     lp = _as_tensor(log_probs)
-    ax = _class_axis(name, lp, axis)
-    onehot = _one_hot(name, targets, lp, ax)
-    return _reduce(-(lp * onehot).sum(axis=ax), reduction)
+    ax = _class_axis(name, lp, axis if dim is None else dim)
+    w = _class_weight(name, weight, lp, ax)
+    onehot, valid = _one_hot(name, targets, lp, ax, ignore_index)
+    coef = onehot if w is None else (onehot * w).astype(lp.dtype, copy=False)
+    loss = -(lp * coef).sum(axis=ax)
+    if reduction == "mean":
+        return loss.sum() / _row_total(valid.astype(lp.dtype) if w is None else coef.sum(axis=ax))
+    return _reduce(loss, reduction)
+
+
+def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """Mean absolute error: l_i = |x_i - y_i|, then reduced."""
+    _check_reduction("l1_loss", reduction)
+    x = _as_tensor(input)
+    return _reduce((x - _float_target("l1_loss", target, x)).abs(), reduction)
+
+
+def huber_loss(input: Tensor, target: Any, reduction: str = "mean", delta: float = 1.0) -> Tensor:
+    """l_i = d^2 / 2 where |d| < delta, else delta (|d| - delta / 2), d = x_i - y_i: quadratic
+    near 0, linear (robust to outliers) beyond delta."""
+    name = "huber_loss"
+    _check_reduction(name, reduction)
+    if delta <= 0:
+        raise ValueError(f"{name}: delta must be positive, got {delta}")
+    x = _as_tensor(input)
+    d = x - _float_target(name, target, x)
+    a = d.abs()
+    return _reduce(ag.where(a.data < delta, 0.5 * d * d, delta * (a - 0.5 * delta)), reduction)
+
+
+def smooth_l1_loss(input: Tensor, target: Any, reduction: str = "mean", beta: float = 1.0) -> Tensor:
+    """l_i = d^2 / (2 beta) where |d| < beta, else |d| - beta / 2 (huber_loss / beta); beta = 0
+    is l1_loss."""
+    name = "smooth_l1_loss"
+    _check_reduction(name, reduction)
+    if beta < 0:
+        raise ValueError(f"{name}: beta must be >= 0, got {beta}")
+    x = _as_tensor(input)
+    d = x - _float_target(name, target, x)
+    a = d.abs()
+    if beta == 0:
+        return _reduce(a, reduction)
+    return _reduce(ag.where(a.data < beta, (0.5 / beta) * d * d, a - 0.5 * beta), reduction)
+
+
+def kl_div(input: Tensor, target: Any, reduction: str = "mean", log_target: bool = False) -> Tensor:
+    """Kullback-Leibler divergence of the target from the input: input holds log-probabilities
+    log q, target probabilities p (or log p with log_target):  l_i = p_i (log p_i - log q_i),
+    0 where p_i = 0. reduction "batchmean" divides the sum by the batch size (the true KL
+    divergence per sample); "mean" averages over all elements, as PyTorch."""
+    name = "kl_div"
+    if reduction not in (*REDUCTIONS, "batchmean"):
+        raise ValueError(f"{name}: reduction must be 'mean', 'batchmean', 'sum' or 'none', got {reduction!r}")
+    x = _as_tensor(input)
+    t = _float_target(name, target, x)
+    if log_target:
+        loss = t.exp() * (t - x)
+    else:
+        positive = t.data > 0
+        safe = ag.where(positive, t, 1.0)  # log 1 = 0 where p = 0: no log(0) in value or gradient
+        loss = ag.where(positive, t * safe.log(), 0.0) - t * x
+    if reduction == "batchmean":
+        return loss.sum() / (x.shape[0] if x.ndim else 1)
+    return _reduce(loss, reduction)
+
+
+def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Any, margin: float = 0.0,
+                          reduction: str = "mean") -> Tensor:
+    """l_i = 1 - cos(x1_i, x2_i) where y_i = 1, max(0, cos(x1_i, x2_i) - margin) where y_i = -1.
+
+    input1, input2: (N, D) or (D,); target: (N,) or () of 1 and -1. cos = <a, b> /
+    sqrt((|a|^2 + 1e-12)(|b|^2 + 1e-12)), as PyTorch."""
+    name = "cosine_embedding_loss"
+    _check_reduction(name, reduction)
+    a, b = _as_tensor(input1), _as_tensor(input2)
+    if a.shape != b.shape or a.ndim not in (1, 2):
+        raise ValueError(f"{name}: inputs of shapes {a.shape} and {b.shape}: expected two (N, D) or "
+                         "two (D,) inputs")
+    y = np.asarray(target.data if isinstance(target, Tensor) else target)
+    if y.shape != a.shape[:-1]:
+        raise ValueError(f"{name}: target of shape {y.shape} does not fit inputs {a.shape}: "
+                         f"expected {a.shape[:-1]}")
+    if not np.isin(y, (1, -1)).all():
+        raise ValueError(f"{name}: target values must be 1 or -1, got {np.unique(y)[:5].tolist()}")
+    eps = 1e-12
+    cos = (a * b).sum(axis=-1) / (((a * a).sum(axis=-1) + eps) * ((b * b).sum(axis=-1) + eps)).sqrt()
+    loss = ag.where(y == 1, 1 - cos, (cos - margin).relu())
+    return _reduce(loss, reduction)
+
+
+def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Any, margin: float = 0.0,
+                        reduction: str = "mean") -> Tensor:
+    """l_i = max(0, -y_i (x1_i - x2_i) + margin), y_i = 1 when x1_i should rank higher, -1 when
+    x2_i should."""
+    name = "margin_ranking_loss"
+    _check_reduction(name, reduction)
+    a, b = _as_tensor(input1), _as_tensor(input2)
+    y = _float_target(name, target, a)
+    if b.shape != a.shape:
+        raise ValueError(f"{name}: inputs of shapes {a.shape} and {b.shape} must have the same shape")
+    return _reduce((-y * (a - b) + margin).relu(), reduction)
 
 
 def hinge_loss(scores: Tensor, targets: Any, reduction: str = "mean") -> Tensor:
@@ -527,8 +731,11 @@ def _class_weights(name: str, targets: Any, x: Tensor, axis: int) -> Any:
     )
 
 
-def _one_hot(name: str, targets: Any, x: Tensor, axis: int) -> np.ndarray:
-    """Integer labels (x's shape without `axis`) as one-hot rows of x's shape and dtype."""
+def _one_hot(name: str, targets: Any, x: Tensor, axis: int, ignore_index: int | None = None) -> Any:
+    """Integer labels (x's shape without `axis`) as one-hot rows of x's shape and dtype.
+
+    With ignore_index given, also the mask of the counted rows: rows labelled ignore_index
+    get a zero row."""
     labels = targets.data if isinstance(targets, Tensor) else np.asarray(targets)
     expected = x.shape[:axis] + x.shape[axis + 1 :]
     n_classes = x.shape[axis]
@@ -540,10 +747,53 @@ def _one_hot(name: str, targets: Any, x: Tensor, axis: int) -> np.ndarray:
             f"{name}: labels of shape {labels.shape} do not fit scores of shape {x.shape}: "
             f"expected labels of shape {expected} (one class index per row)"
         )
-    if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
+    valid = np.ones(labels.shape, dtype=bool) if ignore_index is None else labels != ignore_index
+    counted = labels[valid]
+    if counted.size and (counted.min() < 0 or counted.max() >= n_classes):
         raise ValueError(
             f"{name}: labels must be in [0, {n_classes}) for {n_classes} classes, got values "
-            f"from {labels.min()} to {labels.max()}"
+            f"from {counted.min()} to {counted.max()}"
         )
-    onehot = np.eye(n_classes, dtype=x.dtype)[labels]
-    return np.moveaxis(onehot, -1, axis)
+    onehot = np.eye(n_classes, dtype=x.dtype)[np.where(valid, labels, 0)] * valid[..., None]
+    onehot = np.moveaxis(onehot, -1, axis)
+    return onehot if ignore_index is None else (onehot, valid)
+
+
+def _legacy_reduction(weight: Any, reduction: str) -> tuple[Any, str]:
+    """PyTorch's third argument is weight; this library's losses took reduction there."""
+    if isinstance(weight, str):
+        return None, weight
+    return weight, reduction
+
+
+def _constant(name: str, what: str, value: Any, like: Tensor) -> np.ndarray:
+    arr = value.data if isinstance(value, Tensor) else np.asarray(value)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{name}: {what} must be numbers, got dtype {arr.dtype}")
+    return arr.astype(like.dtype, copy=False)
+
+
+def _broadcastable(name: str, what: str, shape: tuple[int, ...], target: tuple[int, ...]) -> None:
+    try:
+        ok = np.broadcast_shapes(shape, target) == target
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ValueError(f"{name}: {what} of shape {shape} cannot be broadcast to the input's shape {target}")
+
+
+def _class_weight(name: str, weight: Any, x: Tensor, axis: int) -> np.ndarray | None:
+    """A (C,) class weight as an array that broadcasts along the class axis of x."""
+    if weight is None:
+        return None
+    w = _constant(name, "weight", weight, x)
+    n_classes = x.shape[axis]
+    if w.shape != (n_classes,):
+        raise ValueError(f"{name}: weight of shape {w.shape} does not fit {n_classes} classes: "
+                         f"expected ({n_classes},)")
+    return w.reshape((n_classes,) + (1,) * (x.ndim - 1 - axis))
+
+
+def _row_total(row_weights: np.ndarray) -> Any:
+    """The denominator of a weighted mean: the sum of the counted rows' weights."""
+    return row_weights.sum()

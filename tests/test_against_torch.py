@@ -136,7 +136,7 @@ TORCH: dict[str, Callable[..., Any]] = {
 
 
 def _torch_nn_ops() -> dict[str, Callable[..., Any]]:
-    """Convolution and pooling: torch.nn.functional under the same names (indices as tensors)."""
+    """Convolution, pooling and activations: torch.nn.functional under the same names."""
     out: dict[str, Callable[..., Any]] = {}
     for nd in (1, 2, 3):
         for name in (f"conv{nd}d", f"conv_transpose{nd}d", f"max_pool{nd}d", f"avg_pool{nd}d",
@@ -145,6 +145,17 @@ def _torch_nn_ops() -> dict[str, Callable[..., Any]]:
         unpool = getattr(F, f"max_unpool{nd}d")
         out[f"max_unpool{nd}d"] = (lambda x, indices, *a, _f=unpool, **kw:
                                    _f(x, torch.from_numpy(indices), *a, **kw))
+    # Activations. torch has no quick_gelu, and its hardsigmoid kernel rounds 1/6 to float32
+    # (errors of 3e-8 in float64), so both are written out.
+    for name in ("gelu", "silu", "elu", "selu", "celu", "mish", "hardswish", "hardtanh",
+                 "relu6", "logsigmoid", "softsign", "prelu"):
+        out[name] = getattr(F, name)
+    out["quick_gelu"] = lambda x: x * torch.sigmoid(1.702 * x)
+    out["hardsigmoid"] = lambda x: torch.clamp(x + 3, 0, 6) / 6
+    out["softmin"] = lambda x, axis=-1: F.softmin(x, dim=axis)
+    out["glu"] = lambda x, axis=-1: F.glu(x, dim=axis)
+    out["interpolate"] = F.interpolate
+    out["normal_cdf"] = torch.special.ndtr
     return out
 
 

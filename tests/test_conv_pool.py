@@ -261,6 +261,81 @@ def test_conv2d_is_one_node_with_a_readable_label() -> None:
     assert y.grad_fn is not None
     assert y.grad_fn.label().startswith("conv2d(")
     assert "stride=(2, 2)" in y.grad_fn.label()
+    assert y.grad_fn.label() == "conv2d(stride=(2, 2))"
+    assert F.conv2d(x, np.zeros((2, 1, 3, 3)), padding=1, groups=2).grad_fn.label() == \
+        "conv2d(padding=(1, 1), groups=2)"
     z = F.max_pool2d(x, 2)
     assert z.grad_fn is not None
-    assert z.grad_fn.label().startswith("max_pool")
+    assert z.grad_fn.label() == "max_pool2d(kernel_size=(2, 2))"
+    a = F.avg_pool2d(x, 3, stride=1, padding=1, count_include_pad=False)
+    assert a.grad_fn is not None
+    assert a.grad_fn.label() == "avg_pool2d(kernel_size=(3, 3), padding=(1, 1), count_include_pad=False)"
+
+
+# -- interpolate --------------------------------------------------------------------------------
+INTERP = [
+    ("nearest", {"size": 11}), ("nearest", {"scale_factor": 2.5}), ("nearest", {"size": 3}),
+    ("nearest", {"scale_factor": 0.7}), ("nearest-exact", {"size": 13}),
+    ("nearest-exact", {"scale_factor": 0.6}),
+    ("linear", {"size": 12}), ("linear", {"size": 4}), ("linear", {"scale_factor": 1.7}),
+    ("linear", {"size": 12, "align_corners": True}), ("linear", {"scale_factor": 0.5, "align_corners": True}),
+    ("linear", {"scale_factor": 1.3, "recompute_scale_factor": True}), ("linear", {"size": 1}),
+    ("linear", {"size": 1, "align_corners": True}),
+]
+SPATIAL = {1: (7,), 2: (5, 6), 3: (3, 4, 5)}
+LINEAR = {1: "linear", 2: "bilinear", 3: "trilinear"}
+
+
+@pytest.mark.parametrize("nd", [1, 2, 3])
+@pytest.mark.parametrize(("mode", "kwargs"), INTERP, ids=[f"{m}-{_ids(k)}" for m, k in INTERP])
+def test_interpolate_matches_torch(nd: int, mode: str, kwargs: dict[str, Any],
+                                   rng: np.random.Generator) -> None:
+    mode = LINEAR[nd] if mode == "linear" else mode
+    x = rng.standard_normal((2, 3, *SPATIAL[nd]))
+    _compare(lambda t: F.interpolate(t, mode=mode, **kwargs),
+             lambda t: TF.interpolate(t, mode=mode, **kwargs),
+             [x], rng)
+
+
+@pytest.mark.parametrize("mode", ["nearest", "nearest-exact"])
+def test_interpolate_nearest_picks_torchs_pixels_in_float32(mode: str, rng: np.random.Generator) -> None:
+    """Sizes where S/L is inexact in float32: the same source pixels as PyTorch's kernel."""
+    for n_in, n_out in [(7, 10), (10, 7), (3, 9), (9, 3), (5, 13), (13, 5), (100, 33), (33, 100)]:
+        x = rng.standard_normal((1, 1, n_in)).astype(np.float32)
+        ours = F.interpolate(x, size=n_out, mode=mode).data
+        theirs = TF.interpolate(torch.from_numpy(x), size=n_out, mode=mode).numpy()
+        np.testing.assert_array_equal(ours, theirs)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"size": 4, "mode": "bicubic"}, "interpolate: mode must be one of"),
+        ({"size": 4, "mode": "bilinear"},
+         r"interpolate: mode 'bilinear' needs a 4-d input, got shape \(1, 2, 5\)"),
+        ({"size": 4, "mode": "nearest", "align_corners": True}, "align_corners can only be set"),
+        ({"mode": "nearest"}, "exactly one of size and scale_factor"),
+        ({"size": 4, "scale_factor": 2}, "exactly one of size and scale_factor"),
+        ({"size": (4, 4)}, r"interpolate: size \(4, 4\) must be an int or 1 ints"),
+        ({"scale_factor": -1.0}, "scale_factor must be positive"),
+        ({"scale_factor": 0.1}, r"the output size \(0,\) must be positive"),
+    ],
+    ids=["mode", "ndim", "align", "neither", "both", "size", "negative", "empty"],
+)
+def test_interpolate_errors(kwargs: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        F.interpolate(np.zeros((1, 2, 5)), **kwargs)
+
+
+@pytest.mark.slow
+def test_conv_benchmark_quick_mode_runs() -> None:
+    """bench_conv.py checks ours against PyTorch before timing; --quick is its smoke test."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).parent / "benchmarks" / "bench_conv.py"
+    done = subprocess.run([sys.executable, str(script), "--quick"], capture_output=True, text=True,
+                          timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "ours/torch" in done.stdout

@@ -261,6 +261,34 @@ def test_modules_collapse_and_expand(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+@needs_browser
+def test_the_inline_frame_runs_the_page_in_a_browser(tmp_path: Path) -> None:
+    loss, _ = network()
+    tr = ag.trace_backward(loss)
+    # a notebook's output area, reduced to what matters: the cell's HTML, and a script that
+    # reads the page running inside the frame once everything has loaded
+    reader = """<script>window.addEventListener('load', function () {
+        var inner = document.querySelector('iframe').contentWindow;
+        var p = document.createElement('pre'); p.id = 'inner';
+        p.textContent = JSON.stringify({state: inner.explorer.state(),
+            status: inner.document.getElementById('status').textContent,
+            nodes: inner.document.querySelectorAll('#viewport .node').length});
+        document.body.appendChild(p);
+    });</script>"""
+    outer = tmp_path / "notebook_output.html"
+    outer.write_text(f"<!DOCTYPE html><html><body>{tr._repr_html_()}{reader}</body></html>", encoding="utf-8")
+    dom = dump_dom(outer.resolve().as_uri())
+    found = re.search(r'<pre id="inner">(.*?)</pre>', dom, re.S)
+    assert found is not None, "the page did not run inside the frame"
+    import html as html_lib
+
+    inner = json.loads(html_lib.unescape(found.group(1)))
+    assert inner["status"] == f"Step 1 of {len(tr.steps)}"
+    assert inner["nodes"] == len(tr.model.nodes)
+    assert inner["state"]["scale"] > 0
+
+
+@pytest.mark.slow
 def test_trace_backward_and_explore_show_the_explorer_inline_in_a_notebook(tmp_path: Path) -> None:
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
@@ -271,8 +299,8 @@ def test_trace_backward_and_explore_show_the_explorer_inline_in_a_notebook(tmp_p
             "import autograd as ag\n"
             "x = ag.tensor(2.0, requires_grad=True, name='x')\n"
             "w = ag.tensor(-1.5, requires_grad=True, name='w')\n"
-            "y = (w * x).sigmoid()\n"
-            "y.name = 'y'\n"
+            "h = w * x\n"
+            "y = h.sigmoid()\n"
             "ag.trace_backward(y)"
         ),
         nbformat.v4.new_code_cell("ag.explore(y)"),
@@ -292,5 +320,5 @@ def test_trace_backward_and_explore_show_the_explorer_inline_in_a_notebook(tmp_p
         data = json.loads(re.search(r'id="explorer-data">(.*?)</script>', page, re.S).group(1))  # type: ignore[union-attr]
         assert data["title"] == "y"
         assert len(data["steps"]) == 3  # sigmoid, then mul into w and into x
-        assert {n["name"] for n in data["nodes"]} >= {"x", "w", "y"}
+        assert {n["name"] for n in data["nodes"]} >= {"x", "w", "h", "y"}  # h, y: the cell's variables
         assert "backward pass" in output.data["text/plain"]

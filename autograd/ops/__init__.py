@@ -1,5 +1,8 @@
 """Every op. Importing this package registers them all in `autograd.registry.OPS`."""
 
-from . import binary, conv, elementwise, linalg, movement, pool, reduce, softmax
+from . import activation, binary, conv, elementwise, interpolate, linalg, movement, pool, reduce, softmax
 
-__all__ = ["binary", "conv", "elementwise", "linalg", "movement", "pool", "reduce", "softmax"]
+__all__ = [
+    "activation", "binary", "conv", "elementwise", "interpolate", "linalg", "movement", "pool", "reduce",
+    "softmax",
+]

@@ -227,6 +227,28 @@ def _bias_grad(g: Array) -> Array:
 
 
 # -- the ops ----------------------------------------------------------------------------------
+_PLAIN = {"groups": 1, "ceil_mode": False, "count_include_pad": True, "divisor_override": None}
+
+
+def geometry_label(name: str, kwargs: dict[str, Any] | None) -> str:
+    """'conv2d(stride=(2, 2))': the arguments that differ from the plain case (stride 1 or
+    kernel_size, no padding, dilation 1, one group), for graph pictures and messages."""
+    shown = []
+    for k, v in (kwargs or {}).items():
+        if k in _PLAIN and v == _PLAIN[k]:
+            continue
+        if k in ("stride", "dilation") and (all(n == 1 for n in v) or v == (kwargs or {}).get("kernel_size")):
+            continue
+        if k == "padding" and not any(np.ravel(v)):
+            continue
+        if k == "padding" and all(isinstance(p, tuple) and p[0] == p[1] for p in v):
+            v = tuple(p[0] for p in v)  # symmetric (before, after) pairs read as PyTorch's
+        if k in ("output_size", "indices"):
+            continue
+        shown.append(f"{k}={v!r}")
+    return f"{name}({', '.join(shown)})" if shown else name
+
+
 def _check_conv(op: str, x: np.ndarray, w: np.ndarray, b: np.ndarray | None, nd: int, groups: int,
                 in_axis: int) -> None:
     """Shapes of input, weight and bias; in_axis is the weight axis that holds C/groups."""
@@ -297,7 +319,7 @@ class Conv(Op):
         return gx, gw, (_bias_grad(g) if nb else None)
 
     def label(self) -> str:
-        return f"conv{getattr(self, 'nd', '')}d" + super().label()[len("conv"):]
+        return geometry_label(f"conv{getattr(self, 'nd', '')}d", getattr(self, "kwargs", None))
 
 
 class ConvTranspose(Op):
@@ -341,7 +363,7 @@ class ConvTranspose(Op):
         return "conv_transpose"
 
     def label(self) -> str:
-        return f"conv_transpose{getattr(self, 'nd', '')}d" + super().label()[len("conv_transpose"):]
+        return geometry_label(f"conv_transpose{getattr(self, 'nd', '')}d", getattr(self, "kwargs", None))
 
 
 # -- entry points (nn.functional re-exports them under PyTorch's names) ------------------------

@@ -27,7 +27,7 @@ import numpy as np
 from .. import dual, function
 from ..function import Op
 from ..registry import OpInfo, register, samples
-from .conv import Ints, Pads, check_input, col2im, ntuple, offset_slices
+from .conv import Ints, Pads, check_input, col2im, geometry_label, ntuple, offset_slices
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -145,6 +145,10 @@ class MaxPool(Op):
     @classmethod
     def op_name(cls) -> str:
         return "max_pool"
+
+    def label(self) -> str:
+        kw = getattr(self, "kwargs", None) or {}
+        return geometry_label(f"max_pool{len(kw.get('kernel_size', ''))}d", kw)
 
 
 class AdaptiveMaxPool(Op):
@@ -296,6 +300,10 @@ class AvgPool(Op):
     @classmethod
     def op_name(cls) -> str:
         return "avg_pool"
+
+    def label(self) -> str:
+        kw = getattr(self, "kwargs", None) or {}
+        return geometry_label(f"avg_pool{len(kw.get('kernel_size', ''))}d", kw)
 
 
 # -- entry points (nn.functional re-exports them under PyTorch's names) ------------------------

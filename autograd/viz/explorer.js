@@ -62,7 +62,8 @@
         u.lines = [[['\u25B8 ' + g.title, 'nm']], [[u.members.length + ' nodes: click to open', 'dim']]];
       }
       u.w = 2 * PADX + Math.max.apply(null, u.lines.map(function (l) {
-        return textWidth(l.map(function (p) { return p[0]; }).join(''));
+        // the gradient is written in bold: measured in the regular font, it needs ~10% more
+        return l.reduce(function (w, p) { return w + textWidth(p[0]) * (p[1] === 'grad' ? 1.12 : 1); }, 0);
       }));
       u.h = 2 * PADY + LINE * u.lines.length;
     });

@@ -1,0 +1,482 @@
+"""Each op's translation into ONNX nodes: ONE table, keyed by the op's name in the registry.
+
+`TRANSLATIONS["exp"](b, node)` adds the nodes that compute the op through the builder `b`
+(`b.add(op_type, inputs, **attributes)`, `b.ints([...])` for shapes and axes, `b.const(...)`)
+and returns the name of the value holding the result. `node` gives the ONNX names of the op's
+inputs, their shapes and dtypes, the output's shape and dtype, and the op's keyword arguments
+(`node.kwargs`). A translation that meets a variant it cannot write raises `UnsupportedError`
+(the export names the op and the line that created it).
+
+An op registered without an entry here does not export; `autograd.onnx.exportable()` lists
+those that do. The opset is 18 (see export.py). This module does not import `onnx`: the
+table is readable without the optional extra.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from .export import Builder, Node
+
+INT64_MAX = int(np.iinfo(np.int64).max)
+INT64_MIN = int(np.iinfo(np.int64).min)
+
+
+class UnsupportedError(Exception):
+    """This variant of the op (an argument value) has no ONNX translation."""
+
+
+TRANSLATIONS: dict[str, Callable[[Builder, Node], str]] = {}
+
+
+def translates(*names: str) -> Callable[[Callable[[Builder, Node], str]], Callable[[Builder, Node], str]]:
+    """Decorator: the function is the translation of the ops `names`."""
+
+    def deco(fn: Callable[[Builder, Node], str]) -> Callable[[Builder, Node], str]:
+        for name in names:
+            if name in TRANSLATIONS:
+                raise ValueError(f"translates: {name!r} already has an ONNX translation")
+            TRANSLATIONS[name] = fn
+        return fn
+
+    return deco
+
+
+# -- helpers ----------------------------------------------------------------------------------
+def same_dtype(b: Builder, node: Node, dtype: Any = None) -> list[str]:
+    """The inputs, each cast to `dtype` (default: the output's) where it differs: numpy mixes
+    dtypes (float32 with a float64 constant, int with float) where ONNX wants one."""
+    dtype = node.out_dtype if dtype is None else dtype
+    return [b.cast(n, d, dtype) if n else n for n, d in zip(node.inputs, node.dtypes, strict=True)]
+
+
+def axes_of(axis: Any, ndim: int) -> list[int] | None:
+    """numpy's axis argument (None, int, tuple; negatives) as a sorted list, None for all."""
+    if axis is None:
+        return None
+    axes = [axis] if isinstance(axis, (int, np.integer)) else list(axis)
+    return sorted(int(a) % max(ndim, 1) for a in axes)
+
+
+def simple(op_type: str, **attrs: Any) -> Callable[[Builder, Node], str]:
+    """An elementwise op that is one ONNX node on inputs of the output's dtype."""
+
+    def translate(b: Builder, node: Node) -> str:
+        return str(b.add(op_type, same_dtype(b, node), **attrs))
+
+    return translate
+
+
+# -- elementwise ------------------------------------------------------------------------------
+for _name, _onnx in {
+    "add": "Add", "sub": "Sub", "mul": "Mul", "div": "Div", "maximum": "Max", "minimum": "Min",
+    "neg": "Neg", "exp": "Exp", "log": "Log", "sqrt": "Sqrt", "abs": "Abs", "sin": "Sin",
+    "cos": "Cos", "tanh": "Tanh", "sigmoid": "Sigmoid", "relu": "Relu", "softplus": "Softplus",
+}.items():
+    translates(_name)(simple(_onnx))
+
+
+@translates("pow")
+def _pow(b: Builder, node: Node) -> str:
+    x, y = node.inputs
+    return str(b.add("Pow", [b.cast(x, node.dtypes[0], node.out_dtype), y]))
+
+
+@translates("leaky_relu")
+def _leaky_relu(b: Builder, node: Node) -> str:
+    """LeakyRelu for float32; otherwise x * where(x > 0, 1, slope), because the node's alpha
+    attribute is a float32, which would round a float64 slope."""
+    (x,) = same_dtype(b, node)
+    slope = float(node.kwargs.get("negative_slope", 0.01))
+    if node.out_dtype == np.float32:
+        return str(b.add("LeakyRelu", [x], alpha=slope))
+    zero = b.const(0.0, node.out_dtype)
+    one, slope_c = b.const(1.0, node.out_dtype), b.const(slope, node.out_dtype)
+    factor = b.add("Where", [b.add("Greater", [x, zero]), one, slope_c])
+    return str(b.add("Mul", [x, factor]))
+
+
+@translates("clip")
+def _clip(b: Builder, node: Node) -> str:
+    (x,) = same_dtype(b, node)
+    bounds = []
+    for key in ("a_min", "a_max"):
+        v = node.kwargs.get(key)
+        if v is not None and np.ndim(v) != 0:
+            raise UnsupportedError(f"clip with an array bound ({key} of shape {np.shape(v)})")
+        bounds.append("" if v is None else b.const(v, node.out_dtype))
+    return str(b.add("Clip", [x, *bounds]))
+
+
+@translates("where")
+def _where(b: Builder, node: Node) -> str:
+    x, y = same_dtype(b, node)
+    cond = b.const(np.asarray(node.kwargs["cond"], dtype=bool))
+    return str(b.add("Where", [cond, x, y]))
+
+
+# -- linear algebra ---------------------------------------------------------------------------
+@translates("matmul")
+def _matmul(b: Builder, node: Node) -> str:
+    return str(b.add("MatMul", same_dtype(b, node)))
+
+
+@translates("linear")
+def _linear(b: Builder, node: Node) -> str:
+    """y = x W^T + b: Gemm for a 2-D x (one node, as torch exports nn.Linear); MatMul with a
+    transposed W otherwise. W keeps its (out, in) layout, as in the state_dict."""
+    ins = same_dtype(b, node)
+    x, w = ins[0], ins[1]
+    bias = ins[2] if len(ins) > 2 else ""
+    if len(node.shapes[0]) == 2:
+        return str(b.add("Gemm", [x, w, bias] if bias else [x, w], transB=1))
+    y = b.add("MatMul", [x, b.add("Transpose", [w], perm=[1, 0])])
+    return str(b.add("Add", [y, bias])) if bias else str(y)
+
+
+# -- reductions -------------------------------------------------------------------------------
+def _reduce(op_type: str) -> Callable[[Builder, Node], str]:
+    def translate(b: Builder, node: Node) -> str:
+        (x,) = same_dtype(b, node)
+        axes = axes_of(node.kwargs.get("axis"), len(node.shapes[0]))
+        keep = int(bool(node.kwargs.get("keepdims", False)))
+        if axes is None or not node.shapes[0]:
+            return str(b.add(op_type, [x], keepdims=keep))
+        return str(b.add(op_type, [x, b.ints(axes)], keepdims=keep))
+
+    return translate
+
+
+for _name, _onnx in {
+    "sum": "ReduceSum", "mean": "ReduceMean", "max": "ReduceMax", "min": "ReduceMin",
+    "logsumexp": "ReduceLogSumExp",
+}.items():
+    translates(_name)(_reduce(_onnx))
+
+
+@translates("softmax")
+def _softmax(b: Builder, node: Node) -> str:
+    return str(b.add("Softmax", same_dtype(b, node), axis=int(node.kwargs.get("axis", -1))))
+
+
+@translates("log_softmax")
+def _log_softmax(b: Builder, node: Node) -> str:
+    return str(b.add("LogSoftmax", same_dtype(b, node), axis=int(node.kwargs.get("axis", -1))))
+
+
+# -- movement ---------------------------------------------------------------------------------
+@translates("reshape")
+def _reshape(b: Builder, node: Node) -> str:
+    """Leading sizes equal to the input's are written as 0 ("copy this axis from the input"),
+    so a reshape of a batch keeps working when the batch size is dynamic."""
+    in_shape = node.shapes[0]
+    target = list(node.out_shape)
+    asked = node.kwargs.get("shape", ())
+    asked = [int(asked)] if isinstance(asked, (int, np.integer)) else [int(n) for n in asked]
+    if len(asked) == 1 and len(target) != 1:  # reshape(((2, 3),)) style, already unpacked
+        asked = target
+    if -1 in asked and len(asked) == len(target):
+        target = asked
+    if 0 in node.out_shape:  # a real empty axis: no copying semantics
+        return str(b.add("Reshape", [node.inputs[0], b.ints(node.out_shape)], allowzero=1))
+    for i in range(min(len(in_shape), len(target))):
+        if target[i] != in_shape[i]:
+            break
+        target[i] = 0
+    return str(b.add("Reshape", [node.inputs[0], b.ints(target)]))
+
+
+@translates("transpose")
+def _transpose(b: Builder, node: Node) -> str:
+    ndim = len(node.shapes[0])
+    axes = node.kwargs.get("axes")
+    perm = list(reversed(range(ndim))) if axes is None else [int(a) % ndim for a in axes]
+    return str(b.add("Transpose", [node.inputs[0]], perm=perm))
+
+
+@translates("broadcast_to")
+def _broadcast_to(b: Builder, node: Node) -> str:
+    """Expand broadcasts the input with the given shape: a size the input already has is
+    written as 1, so it follows the input (a dynamic batch)."""
+    in_shape = node.shapes[0]
+    target = list(node.out_shape)
+    offset = len(target) - len(in_shape)
+    for i, n in enumerate(in_shape):
+        if n == target[offset + i]:
+            target[offset + i] = 1
+    return str(b.add("Expand", [node.inputs[0], b.ints(target)]))
+
+
+@translates("getitem")
+def _getitem(b: Builder, node: Node) -> str:
+    """Basic indexing (ints, slices, None, ...) is Slice + Squeeze + Unsqueeze; one integer
+    array on one axis (the rest full slices) is Gather, a boolean mask its Gather of nonzero."""
+    x = node.inputs[0]
+    ndim = len(node.shapes[0])
+    index = node.kwargs.get("index")
+    items = list(index) if isinstance(index, tuple) else [index]
+    arrays = [i for i, it in enumerate(items) if isinstance(it, (np.ndarray, list))]
+    if arrays:
+        return _gather(b, node, items, arrays)
+    # expand the Ellipsis into full slices
+    used = sum(1 for it in items if it is not None and it is not Ellipsis)
+    if sum(1 for it in items if it is Ellipsis) > 1:
+        raise UnsupportedError("an index with more than one Ellipsis")
+    if Ellipsis in items:  # trailing axes that no item names need no entry
+        k = items.index(Ellipsis)
+        items[k : k + 1] = [slice(None)] * (ndim - used)
+    starts, ends, axes, steps, squeeze, unsqueeze = [], [], [], [], [], []
+    axis = 0
+    out_pos = 0
+    for it in items:
+        if it is None:
+            unsqueeze.append(out_pos)
+            out_pos += 1
+            continue
+        if isinstance(it, (bool, np.bool_)):
+            raise UnsupportedError("a boolean scalar index")
+        if isinstance(it, (int, np.integer)):
+            i = int(it)
+            starts.append(i)
+            ends.append(i + 1 if i != -1 else INT64_MAX)
+            steps.append(1)
+            axes.append(axis)
+            squeeze.append(axis)
+        elif isinstance(it, slice):
+            if it != slice(None):
+                step = 1 if it.step is None else int(it.step)
+                if step > 0:
+                    start = 0 if it.start is None else int(it.start)
+                    end = INT64_MAX if it.stop is None else int(it.stop)
+                else:
+                    start = -1 if it.start is None else int(it.start)
+                    end = INT64_MIN if it.stop is None else int(it.stop)
+                starts.append(start)
+                ends.append(end)
+                steps.append(step)
+                axes.append(axis)
+            out_pos += 1
+        else:
+            raise UnsupportedError(f"an index of type {type(it).__name__}")
+        axis += 1
+    y = x
+    if axes:
+        y = b.add("Slice", [y, b.ints(starts), b.ints(ends), b.ints(axes), b.ints(steps)])
+    if squeeze:
+        y = b.add("Squeeze", [y, b.ints(squeeze)])
+    if unsqueeze:
+        y = b.add("Unsqueeze", [y, b.ints(unsqueeze)])
+    if y == x:
+        y = b.add("Identity", [x])
+    return str(y)
+
+
+def _gather(b: Builder, node: Node, items: list[Any], arrays: list[int]) -> str:
+    """Integer (or boolean) arrays in an index: one array among full slices is Gather on its
+    axis; arrays (and ints) on every leading axis, nothing else, are GatherND."""
+    x = node.inputs[0]
+    if any(it is Ellipsis or it is None for it in items):  # `in` would compare arrays with ==
+        raise UnsupportedError("an index mixing an array with None or Ellipsis")
+    full = [isinstance(it, slice) and it == slice(None) for it in items]
+    if len(arrays) == 1 and all(f for i, f in enumerate(full) if i != arrays[0]):
+        k = arrays[0]
+        idx = np.asarray(items[k])
+        if idx.dtype == bool and idx.ndim == 1:
+            idx = np.nonzero(idx)[0]
+        if idx.dtype != bool:
+            return str(b.add("Gather", [x, b.index(idx)], axis=k))
+    leading: list[np.ndarray] = []
+    for it in items:
+        if isinstance(it, slice):
+            raise UnsupportedError("an index mixing arrays with slices other than ':' on one axis")
+        a = np.asarray(it)
+        leading.extend(np.nonzero(a) if a.dtype == bool else [a])
+    try:
+        idx = np.stack(np.broadcast_arrays(*leading), axis=-1).astype(np.int64)
+    except ValueError:
+        raise UnsupportedError("index arrays whose shapes do not broadcast") from None
+    return str(b.add("GatherND", [x, b.const(idx)]))
+
+
+@translates("index_add")
+def _index_add(b: Builder, node: Node) -> str:
+    """zeros(shape) with x added at index: ScatterND(reduction="add") on a flat zero vector,
+    with the flat position of every indexed element (a constant), then a reshape."""
+    shape = tuple(int(n) for n in node.kwargs["shape"])
+    index = node.kwargs["index"]
+    positions = np.arange(int(np.prod(shape)), dtype=np.int64).reshape(shape)[index]
+    (x,) = same_dtype(b, node)
+    if tuple(node.shapes[0]) != positions.shape:
+        x = b.add("Expand", [x, b.ints(positions.shape)])
+    flat = b.add("Reshape", [x, b.ints([-1])])
+    zeros = b.const(np.zeros(int(np.prod(shape)), dtype=node.out_dtype))
+    out = b.add("ScatterND", [zeros, b.const(positions.reshape(-1, 1)), flat], reduction="add")
+    return str(b.add("Reshape", [out, b.ints(shape)]))
+
+
+@translates("concatenate")
+def _concatenate(b: Builder, node: Node) -> str:
+    axis = int(node.kwargs.get("axis", 0))
+    return str(b.add("Concat", same_dtype(b, node), axis=axis))
+
+
+@translates("stack")
+def _stack(b: Builder, node: Node) -> str:
+    axis = int(node.kwargs.get("axis", 0)) % len(node.out_shape)
+    parts = [b.add("Unsqueeze", [x, b.ints([axis])]) for x in same_dtype(b, node)]
+    return str(b.add("Concat", parts, axis=axis))
+
+
+_PAD_MODES = {"constant": "constant", "reflect": "reflect", "edge": "edge"}
+
+
+@translates("pad")
+def _pad(b: Builder, node: Node) -> str:
+    ndim = len(node.shapes[0])
+    mode = node.kwargs.get("mode", "constant")
+    if mode not in _PAD_MODES:
+        raise UnsupportedError(f"pad mode {mode!r} (ONNX opset 18 pads with {sorted(_PAD_MODES)})")
+    pw = np.broadcast_to(np.asarray(node.kwargs.get("pad_width", 0), dtype=np.int64), (ndim, 2))
+    pads = [int(n) for n in pw[:, 0]] + [int(n) for n in pw[:, 1]]
+    (x,) = same_dtype(b, node)
+    ins = [x, b.ints(pads)]
+    if mode == "constant":
+        ins.append(b.const(node.kwargs.get("value", 0.0), node.out_dtype))
+    return str(b.add("Pad", ins, mode=_PAD_MODES[mode]))
+
+
+# -- losses (nn's fused ops) -------------------------------------------------------------------
+@translates("binary_cross_entropy")
+def _bce(b: Builder, node: Node) -> str:
+    """-(y log p + (1 - y) log(1 - p)), each log clamped below at -100 as in nn.functional."""
+    p, y = same_dtype(b, node)
+    floor = b.const(-100.0, node.out_dtype)
+    one = b.const(1.0, node.out_dtype)
+    log_p = b.add("Max", [b.add("Log", [p]), floor])
+    log_q = b.add("Max", [b.add("Log", [b.add("Sub", [one, p])]), floor])
+    s = b.add("Add", [b.add("Mul", [y, log_p]), b.add("Mul", [b.add("Sub", [one, y]), log_q])])
+    return str(b.add("Neg", [s]))
+
+
+@translates("binary_cross_entropy_with_logits")
+def _bce_logits(b: Builder, node: Node) -> str:
+    """max(x, 0) - x y + log(1 + e^-|x|)  (Softplus of -|x|: stable, as in nn.functional)."""
+    x, y = same_dtype(b, node)
+    tail = b.add("Softplus", [b.add("Neg", [b.add("Abs", [x])])])
+    return str(b.add("Add", [b.add("Sub", [b.add("Relu", [x]), b.add("Mul", [x, y])]), tail]))
+
+
+# -- convolution and pooling (N, C, *spatial) ---------------------------------------------------
+def _pads(pairs: Any) -> list[int]:
+    """((lo, hi) per spatial axis) -> ONNX's [lo_1, lo_2, ..., hi_1, hi_2, ...]."""
+    pairs = [(int(lo), int(hi)) for lo, hi in pairs]
+    return [lo for lo, _ in pairs] + [hi for _, hi in pairs]
+
+
+@translates("conv1d", "conv2d", "conv3d")
+def _conv(b: Builder, node: Node) -> str:
+    kw = node.kwargs
+    ins = same_dtype(b, node)
+    return str(b.add(
+        "Conv", [i for i in ins if i], strides=list(kw["stride"]), pads=_pads(kw["padding"]),
+        dilations=list(kw["dilation"]), group=int(kw["groups"]),
+        kernel_shape=list(node.shapes[1][2:]),
+    ))
+
+
+@translates("conv_transpose1d", "conv_transpose2d", "conv_transpose3d")
+def _conv_transpose(b: Builder, node: Node) -> str:
+    """The output size is given as output_padding, the ONNX way:
+    S = s (L - 1) + output_padding + d (K - 1) + 1 - pad_lo - pad_hi."""
+    kw = node.kwargs
+    ksize = node.shapes[1][2:]
+    extra = []
+    for n, size, s, d, k, (lo, hi) in zip(
+        node.shapes[0][2:], kw["output_size"], kw["stride"], kw["dilation"], ksize, kw["padding"], strict=True
+    ):
+        extra.append(int(size) - (int(s) * (n - 1) + int(d) * (k - 1) + 1 - int(lo) - int(hi)))
+    ins = same_dtype(b, node)
+    return str(b.add(
+        "ConvTranspose", [i for i in ins if i], strides=list(kw["stride"]), pads=_pads(kw["padding"]),
+        dilations=list(kw["dilation"]), group=int(kw["groups"]), kernel_shape=list(ksize),
+        output_padding=extra,
+    ))
+
+
+def _pool_pads(node: Node, dilation: Any) -> tuple[Any, list[int]]:
+    """The output size and explicit (lo, hi) pads, hi grown for ceil_mode's last window, as
+    the op computes them; written explicitly, ONNX needs no ceil_mode of its own."""
+    from ..ops.pool import pool_geometry
+
+    kw = node.kwargs
+    out, pads = pool_geometry(
+        node.op, node.shapes[0][2:], kw["kernel_size"], kw["stride"], kw["padding"], dilation,
+        bool(kw.get("ceil_mode", False)),
+    )
+    return out, _pads(pads)
+
+
+@translates("max_pool1d", "max_pool2d", "max_pool3d")
+def _max_pool(b: Builder, node: Node) -> str:
+    kw = node.kwargs
+    _, pads = _pool_pads(node, kw["dilation"])
+    return str(b.add(
+        "MaxPool", same_dtype(b, node), kernel_shape=list(kw["kernel_size"]), strides=list(kw["stride"]),
+        pads=pads, dilations=list(kw["dilation"]),
+    ))
+
+
+@translates("avg_pool1d", "avg_pool2d", "avg_pool3d")
+def _avg_pool(b: Builder, node: Node) -> str:
+    """The window sums (AveragePool counting the zero padding, times the window size) divided
+    by the op's own divisor per output position: that covers count_include_pad, ceil_mode's
+    partial windows and divisor_override exactly as the op does."""
+    kw = node.kwargs
+    ksize = [int(k) for k in kw["kernel_size"]]
+    _, pads = _pool_pads(node, (1,) * len(ksize))
+    (x,) = same_dtype(b, node)
+    mean = b.add(
+        "AveragePool", [x], kernel_shape=ksize, strides=list(kw["stride"]), pads=pads, count_include_pad=1
+    )
+    total = b.add("Mul", [mean, b.const(float(np.prod(ksize)), node.out_dtype)])
+    return str(b.add("Div", [total, b.const(node.ctx.div, node.out_dtype)]))
+
+
+@translates("adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool3d")
+def _adaptive_max_pool(b: Builder, node: Node) -> str:
+    """Output i of an axis of size S -> L is the max over floor(i S / L) .. ceil((i+1) S / L) - 1.
+    A max over a box is a max over each of its axes in turn: per axis, one Slice + ReduceMax
+    per output position, then a Concat."""
+    (x,) = same_dtype(b, node)
+    spatial = node.shapes[0][2:]
+    for a, (n, m) in enumerate(zip(spatial, node.out_shape[2:], strict=True)):
+        if n == m:
+            continue
+        axis = a + 2
+        parts = []
+        for i in range(m):
+            lo, hi = (i * n) // m, -((-(i + 1) * n) // m)
+            part = b.add("Slice", [x, b.ints([lo]), b.ints([hi]), b.ints([axis])])
+            parts.append(b.add("ReduceMax", [part, b.ints([axis])], keepdims=1))
+        x = parts[0] if m == 1 else b.add("Concat", parts, axis=axis)
+    return str(x if x != node.inputs[0] else b.add("Identity", [x]))
+
+
+@translates("max_unpool1d", "max_unpool2d", "max_unpool3d")
+def _max_unpool(b: Builder, node: Node) -> str:
+    """Zeros of shape (N, C, plane) with x scattered at the flat in-plane indices
+    (ScatterElements along the plane axis), reshaped to (N, C, *output_size)."""
+    out_size = [int(n) for n in node.kwargs["output_size"]]
+    (x,) = same_dtype(b, node)
+    flat = b.add("Reshape", [x, b.ints([0, 0, -1])])
+    rows = b.add("Shape", [x], start=0, end=2)
+    shape = b.add("Concat", [rows, b.ints([int(np.prod(out_size))])], axis=0)
+    zero = b.onnx.numpy_helper.from_array(np.zeros(1, dtype=node.out_dtype))
+    zeros = b.add("ConstantOfShape", [shape], value=zero)
+    idx = np.asarray(node.kwargs["indices"]).reshape(node.shapes[0][0], node.shapes[0][1], -1)
+    scattered = b.add("ScatterElements", [zeros, b.index(idx), flat], axis=2)
+    return str(b.add("Reshape", [scattered, b.ints([0, 0, *out_size])]))
