@@ -533,3 +533,20 @@ def test_clip_grad_value_and_nonfinite_norm_against_torch() -> None:
         np.testing.assert_array_equal(total.data, ttotal.numpy())
         for p, tp in zip(params, tparams, strict=True):
             np.testing.assert_array_equal(p.grad.data, tp.grad.numpy())
+
+
+def test_scheduler_load_state_dict_checks_everything_first() -> None:
+    opt = optim.SGD([nn.Parameter([1.0])], lr=1.0)
+    sched = optim.StepLR(opt, step_size=2, gamma=0.5)
+    sched.step()
+    before = sched.state_dict()
+    for bad, message in [
+        ({"last_epoch": 4, "gamma": "abc"}, r"'gamma' must be like 0\.5, got 'abc'"),
+        ({"last_epoch": 4, "base_lrs": [1.0, 2.0]}, r"'base_lrs' must be like \[1\.0\], got \[1\.0, 2\.0\]"),
+        ({"last_epoch": 4, "step_size": 2.5}, "'step_size' must be like 2, got 2.5"),
+        ({"last_epoch": 4, "T_max": 3}, "unexpected key 'T_max'"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            sched.load_state_dict(bad)
+        assert sched.state_dict() == before  # last_epoch was not set either
+    assert opt.param_groups[0]["lr"] == 1.0
