@@ -70,7 +70,7 @@ def index_add(shape: tuple[int, ...], index: Any, values: Any) -> Any:
 
 def sigmoid(x: Any) -> Any:
     """1 / (1 + e^-x): the Tensor op for a Tensor, else the same numbers on an array."""
-    return x.sigmoid() if _is_tensor(x) else _sigmoid_array(x)
+    return x.sigmoid() if isinstance(x, function.Tensor) else _sigmoid_array(x)
 
 
 def _sigmoid_array(x: np.ndarray) -> np.ndarray:
@@ -83,7 +83,7 @@ def _sigmoid_array(x: np.ndarray) -> np.ndarray:
     """
     neg = np.negative(x)
     limit = _exp_limit(neg.dtype)
-    if neg.size and neg.max() > limit:
+    if neg.size and _max(neg, axis=None) > limit:  # np.max without its Python wrapper
         out = np.asarray(1 / (1 + np.exp(np.minimum(neg, limit))))
         tail = neg > limit
         out[tail] = np.exp(x[tail])
@@ -91,6 +91,7 @@ def _sigmoid_array(x: np.ndarray) -> np.ndarray:
     return 1 / (1 + np.exp(neg))
 
 
+_max: Any = np.maximum.reduce
 _EXP_LIMITS: dict[Any, float] = {}
 
 

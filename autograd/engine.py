@@ -31,7 +31,7 @@ from . import clock
 from .broadcast import unbroadcast
 from .errors import AnomalyError, AutogradError
 from .function import Function, created_at
-from .grad_mode import STATE, set_grad_enabled
+from .grad_mode import STATE
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 # -- one node ------------------------------------------------------------------------------------
 def backward_step(
     ctx: Function, g: Any, out: Tensor | None = None, create_graph: bool = False, reduce: bool = True
-) -> list[Any]:
+) -> tuple[Any, ...]:
     """d L / d input for every input of the node `ctx`, given g = d L / d output.
 
     The op's backward, then each gradient summed to its input's shape (undoing broadcasting,
@@ -61,21 +61,28 @@ def backward_step(
     inputs, needs = ctx.inputs, ctx.needs_input_grad
     if len(grads) != len(inputs):
         grads = padded(ctx, grads)
-    result = list(grads)
-    for i in range(len(result)):
-        ga = result[i]
-        if ga is None:
+    for i, ga in enumerate(grads):  # usually every gradient is right as it is: return it
+        if ga is not None:
+            ad = inputs[i].data if needs[i] else None
+            if ad is None or ga.shape != ad.shape or (ga.dtype is not ad.dtype and ga.dtype != ad.dtype):
+                return _fit(ctx, grads, reduce)
+    return grads
+
+
+def _fit(ctx: Function, grads: tuple[Any, ...], reduce: bool) -> tuple[Any, ...]:
+    """Each gradient summed to its input's shape (undoing broadcasting) and cast to its
+    dtype; None for an input that needs no gradient."""
+    out: list[Any] = []
+    for i, (a, ga, need) in enumerate(zip(ctx.inputs, grads, ctx.needs_input_grad, strict=True)):
+        if ga is None or not need:
+            out.append(None)
             continue
-        if not needs[i]:
-            result[i] = None
-            continue
-        ad = inputs[i].data
-        if reduce and ga.shape != ad.shape:
-            ga = _reduce(ctx, i, ga, inputs[i])
-        if ga.dtype is not ad.dtype and ga.dtype != ad.dtype:
-            ga = ga.astype(ad.dtype)
-        result[i] = ga
-    return result
+        if reduce and ga.shape != a.data.shape:
+            ga = _reduce(ctx, i, ga, a)
+        if ga.dtype != a.data.dtype:
+            ga = ga.astype(a.data.dtype)
+        out.append(ga)
+    return tuple(out)
 
 
 def _backward_custom(ctx: Function, g: Any) -> tuple[Any, ...]:
@@ -173,10 +180,6 @@ def run_backward(
     Nothing is written and nothing released until every node has run: a backward that fails
     part-way (a hook raising, an anomaly) leaves the graph and every `.grad` as they were.
     """
-    from .tensor import Tensor
-
-    if not create_graph:
-        root_grads = [g.data if isinstance(g, Tensor) else g for g in root_grads]
     foreign = {id(g) for g in root_grads}  # arrays the engine did not make: never adopted
     grads: dict[Tensor, Any] = {}  # pending gradients
     heap: list[tuple[int, Tensor]] = []  # op outputs with a gradient, latest-created on top
@@ -188,7 +191,10 @@ def run_backward(
     done: list[Function] = []
     check = clock.last_mutation()
     anomaly = STATE.anomaly is True  # not in gradcheck's stack-only mode
-    with set_grad_enabled(create_graph):
+    get = grads.get
+    state = STATE
+    was_enabled, state.enabled = state.enabled, create_graph
+    try:
         while heap:
             t = heappop(heap)[1]
             g = grads.pop(t)
@@ -205,16 +211,25 @@ def run_backward(
             if anomaly:
                 _check_finite(ctx, in_grads)
             inputs = ctx.inputs
-            for i in range(len(in_grads)):
+            for i in range(len(in_grads)):  # accumulate: the multivariable chain rule
                 ga = in_grads[i]
                 if ga is not None:
-                    _add(grads, heap, inputs[i], ga)
+                    a = inputs[i]
+                    prev = get(a)
+                    if prev is None:
+                        grads[a] = ga
+                        if a._ctx is not None:  # an op output: its node runs later
+                            heappush(heap, (-a._seq, a))
+                    else:
+                        grads[a] = prev + ga
             done.append(ctx)
         for t in grads:  # what is left are the leaves' finished gradients
             if t._hooks is not None:
                 grads[t] = _hooks(t, grads[t], create_graph, foreign, retained)
+    finally:
+        state.enabled = was_enabled
     if not retain_graph:
-        _release(done)
+        _release(done, roots)
     for t, g in retained:
         t._accumulate(g)
     if want is not None:
@@ -246,7 +261,7 @@ def _hooks(t: Tensor, g: Any, create_graph: bool, foreign: set[int], retained: l
     return new
 
 
-def _check_finite(ctx: Function, in_grads: list[Any]) -> None:
+def _check_finite(ctx: Function, in_grads: tuple[Any, ...]) -> None:
     """detect_anomaly(): fail on the first NaN or inf in a gradient, naming the op."""
     for i, g in enumerate(in_grads):
         data = g if isinstance(g, np.ndarray) else getattr(g, "data", None)  # array or Tensor
@@ -302,16 +317,17 @@ class _Released(tuple[Any, ...]):
 
 RELEASED: Any = _Released()
 
-# How many backward passes keep their graphs whole. Their nodes are held by weak reference:
-# they keep their edges, so pictures drawn after `loss.backward()` - or after a few more
-# backward passes - can replay the graph. Once KEEP_GRAPHS newer passes have finished, the
-# nodes still alive that none of them used again drop their edges.
+# How many backward passes keep their graphs whole, so pictures drawn after `loss.backward()`
+# - or after a few more backward passes - can replay them. Once KEEP_GRAPHS newer passes have
+# finished, the graph of a pass whose outputs are still alive drops its edges (the nodes that a
+# newer pass used again excepted). Outputs are held by weak reference: a dropped graph is
+# freed at once by reference counting.
 KEEP_GRAPHS = 4
-_recent: deque[tuple[int, list[weakref.ref[Function]]]] = deque()
+_recent: deque[tuple[int, list[weakref.ref[Tensor]]]] = deque()
 _passes = itertools.count(1)
 
 
-def _release(done: list[Function]) -> None:
+def _release(done: list[Function], roots: Sequence[Tensor]) -> None:
     """Free what backward no longer needs: every node's saved values now (a node that saved
     nothing can run again, as in PyTorch), and the edges of the graph of the backward pass
     KEEP_GRAPHS passes ago.
@@ -324,14 +340,21 @@ def _release(done: list[Function]) -> None:
         if ctx.saved:
             ctx.saved = None
         ctx.last_pass = mark
-    _recent.append((mark, [weakref.ref(ctx) for ctx in done]))
+    _recent.append((mark, [weakref.ref(r) for r in roots]))
     if len(_recent) > KEEP_GRAPHS:
-        old_mark, old = _recent.popleft()
-        for ref in old:
-            node = ref()
-            if node is not None and node.last_pass == old_mark:  # not used since
-                node.saved = None
-                node.inputs = RELEASED
+        old_mark, old_roots = _recent.popleft()
+        _drop_edges([t for t in (r() for r in old_roots) if t is not None], old_mark)
+
+
+def _drop_edges(tensors: list[Tensor], mark: int) -> None:
+    """Cut the edges of the nodes below `tensors` last used by backward pass `mark`."""
+    while tensors:
+        ctx = tensors.pop()._ctx
+        if ctx is None or ctx.inputs is RELEASED or getattr(ctx, "last_pass", mark) != mark:
+            continue
+        tensors.extend(a for a in ctx.inputs if getattr(a, "_ctx", None) is not None)
+        ctx.saved = None
+        ctx.inputs = RELEASED
 
 
 def released_error(ctx: Function, caller: str) -> AutogradError:
@@ -351,7 +374,8 @@ def released_error(ctx: Function, caller: str) -> AutogradError:
     )
 
 
-def _as_grad(tensor_cls: Any, root: Tensor, g: Any, name: str) -> Any:
+def _as_grad(tensor_cls: Any, root: Tensor, g: Any, name: str, create_graph: bool) -> Any:
+    """The gradient to start backward from at `root`: an array (a Tensor under create_graph)."""
     if g is None:
         if root.data.size != 1:
             raise AutogradError(
@@ -365,7 +389,7 @@ def _as_grad(tensor_cls: Any, root: Tensor, g: Any, name: str) -> Any:
         raise ValueError(
             f"{name}: gradient of shape {gd.shape} does not match the output's shape {root.shape}"
         )
-    return g if isinstance(g, tensor_cls) else gd
+    return g if create_graph and isinstance(g, tensor_cls) else gd
 
 
 def backward(
@@ -377,7 +401,7 @@ def backward(
             "backward: this tensor does not require grad and has no graph. Create the inputs "
             "with requires_grad=True, and do not compute the output under no_grad()."
         )
-    g = _as_grad(type(root), root, gradient, "backward")
+    g = _as_grad(type(root), root, gradient, "backward", create_graph)
     run_backward([root], [g], retain_graph or create_graph, create_graph)
 
 
@@ -415,7 +439,7 @@ def grad(
                 "grad: an output does not require grad (computed under no_grad, or from "
                 "inputs that do not require grad)"
             )
-        root_grads.append(_as_grad(Tensor, o, go, "grad"))
+        root_grads.append(_as_grad(Tensor, o, go, "grad", create_graph))
     keep = create_graph if retain_graph is None else retain_graph
     result = run_backward(outs, root_grads, keep, create_graph, targets=ins)
     out: list[Any] = []

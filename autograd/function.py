@@ -171,7 +171,7 @@ class Function:
         ctx.saved = ()
         arrays, needs = _unpack(args)
         ctx.needs_input_grad = needs
-        data = cls.forward(ctx, *arrays, **kwargs)
+        data = cls.forward(ctx, *arrays, **kwargs) if kwargs else cls.forward(ctx, *arrays)
         if type(data) is not _ndarray:
             data = _as_array(ctx, data)
         state = STATE  # grad mode, read once

@@ -40,6 +40,8 @@ def to_array(data: Any, dtype: Any = None) -> np.ndarray:
     """
     if isinstance(data, Tensor):
         data = data.data
+    elif isinstance(data, (list, tuple)) and STATE.enabled:
+        _refuse_graph_cut(data)
     from_python = not isinstance(data, (np.ndarray, np.generic))
     try:
         arr = np.array(data, dtype=dtype)
@@ -52,6 +54,21 @@ def to_array(data: Any, dtype: Any = None) -> np.ndarray:
     if dtype is None and from_python and arr.dtype.kind == "f":
         arr = arr.astype(get_default_dtype(), copy=False)
     return arr
+
+
+def _refuse_graph_cut(items: list[Any] | tuple[Any, ...]) -> None:
+    """tensor([a * 2, a * 3]) would keep the values and silently drop the graph: refuse it."""
+    stack = [items]
+    while stack:  # nested lists, without recursion
+        for x in stack.pop():
+            if isinstance(x, (list, tuple)):
+                stack.append(x)
+            elif isinstance(x, Tensor) and x.requires_grad:
+                raise AutogradError(
+                    "tensor(): an item is a tensor that requires grad; building a new tensor from "
+                    "its values would silently cut the graph. Use ag.stack([...]) (or "
+                    "ag.concatenate) to keep the gradient, or detach the items to copy values."
+                )
 
 
 class Tensor(

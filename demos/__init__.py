@@ -27,6 +27,8 @@ DEMOS: dict[str, str] = {
     "backprop": "nb5_backprop",
     "spirals": "nb6_spirals",
     "digits": "digits",
+    "cnn-digits": "cnn_digits",
+    "names": "names",
     "gradcheck": "gradcheck_bug",
     "newton": "newton",
 }

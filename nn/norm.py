@@ -1,10 +1,10 @@
 """Normalization layers: BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm, as PyTorch's.
 
 Each standardizes its input over some axes, y = (x - mean) / sqrt(var + eps) with the biased
-variance, then applies a learned per-feature scale and shift (`weight`, `bias`). They are
-composites of existing ops (mean, subtract, multiply, sqrt, divide), so their gradients,
-including second derivatives, come from those ops; tests/test_nn_norm_attention.py checks them
-against finite differences and against torch.nn with the same weights.
+variance, then applies a learned per-feature scale and shift (`weight`, `bias`). They share
+one registered op, `standardize` (so the op suite checks its gradients and second derivatives
+against finite differences); tests/test_nn_layers_vs_torch.py checks the layers against
+torch.nn with the same weights.
 
 >>> import autograd as ag, nn
 >>> bn = nn.BatchNorm1d(3)
@@ -20,20 +20,105 @@ from typing import Any
 
 import numpy as np
 
+import autograd as ag
 from autograd import Tensor
 from autograd.dtypes import get_default_dtype
-from autograd.tracing import opaque
+from autograd.function import Op
+from autograd.ops.reduce import normalize_axis
+from autograd.tracing import ACTIVE, opaque
 
 from . import functional
 from .module import Module, Parameter
 
+Array = Any  # a numpy array, or a Tensor when backward records a graph
 
-def _standardize(x: Tensor, axes: tuple[int, ...], eps: float) -> tuple[Tensor, Tensor, Tensor]:
-    """(x - mean) / sqrt(var + eps) over `axes` (biased variance), with the mean and variance."""
-    mean = x.mean(axis=axes, keepdims=True)
-    xc = x - mean
-    var = (xc * xc).mean(axis=axes, keepdims=True)
-    return xc / (var + eps).sqrt(), mean, var
+
+class Standardize(Op):
+    """y = (x - m) / s, s = sqrt(var + eps) over axis.  dx = (g - mean(g) - y mean(g y)) / s.
+
+    m and var are the mean and the biased variance over `axis` (a tuple of axes); x: any shape.
+    One op instead of seven (mean, subtract, square, mean, add, sqrt, divide): BatchNorm,
+    LayerNorm and GroupNorm all normalize with it.
+    """
+
+    formulas = ("(g-mean(g)-y*mean(g*y))/sqrt(var+eps)",)
+
+    @staticmethod
+    def forward(
+        ctx: Standardize, x: np.ndarray, axis: tuple[int, ...] = (-1,), eps: float = 1e-5
+    ) -> np.ndarray:
+        mean = x.mean(axis=axis, keepdims=True)
+        xc = x - mean
+        var = np.mean(xc * xc, axis=axis, keepdims=True)
+        rstd = 1.0 / np.sqrt(var + eps)
+        y = np.asarray(xc * rstd)
+        ctx.save_for_backward(x, y)  # y: the very array returned (see the note in elementwise.py)
+        ctx.stats = (mean, var, rstd)
+        return y
+
+    @staticmethod
+    def backward(ctx: Standardize, g: Array) -> Array:
+        x, y = ctx.saved_tensors
+        axis, eps = ctx.kwargs.get("axis", (-1,)), ctx.kwargs.get("eps", 1e-5)
+        if isinstance(x, Tensor):  # recording (create_graph): 1/sqrt(var + eps) as a function of x
+            xc = x - x.mean(axis=axis, keepdims=True)
+            rstd = ((xc * xc).mean(axis=axis, keepdims=True) + eps) ** -0.5
+        else:
+            rstd = ctx.stats[2]
+        return rstd * (g - g.mean(axis=axis, keepdims=True) - y * (g * y).mean(axis=axis, keepdims=True))
+
+    @classmethod
+    def op_name(cls) -> str:
+        return "standardize"
+
+
+def standardize(x: Any, axis: Any = -1, eps: float = 1e-5) -> Tensor:
+    """(x - mean) / sqrt(var + eps) over `axis` (an int or a tuple), biased variance, one op."""
+    t = x if isinstance(x, Tensor) else ag.tensor(x)
+    axes = normalize_axis("standardize", axis, t.shape)
+    return Standardize.apply(t, axis=axes, eps=float(eps))
+
+
+def _standardize(x: Tensor, axes: tuple[int, ...], eps: float) -> tuple[Tensor, Any, Any]:
+    """(x - mean) / sqrt(var + eps) over `axes`, with the mean and biased variance: the op's
+    own arrays, or under ag.compile's tracing Tensors computed from x (no gradient), so that a
+    compiled step's running-statistics update sees each call's statistics."""
+    y = Standardize.apply(x, axis=axes, eps=eps)
+    ctx = y._ctx
+    if ACTIVE.tracer is not None:
+        xd = x.detach()
+        mean_t = xd.mean(axis=axes, keepdims=True)
+        xc = xd - mean_t
+        return y, mean_t, (xc * xc).mean(axis=axes, keepdims=True)
+    if ctx is not None:
+        mean, var, _ = ctx.stats
+    else:  # not recorded (no_grad, or no input needs a gradient): compute the statistics again
+        data = x.data
+        mean = data.mean(axis=axes, keepdims=True)
+        var = np.mean((data - mean) ** 2, axis=axes, keepdims=True)
+    return y, mean, var
+
+
+def _ref_standardize(x: np.ndarray, axis: Any = -1, eps: float = 1e-5) -> np.ndarray:
+    mean = x.mean(axis=axis, keepdims=True)
+    return (x - mean) / np.sqrt(x.var(axis=axis, keepdims=True) + eps)
+
+
+ag.registry.register(
+    ag.OpInfo(
+        name="standardize",
+        call=lambda x, **kw: standardize(x, **kw),
+        ref=_ref_standardize,
+        samples=ag.registry.samples(
+            ((4,), {}),
+            ((3, 4), {"axis": -1}),
+            ((3, 4), {"axis": 0, "eps": 0.1}),
+            ((2, 3, 4), {"axis": (0, 2)}),
+            ((2, 3, 2, 2), {"axis": (1, 2, 3)}),
+        ),
+        function=Standardize,
+    )
+)
 
 
 def _where(module: Module) -> str:

@@ -131,6 +131,9 @@ TORCH: dict[str, Callable[..., Any]] = {
     "binary_cross_entropy": lambda p, y: -(y * torch.log(p) + (1 - y) * torch.log(1 - p)),
     "binary_cross_entropy_with_logits":
         lambda x, y: torch.clamp(x, min=0) - x * y + torch.log1p(torch.exp(-x.abs())),
+    # nn's normalization (BatchNorm, LayerNorm, GroupNorm), as torch's layer_norm over those axes:
+    "standardize": lambda x, axis=-1, eps=1e-5: (x - x.mean(dim=axis, keepdim=True))
+        / torch.sqrt(x.var(dim=axis, correction=0, keepdim=True) + eps),
 }
 
 

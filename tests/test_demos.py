@@ -217,6 +217,30 @@ def test_digits(tmp_path: Path) -> None:
     check_picture(tmp_path / "digits.png")
 
 
+@pytest.mark.slow
+def test_cnn_digits_beats_the_mlp(tmp_path: Path) -> None:
+    r = run("cnn-digits", tmp_path)
+    assert r["test_accuracy"] > r["mlp_test_accuracy"] == 0.964
+    assert r["losses"][-1] < 0.5 * r["losses"][0]
+    assert r["filters"].shape == (16, 3, 3)
+    check_picture(tmp_path / "cnn_digits.png")
+
+
+def test_names_learns_and_writes_names(tmp_path: Path) -> None:
+    from demos import names
+
+    r = run("names", tmp_path)
+    assert r["val_loss"] < names.QUICK_VAL_LOSS_TARGET  # the quick run's looser bound
+    assert names.VAL_LOSS_TARGET < names.QUICK_VAL_LOSS_TARGET < np.log(27)
+    assert np.mean(r["losses"][:20]) > np.mean(r["losses"][-50:]) + 0.8
+    samples = r["samples"]
+    assert len(samples) == 20
+    assert all(s.isalpha() and s.islower() for s in samples if s)
+    assert 3 <= np.mean([len(s) for s in samples]) <= 9  # name-like lengths
+    assert r["novel"] >= 5  # it makes names up, not only recalls them
+    check_picture(tmp_path / "names.png")
+
+
 def test_gradcheck_names_the_buggy_op_and_line(tmp_path: Path) -> None:
     r = run("gradcheck", tmp_path)
     report = r["report"]
@@ -247,5 +271,5 @@ def test_newton_with_hessian_vector_products(tmp_path: Path) -> None:
 
 def test_every_demo_is_tested() -> None:
     tested = {"moons", "sigmoid-softmax", "cross-entropy", "logistic-lab", "combine-models",
-              "backprop", "spirals", "digits", "gradcheck", "newton"}
+              "backprop", "spirals", "digits", "cnn-digits", "names", "gradcheck", "newton"}
     assert set(demos.DEMOS) == tested

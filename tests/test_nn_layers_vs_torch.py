@@ -365,3 +365,48 @@ def test_init_matches_torch_distributions() -> None:
     assert abs(e.std() - 1) < 0.01
     t = torch.nn.MultiheadAttention(64, 4)
     assert abs(t.in_proj_weight.detach().numpy().max() - bound) < 0.05 * bound
+
+
+# -- convolution and pooling --------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("name", "args", "kwargs", "shape"),
+    [
+        ("Conv1d", (3, 4, 3), {"padding": 1, "stride": 2}, (2, 3, 9)),
+        ("Conv2d", (3, 4, 3), {"padding": 1}, (2, 3, 6, 6)),
+        (
+            "Conv2d",
+            (4, 6, (3, 2)),
+            {"stride": (2, 1), "dilation": 2, "groups": 2, "bias": False},
+            (2, 4, 9, 7),
+        ),
+        ("Conv2d", (2, 3, 3), {"padding": "same"}, (1, 2, 5, 5)),
+        ("ConvTranspose2d", (4, 2, 3), {"stride": 2, "padding": 1, "output_padding": 1}, (2, 4, 4, 4)),
+        ("ConvTranspose2d", (4, 6, 2), {"groups": 2}, (1, 4, 3, 3)),
+        ("MaxPool2d", (2,), {}, (2, 3, 6, 6)),
+        ("MaxPool2d", (3,), {"stride": 2, "padding": 1, "ceil_mode": True}, (2, 3, 7, 7)),
+        ("AvgPool2d", (2,), {"stride": 1}, (2, 3, 5, 5)),
+        ("AvgPool2d", (3,), {"padding": 1, "count_include_pad": False}, (1, 2, 6, 6)),
+        ("AdaptiveAvgPool2d", ((2, 3),), {}, (2, 3, 7, 8)),
+        ("AdaptiveAvgPool2d", (1,), {}, (2, 3, 4, 4)),
+    ],
+)
+def test_conv_and_pool_layers(
+    rng: np.random.Generator, name: str, args: tuple[Any, ...], kwargs: dict[str, Any], shape: tuple[int, ...]
+) -> None:
+    ours = getattr(nn, name)(*args, **kwargs)
+    theirs = getattr(torch.nn, name)(*args, **kwargs)
+    compare(ours, theirs, [rng.standard_normal(shape)])
+
+
+def test_conv_init_and_errors() -> None:
+    w = nn.Conv2d(8, 16, 3, rng=0).weight.data
+    bound = 1 / np.sqrt(8 * 9)  # kaiming_uniform(a=sqrt(5)) over fan_in = C_in * KH * KW
+    assert w.max() <= bound
+    assert w.max() > 0.95 * bound
+    assert nn.ConvTranspose2d(8, 4, 3).weight.shape == (8, 4, 3, 3)
+    with pytest.raises(ValueError, match=r"Conv2d: expected an input of shape \(N, 3, H, W\) or \(3, H, W\)"):
+        nn.Conv2d(3, 4, 3)(np.ones((2, 2, 5, 5)))
+    with pytest.raises(ValueError, match=r"divisible by groups \(2\)"):
+        nn.Conv2d(3, 4, 3, groups=2)
+    with pytest.raises(NotImplementedError, match="padding_mode 'reflect' is not supported"):
+        nn.Conv2d(3, 4, 3, padding_mode="reflect")

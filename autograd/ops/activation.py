@@ -36,7 +36,7 @@ SELU_SCALE = 1.0507009873554804934193349852946
 
 
 def _is_tensor(x: Any) -> bool:
-    return isinstance(x, function._Tensor)
+    return isinstance(x, function.Tensor)
 
 
 def _tanh(x: Array) -> Array:
@@ -322,7 +322,7 @@ class Prelu(Op):
 # -- entry points -----------------------------------------------------------------------------
 def _t(x: Any) -> Tensor:
     t = lift(x)
-    return t if _is_tensor(t) else function._Tensor(t)
+    return t if _is_tensor(t) else function.Tensor(t)
 
 
 def gelu(x: Any, approximate: str = "none") -> Tensor:

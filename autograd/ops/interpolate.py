@@ -114,7 +114,7 @@ def interpolate(input: Any, size: Any = None, scale_factor: Any = None, mode: st
     docstring for each mode's formula). linear needs (N, C, L), bilinear (N, C, H, W), trilinear
     (N, C, D, H, W); nearest modes take any of them."""
     op = "interpolate"
-    x = input if isinstance(input, function._Tensor) else function._Tensor(input)
+    x = input if isinstance(input, function.Tensor) else function.Tensor(input)
     if mode not in MODES:
         raise ValueError(f"{op}: mode must be one of {', '.join(repr(m) for m in MODES)}, got {mode!r}")
     nd = x.ndim - 2

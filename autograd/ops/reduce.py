@@ -36,11 +36,13 @@ def normalize_axis(op: str, axis: Axis, shape: tuple[int, ...]) -> tuple[int, ..
     for a in items:
         if not isinstance(a, (int, np.integer)) or isinstance(a, bool):
             raise TypeError(f"{op}: axis must be None, an int or a tuple of ints, got {axis!r}")
-        if not -ndim <= a < max(ndim, 1) or (ndim == 0 and a not in (0, -1)):
+        if not -max(ndim, 1) <= a < max(ndim, 1):
             raise ValueError(f"{op}: axis {a} is out of bounds for a tensor of shape {shape}")
         out.append(int(a) % ndim if ndim else 0)
     if len(set(out)) != len(out):
         raise ValueError(f"{op}: repeated axis in {axis!r}")
+    if ndim == 0:  # a 0-d tensor accepts axis 0 and -1, as in PyTorch: nothing to reduce
+        return ()
     return tuple(sorted(out))
 
 
@@ -125,7 +127,7 @@ class Max(Op):
 
     @staticmethod
     def forward(ctx: Max, x: np.ndarray, axis: Axis = None, keepdims: bool = False) -> np.ndarray:
-        return _extreme(ctx, x, np.max, axis, keepdims)
+        return _extreme(ctx, "max", np.max, x, axis, keepdims)
 
     @staticmethod
     def backward(ctx: Max, g: Array) -> Array:
@@ -140,24 +142,29 @@ class Min(Op):
 
     @staticmethod
     def forward(ctx: Min, x: np.ndarray, axis: Axis = None, keepdims: bool = False) -> np.ndarray:
-        return _extreme(ctx, x, np.min, axis, keepdims)
+        return _extreme(ctx, "min", np.min, x, axis, keepdims)
 
     @staticmethod
     def backward(ctx: Min, g: Array) -> Array:
         return _spread(ctx, g) * ctx.share
 
 
-def _extreme(ctx: Any, x: np.ndarray, fn: Any, axis: Axis, keepdims: bool) -> np.ndarray:
-    name = fn.__name__.replace("a", "") if fn.__name__.startswith("a") else fn.__name__
-    axes = normalize_axis(name, axis, x.shape)
-    if x.size == 0:
-        raise ValueError(f"{name}: cannot reduce an empty tensor of shape {x.shape}")
-    ctx.keepdims, ctx.kshape = keepdims, kept_shape(x.shape, axes)
+def _extreme(ctx: Any, name: str, fn: Any, x: np.ndarray, axis: Axis, keepdims: bool) -> np.ndarray:
+    """max or min: the value, and each element's share of the gradient (1/k at k ties)."""
+    axes, ctx.kshape, n = reduction(name, axis, x.shape)
+    _not_empty(name, x, n)
+    ctx.keepdims = keepdims
     m = fn(x, axis=axes, keepdims=True)
     hit = x == m
     share = hit / hit.sum(axis=axes, keepdims=True)
     ctx.share = share.astype(x.dtype, copy=False) if x.dtype.kind == "f" else share  # no upcast
-    return np.asarray(m if keepdims else m.reshape([n for i, n in enumerate(m.shape) if i not in axes]))
+    return np.asarray(m if keepdims else m.reshape(_drop(m.shape, axes)))
+
+
+def _not_empty(name: str, x: np.ndarray, n: int) -> None:
+    """max, min and logsumexp of nothing have no value (PyTorch raises too)."""
+    if n == 0:
+        raise ValueError(f"{name}: cannot reduce an empty tensor of shape {x.shape}")
 
 
 class LogSumExp(Op):
@@ -171,8 +178,9 @@ class LogSumExp(Op):
 
     @staticmethod
     def forward(ctx: LogSumExp, x: np.ndarray, axis: Axis = None, keepdims: bool = False) -> np.ndarray:
-        axes = normalize_axis("logsumexp", axis, x.shape)
-        ctx.axes, ctx.keepdims, ctx.kshape = axes, keepdims, kept_shape(x.shape, axes)
+        axes, ctx.kshape, n = reduction("logsumexp", axis, x.shape)
+        _not_empty("logsumexp", x, n)
+        ctx.keepdims = keepdims
         m = np.max(x, axis=axes, keepdims=True)
         m = np.where(np.isfinite(m), m, 0)  # all -inf rows: avoid inf - inf
         out = np.log(np.sum(np.exp(x - m), axis=axes, keepdims=True)) + m
@@ -269,8 +277,8 @@ def _numpy_args(op: str, numpy_args: dict[str, Any]) -> None:
 def _arg(t: Any, fn: Any, name: str, axis: int | None, keepdims: bool) -> Tensor:
     from ..tensor import Tensor
 
-    if axis is not None:
-        normalize_axis(name, axis, t.shape)
+    if axis is not None and not normalize_axis(name, axis, t.shape):
+        axis = None  # a 0-d tensor: axis 0 or -1 is the whole (one-element) tensor
     if t.data.size == 0:
         raise ValueError(f"{name}: cannot take {name} of an empty tensor of shape {t.shape}")
     return Tensor(fn(t.data, axis=axis, keepdims=keepdims))

@@ -38,10 +38,9 @@ class Softmax(Op):
 
     @staticmethod
     def forward(ctx: Softmax, x: np.ndarray, axis: int = -1) -> np.ndarray:
-        normalize_axis("softmax", axis, x.shape)
-        ctx.axis = axis
-        e = np.exp(x - np.max(x, axis=axis, keepdims=True))
-        out = e / np.sum(e, axis=axis, keepdims=True)
+        ctx.axis = axes = normalize_axis("softmax", axis, x.shape)  # () for a 0-d tensor
+        e = np.exp(x - np.max(x, axis=axes, keepdims=True))
+        out = np.asarray(e / np.sum(e, axis=axes, keepdims=True))
         ctx.save_for_backward(out)
         return out
 
@@ -60,10 +59,9 @@ class LogSoftmax(Op):
 
     @staticmethod
     def forward(ctx: LogSoftmax, x: np.ndarray, axis: int = -1) -> np.ndarray:
-        normalize_axis("log_softmax", axis, x.shape)
-        ctx.axis = axis
-        shifted = x - np.max(x, axis=axis, keepdims=True)
-        out = shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+        ctx.axis = axes = normalize_axis("log_softmax", axis, x.shape)  # () for a 0-d tensor
+        shifted = x - np.max(x, axis=axes, keepdims=True)
+        out = np.asarray(shifted - np.log(np.sum(np.exp(shifted), axis=axes, keepdims=True)))
         ctx.save_for_backward(out)
         return out
 

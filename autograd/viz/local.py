@@ -54,7 +54,7 @@ def input_grads(ctx: Function, g: np.ndarray, reduce: bool = True) -> list[np.nd
     """d L / d input for every input of `ctx`, given g = d L / d output: the engine's step
     (`reduce=False` leaves a broadcast input's gradient in the output's shape)."""
     with no_grad():
-        return backward_step(ctx, g, reduce=reduce)
+        return list(backward_step(ctx, g, reduce=reduce))
 
 
 def local_derivatives(ctx: Function, out_shape: tuple[int, ...], dtype: Any) -> list[np.ndarray | None]:

@@ -1,0 +1,493 @@
+"""Convolution and pooling layers, as torch.nn's: Conv1d, Conv2d, Conv3d, ConvTranspose1d,
+ConvTranspose2d, MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d,
+AdaptiveAvgPool2d, AdaptiveMaxPool2d.
+
+Thin modules over `nn.functional`'s convolutions and pooling (im2col on numpy strided views and
+BLAS, autograd/ops/conv.py and pool.py). Weight layouts, state-dict keys and initialization
+are PyTorch's: a convolution's `weight` is (out_channels, in_channels / groups, *kernel_size)
+(a transposed one's (in_channels, out_channels / groups, *kernel_size)), drawn with
+kaiming_uniform(a = sqrt(5)), i.e. U(-1/sqrt(fan_in), 1/sqrt(fan_in)), and so is `bias`.
+
+>>> import autograd as ag, nn
+>>> conv = nn.Conv2d(1, 4, 3, padding=1, rng=0)
+>>> conv(ag.ones(2, 1, 8, 8)).shape
+(2, 4, 8, 8)
+>>> nn.MaxPool2d(2)(ag.ones(2, 4, 8, 8)).shape
+(2, 4, 4, 4)
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from autograd import Tensor
+from autograd.dtypes import get_default_dtype
+from autograd.random import resolve
+
+from . import functional as F  # noqa: N812 - PyTorch's usual alias
+from . import init
+from .module import Module, Parameter
+
+Rng = np.random.Generator | int | None
+
+
+def _tuple(where: str, name: str, value: Any, nd: int) -> tuple[int, ...]:
+    items = (value,) * nd if isinstance(value, (int, np.integer)) else tuple(value)
+    if len(items) != nd or any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) for v in items):
+        raise ValueError(f"{where}: {name} must be an int or {nd} ints, got {value!r}")
+    return tuple(int(v) for v in items)
+
+
+class _ConvNd(Module):
+    _nd = 2
+    _transposed = False
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: Any,
+        stride: Any = 1,
+        padding: Any = 0,
+        dilation: Any = 1,
+        groups: int = 1,
+        bias: bool = True,
+        padding_mode: str = "zeros",
+        output_padding: Any = 0,
+        rng: Rng = None,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__()
+        where = type(self).__name__
+        nd = self._nd
+        for name, v in (("in_channels", in_channels), ("out_channels", out_channels), ("groups", groups)):
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+                raise ValueError(f"{where}: {name} must be a positive int, got {v!r}")
+        if in_channels % groups or out_channels % groups:
+            raise ValueError(
+                f"{where}: in_channels ({in_channels}) and out_channels ({out_channels}) must both be "
+                f"divisible by groups ({groups})"
+            )
+        if padding_mode != "zeros":
+            raise NotImplementedError(f"{where}: padding_mode {padding_mode!r} is not supported; use 'zeros'")
+        self.in_channels, self.out_channels, self.groups = int(in_channels), int(out_channels), int(groups)
+        self.kernel_size = _tuple(where, "kernel_size", kernel_size, nd)
+        self.stride = _tuple(where, "stride", stride, nd)
+        self.dilation = _tuple(where, "dilation", dilation, nd)
+        self.padding: Any = padding if isinstance(padding, str) else _tuple(where, "padding", padding, nd)
+        self.output_padding = _tuple(where, "output_padding", output_padding, nd)
+        self.padding_mode = padding_mode
+        if self._transposed:
+            shape = (self.in_channels, self.out_channels // self.groups, *self.kernel_size)
+        else:
+            shape = (self.out_channels, self.in_channels // self.groups, *self.kernel_size)
+        gen = resolve(rng)
+        dt = np.dtype(get_default_dtype() if dtype is None else dtype)
+        self.weight = init.kaiming_uniform_(Parameter(np.zeros(shape, dtype=dt)), a=math.sqrt(5), rng=gen)
+        self.bias: Parameter | None = None
+        if bias:
+            fan_in, _ = init.calculate_fan_in_and_fan_out(self.weight)
+            bound = 1 / math.sqrt(fan_in)
+            self.bias = init.uniform_(
+                Parameter(np.zeros(self.out_channels, dtype=dt)), -bound, bound, rng=gen
+            )
+
+    def _check(self, x: Any) -> Tensor:
+        where = f"{type(self).__name__} {self._name!r}" if self._name else type(self).__name__
+        x = F.match_dtype(where, F._as_tensor(x), self.weight)
+        nd = self._nd
+        if x.ndim not in (nd + 1, nd + 2) or x.shape[-nd - 1] != self.in_channels:
+            spatial = ", ".join("LHW"[3 - nd :] if nd < 3 else "DHW")
+            raise ValueError(
+                f"{where}: expected an input of shape (N, {self.in_channels}, {spatial}) or "
+                f"({self.in_channels}, {spatial}), got {x.shape}"
+            )
+        return x
+
+    def extra_repr(self) -> str:
+        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        if self.padding != (0,) * self._nd:
+            s += (
+                f", padding={self.padding!r}"
+                if isinstance(self.padding, str)
+                else f", padding={self.padding}"
+            )
+        if self.dilation != (1,) * self._nd:
+            s += f", dilation={self.dilation}"
+        if self._transposed and self.output_padding != (0,) * self._nd:
+            s += f", output_padding={self.output_padding}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
+        if self.bias is None:
+            s += ", bias=False"
+        return s
+
+
+class Conv1d(_ConvNd):
+    """1-d convolution: x (N, C_in, L) -> (N, C_out, L'); weight (C_out, C_in/groups, K)."""
+
+    _nd = 1
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: Any,
+        stride: Any = 1,
+        padding: Any = 0,
+        dilation: Any = 1,
+        groups: int = 1,
+        bias: bool = True,
+        padding_mode: str = "zeros",
+        rng: Rng = None,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            groups,
+            bias,
+            padding_mode,
+            0,
+            rng,
+            dtype,
+        )
+
+    def forward(self, x: Any) -> Tensor:
+        return F.conv1d(
+            self._check(x), self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
+        )
+
+
+class Conv2d(_ConvNd):
+    """2-d convolution: x (N, C_in, H, W) -> (N, C_out, H', W'), H' = floor((H + 2 padding -
+    dilation (KH - 1) - 1) / stride) + 1; weight (C_out, C_in/groups, KH, KW), bias (C_out,).
+    padding: an int, a pair, "valid" or "same"."""
+
+    _nd = 2
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: Any,
+        stride: Any = 1,
+        padding: Any = 0,
+        dilation: Any = 1,
+        groups: int = 1,
+        bias: bool = True,
+        padding_mode: str = "zeros",
+        rng: Rng = None,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            groups,
+            bias,
+            padding_mode,
+            0,
+            rng,
+            dtype,
+        )
+
+    def forward(self, x: Any) -> Tensor:
+        return F.conv2d(
+            self._check(x), self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
+        )
+
+
+class Conv3d(_ConvNd):
+    """3-d convolution: x (N, C_in, D, H, W); weight (C_out, C_in/groups, KD, KH, KW)."""
+
+    _nd = 3
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: Any,
+        stride: Any = 1,
+        padding: Any = 0,
+        dilation: Any = 1,
+        groups: int = 1,
+        bias: bool = True,
+        padding_mode: str = "zeros",
+        rng: Rng = None,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            groups,
+            bias,
+            padding_mode,
+            0,
+            rng,
+            dtype,
+        )
+
+    def forward(self, x: Any) -> Tensor:
+        return F.conv3d(
+            self._check(x), self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
+        )
+
+
+class ConvTranspose1d(_ConvNd):
+    """1-d transposed convolution: x (N, C_in, L) -> (N, C_out, L'); weight (C_in, C_out/groups, K)."""
+
+    _nd = 1
+    _transposed = True
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: Any,
+        stride: Any = 1,
+        padding: Any = 0,
+        output_padding: Any = 0,
+        groups: int = 1,
+        bias: bool = True,
+        dilation: Any = 1,
+        padding_mode: str = "zeros",
+        rng: Rng = None,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            groups,
+            bias,
+            padding_mode,
+            output_padding,
+            rng,
+            dtype,
+        )
+
+    def forward(self, x: Any) -> Tensor:
+        return F.conv_transpose1d(
+            self._check(x),
+            self.weight,
+            self.bias,
+            self.stride,
+            self.padding,
+            self.output_padding,
+            self.groups,
+            self.dilation,
+        )
+
+
+class ConvTranspose2d(_ConvNd):
+    """2-d transposed convolution (the gradient of Conv2d with respect to its input): x (N, C_in,
+    H, W) -> (N, C_out, H', W'), H' = (H - 1) stride - 2 padding + dilation (KH - 1) +
+    output_padding + 1; weight (C_in, C_out/groups, KH, KW), bias (C_out,)."""
+
+    _nd = 2
+    _transposed = True
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: Any,
+        stride: Any = 1,
+        padding: Any = 0,
+        output_padding: Any = 0,
+        groups: int = 1,
+        bias: bool = True,
+        dilation: Any = 1,
+        padding_mode: str = "zeros",
+        rng: Rng = None,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            groups,
+            bias,
+            padding_mode,
+            output_padding,
+            rng,
+            dtype,
+        )
+
+    def forward(self, x: Any) -> Tensor:
+        return F.conv_transpose2d(
+            self._check(x),
+            self.weight,
+            self.bias,
+            self.stride,
+            self.padding,
+            self.output_padding,
+            self.groups,
+            self.dilation,
+        )
+
+
+# -- pooling ------------------------------------------------------------------------------------
+class _Pool(Module):
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0, **kw: Any) -> None:
+        super().__init__()
+        self.kernel_size, self.padding = kernel_size, padding
+        self.stride = kernel_size if stride is None else stride
+        self.options = kw
+
+    def extra_repr(self) -> str:
+        s = f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+        return s + "".join(f", {k}={v}" for k, v in self.options.items())
+
+
+class MaxPool1d(_Pool):
+    """Max over windows of (N, C, L) (stride defaults to kernel_size)."""
+
+    def __init__(
+        self,
+        kernel_size: Any,
+        stride: Any = None,
+        padding: Any = 0,
+        dilation: Any = 1,
+        return_indices: bool = False,
+        ceil_mode: bool = False,
+    ) -> None:
+        super().__init__(
+            kernel_size,
+            stride,
+            padding,
+            dilation=dilation,
+            return_indices=return_indices,
+            ceil_mode=ceil_mode,
+        )
+
+    def forward(self, x: Any) -> Any:
+        return F.max_pool1d(x, self.kernel_size, self.stride, self.padding, **self.options)
+
+
+class MaxPool2d(_Pool):
+    """Max over windows of (N, C, H, W) (stride defaults to kernel_size; padding counts as
+    -inf); with `return_indices` also the argmax positions (for max_unpool2d)."""
+
+    def __init__(
+        self,
+        kernel_size: Any,
+        stride: Any = None,
+        padding: Any = 0,
+        dilation: Any = 1,
+        return_indices: bool = False,
+        ceil_mode: bool = False,
+    ) -> None:
+        super().__init__(
+            kernel_size,
+            stride,
+            padding,
+            dilation=dilation,
+            return_indices=return_indices,
+            ceil_mode=ceil_mode,
+        )
+
+    def forward(self, x: Any) -> Any:
+        return F.max_pool2d(x, self.kernel_size, self.stride, self.padding, **self.options)
+
+
+class AvgPool1d(_Pool):
+    """Mean over windows of (N, C, L) (stride defaults to kernel_size)."""
+
+    def __init__(
+        self,
+        kernel_size: Any,
+        stride: Any = None,
+        padding: Any = 0,
+        ceil_mode: bool = False,
+        count_include_pad: bool = True,
+    ) -> None:
+        super().__init__(
+            kernel_size, stride, padding, ceil_mode=ceil_mode, count_include_pad=count_include_pad
+        )
+
+    def forward(self, x: Any) -> Tensor:
+        return F.avg_pool1d(x, self.kernel_size, self.stride, self.padding, **self.options)
+
+
+class AvgPool2d(_Pool):
+    """Mean over windows of (N, C, H, W) (stride defaults to kernel_size); the divisor is the
+    window size, or with count_include_pad=False the input elements in it, or divisor_override."""
+
+    def __init__(
+        self,
+        kernel_size: Any,
+        stride: Any = None,
+        padding: Any = 0,
+        ceil_mode: bool = False,
+        count_include_pad: bool = True,
+        divisor_override: int | None = None,
+    ) -> None:
+        super().__init__(
+            kernel_size,
+            stride,
+            padding,
+            ceil_mode=ceil_mode,
+            count_include_pad=count_include_pad,
+            divisor_override=divisor_override,
+        )
+
+    def forward(self, x: Any) -> Tensor:
+        return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding, **self.options)
+
+
+class _Adaptive(Module):
+    def __init__(self, output_size: Any, **kw: Any) -> None:
+        super().__init__()
+        self.output_size = output_size
+        self.options = kw
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}" + "".join(f", {k}={v}" for k, v in self.options.items())
+
+
+class AdaptiveAvgPool1d(_Adaptive):
+    """Mean over adaptive windows: (N, C, L) -> (N, C, output_size)."""
+
+    def forward(self, x: Any) -> Tensor:
+        return F.adaptive_avg_pool1d(x, self.output_size)
+
+
+class AdaptiveAvgPool2d(_Adaptive):
+    """Mean over adaptive windows: (N, C, H, W) -> (N, C, *output_size); output i of an axis of
+    size S covers floor(i S / L) .. ceil((i + 1) S / L) - 1. AdaptiveAvgPool2d(1) is global
+    average pooling."""
+
+    def forward(self, x: Any) -> Tensor:
+        return F.adaptive_avg_pool2d(x, self.output_size)
+
+
+class AdaptiveMaxPool2d(_Adaptive):
+    """Max over adaptive windows: (N, C, H, W) -> (N, C, *output_size)."""
+
+    def __init__(self, output_size: Any, return_indices: bool = False) -> None:
+        super().__init__(output_size, return_indices=return_indices)
+
+    def forward(self, x: Any) -> Any:
+        return F.adaptive_max_pool2d(x, self.output_size, **self.options)
