@@ -29,7 +29,9 @@ from .engine import grad
 from .errors import AnomalyError, AutogradError
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, scope, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .ops import everyday as _everyday
 from .ops.binary import maximum, minimum, where
+from .ops.everyday import *  # noqa: F403 - the everyday op set: ag.einsum, ag.cumsum, ...
 from .ops.linalg import linear
 from .ops.movement import concatenate, index_add, stack
 from .random import default_generator, manual_seed
@@ -99,6 +101,8 @@ _VIZ = (
     "draw", "draw_network", "explain", "explore", "print_graph", "render_text", "to_dot", "trace_backward",
 )
 __all__ += list(_VIZ)
+
+__all__ += _everyday.__all__
 
 
 def __getattr__(name: str) -> Any:

@@ -22,6 +22,7 @@ from .grad_mode import STATE
 from .ops.activation import ActivationMixin
 from .ops.binary import BinaryMixin, lift, maximum, minimum
 from .ops.elementwise import ElementwiseMixin
+from .ops.everyday import EverydayMixin, everyday_ufuncs
 from .ops.linalg import LinalgMixin
 from .ops.movement import MovementMixin
 from .ops.reduce import ReduceMixin
@@ -72,7 +73,8 @@ def _refuse_graph_cut(items: list[Any] | tuple[Any, ...]) -> None:
 
 
 class Tensor(
-    ElementwiseMixin, BinaryMixin, ReduceMixin, MovementMixin, LinalgMixin, SoftmaxMixin, ActivationMixin
+    ElementwiseMixin, BinaryMixin, ReduceMixin, MovementMixin, LinalgMixin, SoftmaxMixin, ActivationMixin,
+    EverydayMixin,
 ):
     """An n-dimensional array that records the ops applied to it.
 
@@ -202,7 +204,7 @@ class Tensor(
 
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
         """numpy ufuncs on tensors: the differentiable ones run as our ops, so
-        `np.exp(t)` and `ndarray * t` are Tensors in the graph; others (np.isnan, np.floor)
+        `np.exp(t)` and `ndarray * t` are Tensors in the graph; others (np.isnan, np.cbrt)
         run on the values and return arrays, as numpy functions on array-likes do.
 
         A ufunc with no gradient here is refused (TypeError) when it would silently cut a
@@ -532,6 +534,7 @@ _UFUNC_OPS: dict[Any, Callable[..., Any]] = {
     np.equal: lambda a, b: _t(a) == b,
     np.not_equal: lambda a, b: _t(a) != b,
 }
+_UFUNC_OPS.update(everyday_ufuncs())  # np.floor(t), np.arctan2(t, u), ...: the everyday ops
 
 
 # -- constructors -----------------------------------------------------------------------------

@@ -7,12 +7,17 @@ is made by running code of the project: the demos (full runs, into a temporary f
 each page's own ```python blocks (in a temporary working folder, so a page's
 `picture.render("viz_forward.svg")` makes `viz_forward.svg`). Only referenced pictures are
 copied; pictures in docs/images/ that no page references any more are removed.
+
+Graphs are rendered with graphviz-pure, the renderer README's install command gives users
+(the `viz` extra), not with a system Graphviz that may be found first: the pictures in the
+docs are the pictures users get.
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
+import os
 import re
 import shutil
 import sys
@@ -36,7 +41,22 @@ def referenced() -> set[str]:
     return names
 
 
+def use_graphviz_pure() -> None:
+    """Render with graphviz-pure (see the module doc), or stop with how to install it."""
+    from autograd.viz.render import ENV_VAR, _scripts_dirs
+
+    found = shutil.which("graphviz-pure")
+    for d in _scripts_dirs():
+        cand = d / "graphviz-pure"
+        if found is None and cand.is_file():
+            found = str(cand)
+    if found is None:
+        raise SystemExit('gen_images: graphviz-pure is missing: pip install -e ".[viz]"')
+    os.environ[ENV_VAR] = found
+
+
 def main() -> int:
+    use_graphviz_pure()
     wanted = referenced()
     IMAGES.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:

@@ -124,7 +124,7 @@ def ops_section() -> str:
         "|---|---|---|---|",
     ]
     for name, info in ag.OPS.items():
-        samples = [code(str(s)) for s in info.samples[:MAX_SAMPLES]]
+        samples = [code(" ".join(str(s).split())) for s in info.samples[:MAX_SAMPLES]]  # arrays: one line
         more = len(info.samples) - MAX_SAMPLES
         if more > 0:
             samples.append(f"+{more} more")

@@ -27,10 +27,15 @@ from autograd.ops import activation as _act
 from autograd.ops import conv as _conv
 from autograd.ops import interpolate as _interp
 from autograd.ops import pool as _pool
+from autograd.ops.everyday import normalize as normalize
+from autograd.ops.everyday import one_hot as one_hot
+from autograd.ops.shaping import torch_pad as _torch_pad
 from autograd.random import resolve
 from autograd.tracing import fresh
 
 from .attention import scaled_dot_product_attention as scaled_dot_product_attention
+
+pad = _torch_pad  # torch.nn.functional.pad: (left, right, top, bottom, ...) from the last axis
 
 Array = Any  # a numpy array, or a Tensor when backward records a graph
 REDUCTIONS = ("mean", "sum", "none")

@@ -44,7 +44,7 @@ def _bump(*_: Any) -> None:
 # A module's own bookkeeping attributes, never members.
 _INTERNAL = frozenset({"_parent_ref", "_key", "_name_cache", "_buffer_names"})
 
-_TENSOR_NAME = Tensor.__dict__["name"]  # the slot that holds a plain tensor's name
+_TENSOR_NAME: Any = vars(Tensor)["name"]  # the slot that holds a plain tensor's name
 
 
 class Parameter(Tensor):

@@ -164,6 +164,10 @@ def _torch_nn_ops() -> dict[str, Callable[..., Any]]:
 
 TORCH.update(_torch_nn_ops())
 
+from tests.torch_everyday import EVERYDAY  # noqa: E402 - needs torch, checked above
+
+TORCH.update(EVERYDAY)
+
 CASES = [pytest.param(op, s, id=f"{op.name}-{i}") for op in ag.OPS.values() for i, s in
          enumerate(op.samples)]
 

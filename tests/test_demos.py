@@ -115,7 +115,7 @@ def test_graph_falls_back_to_dot_text_without_a_renderer(
     import autograd as ag
     from autograd.viz import HOW_TO_GET_ONE, render
 
-    monkeypatch.setattr(render, "find_renderer", lambda: None)
+    monkeypatch.setattr(render, "find_renderer", lambda *a, **k: None)
     x = ag.tensor([1.0, 2.0], requires_grad=True, name="x")
     written = _common.save_graph(ag.draw((x * x).sum()), tmp_path / "g.svg")
     assert written == tmp_path / "g.dot"

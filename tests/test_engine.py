@@ -1290,9 +1290,9 @@ def test_writing_through_numpy_out_is_tracked() -> None:
 
 def test_numpy_ufunc_without_gradient_refuses_to_cut_the_graph() -> None:
     x = ag.tensor([1.0, 2.0], requires_grad=True)
-    with pytest.raises(TypeError, match="log1p"):
-        np.log1p(x)
-    np.testing.assert_allclose(np.log1p(x.detach()), np.log1p([1.0, 2.0]))
+    with pytest.raises(TypeError, match="cbrt"):
+        np.cbrt(x)
+    np.testing.assert_allclose(np.cbrt(x.detach()), np.cbrt([1.0, 2.0]))
     assert not np.isnan(x).any()  # boolean results carry no gradient: allowed
     y = np.square(x)  # mapped to an op: stays in the graph
     assert y.grad_fn is not None

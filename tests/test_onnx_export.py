@@ -187,6 +187,28 @@ def test_an_unsupported_variant_is_a_clear_error(tmp_path: Path) -> None:
         ag.onnx.export(lambda x: x[None, np.array([0, 1])], np.ones(3), tmp_path / "f.onnx")
 
 
+@pytest.mark.parametrize(
+    "index",
+    [
+        (Ellipsis, np.array([0, 2]), np.array([1, 1])),  # arrays on the last axes (a diagonal)
+        (slice(None), np.array([[0], [2]]), np.array([1, 0, 2])),  # broadcast, in the middle
+        (1, np.array([2, 0])),  # an int next to an array counts as an array
+        (slice(None), slice(None), np.array([[True, False, True, True], [False] * 4, [True] * 4])),
+        np.array([1, 0, 1]),
+    ],
+    ids=["trailing", "middle", "int-and-array", "mask", "first-axis"],
+)
+def test_advanced_indexing_exports(index: Any, tmp_path: Path, rng: np.random.Generator) -> None:
+    shape = (2, 4, 3, 4) if not isinstance(index, np.ndarray) else (2, 3)
+    shape = (2, 2, 3, 4) if isinstance(index, tuple) and index[-1].dtype == bool else shape
+    x = rng.standard_normal(shape)
+    path = tmp_path / "g.onnx"
+    ag.onnx.export(lambda t: t[index], x, path)
+    fresh = rng.standard_normal(shape)
+    (got,) = run(path, {"input": fresh})
+    np.testing.assert_array_equal(got, fresh[index])
+
+
 def test_a_value_computed_from_the_input_outside_the_graph_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ExportError, match=r"shares memory with input 'input'.*\.detach\(\)"):
         ag.onnx.export(lambda x: x * x.detach(), np.ones(3), tmp_path / "f.onnx")
@@ -282,3 +304,17 @@ def test_an_input_read_outside_the_graph_is_refused(tmp_path: Path) -> None:
     w = ag.Tensor(np.ones(3), requires_grad=True)
     with pytest.raises(ExportError, match=r"input 'input' is not used by the recorded graph"):
         ag.onnx.export(lambda x: w * float(x.data.sum()), np.ones(3), tmp_path / "f.onnx")
+
+
+def test_values_frozen_from_the_inputs_are_refused(tmp_path: Path) -> None:
+    def by_order(x: ag.Tensor) -> ag.Tensor:
+        return x[np.argsort(x.data)]  # a permutation computed outside the graph
+
+    with pytest.raises(ExportError, match=r"getitem.* depends on the input values.*argsort"):
+        ag.onnx.export(by_order, np.array([3.0, 1.0, 2.0, 0.5]), tmp_path / "f.onnx")
+
+    def branchy(x: ag.Tensor) -> ag.Tensor:
+        return x.exp() if x.data[0] > 0 else x.sin().sin()
+
+    with pytest.raises(ExportError, match=r"depends on the input values|different ops"):
+        ag.onnx.export(branchy, np.array([-1.0, 2.0, 3.0, 4.0]), tmp_path / "g.onnx")

@@ -190,14 +190,14 @@ def test_big_graphs_get_nslimit_but_graphviz_pure_does_not(
     y = x
     for _ in range(100):
         y = y.sin()
-    ag.draw(y, max_nodes=None).pipe("svg")
+    ag.draw(y, max_nodes=None, roll=False).pipe("svg")
     assert "-Gnslimit=2 -Gnslimit1=2" in log.read_text()
     ag.draw(x.sin()).pipe("svg")
     assert "nslimit" not in log.read_text()
     monkeypatch.setenv(
         ENV_VAR, str(fake_program(tmp_path, "graphviz-pure", f'echo "$@" > {log}; echo "<svg/>"'))
     )
-    ag.draw(y, max_nodes=None).pipe("svg")
+    ag.draw(y, max_nodes=None, roll=False).pipe("svg")
     assert "nslimit" not in log.read_text()
 
 
@@ -255,3 +255,63 @@ def test_summarised_10000_node_graph_renders(
     root = ET.fromstring(pic.pipe("svg"))
     assert "<B>x</B>" in pic.source
     assert sum(1 for el in root.iter() if el.get("class") == "node") == pic.node_count
+
+
+def test_render_without_a_format_uses_one_graphviz_pure_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log = tmp_path / "args"
+    fake = fake_program(tmp_path, "graphviz-pure", f'echo "$@" > {log}; echo "<svg/>"')
+    monkeypatch.setenv(ENV_VAR, str(fake))
+    out = ag.draw(net()).render(tmp_path / "graph")  # graphviz's own default would be pdf
+    assert out == str(tmp_path / "graph.svg")
+    assert "-Tsvg" in log.read_text()
+
+
+def test_the_renderer_probe_obeys_the_callers_timeout_and_is_killed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if os.name != "posix":
+        pytest.skip("process groups are a POSIX feature")
+    pidfile = tmp_path / "child"
+    # A renderer that hangs on `-V`, with a child process holding the pipes.
+    fake = fake_program(
+        tmp_path, "mydot",
+        f'if [ "$1" = "-V" ]; then sleep 60 & echo $! > {pidfile}; wait; fi; echo "<svg/>"',
+    )
+    monkeypatch.setenv(ENV_VAR, str(fake))
+    start = time.perf_counter()
+    with pytest.raises(RenderError, match="did not answer"):
+        ag.draw(net(), timeout=1.0).pipe("svg")
+    assert time.perf_counter() - start < 3.5  # one timeout for the whole call (the probe's was 5 s)
+    child = int(pidfile.read_text())
+    time.sleep(0.2)
+    assert not _running(child)  # the probe's process group was killed, child included
+
+
+def _running(pid: int) -> bool:
+    """True if process `pid` exists and is not a zombie (killed, waiting to be reaped)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    status = Path(f"/proc/{pid}/status")
+    if status.exists():
+        return "\tZ" not in status.read_text()
+    return True
+
+
+@needs_pure
+def test_user_strings_with_markup_and_nul_render(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert PURE is not None
+    monkeypatch.setenv(ENV_VAR, PURE)
+    x = ag.tensor(1.0, requires_grad=True, name="x\x00<!--<script>")
+    with ag.scope("<lambda>"), ag.scope('a&b "c"\\'):
+        y = (x * 2.0).exp()
+    svg = ag.draw(y).pipe("svg", encoding="utf-8")
+    assert isinstance(svg, str)
+    ET.fromstring(svg[svg.index("<svg"):])  # well-formed
+    assert "&lt;lambda&gt;" in svg
+    assert "x\\x00&lt;!" in svg  # the NUL shown as \x00, the markup as text
+    assert "&lt;script&gt;" in svg
+    assert "\x00" not in svg

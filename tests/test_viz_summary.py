@@ -40,12 +40,12 @@ def test_10000_node_chain_is_folded_and_keeps_both_ends() -> None:
     n = len(build_graph(y).nodes)
     assert n > 10_000
     start = time.perf_counter()
-    pic = ag.draw(y)
+    pic = ag.draw(y, roll=False)  # a summary, not a roll-up
     assert time.perf_counter() - start < 5
     dot = pic.source
     assert pic.node_count <= 200
     assert "long chains folded" in dot
-    folded = re.search(r"\.\.\. ([\d,]+) nodes \.\.\.\\n([\d,]+) ops: ([\d,]+) (\w+), ([\d,]+) (\w+)", dot)
+    folded = re.search(r"\.\.\. ([\d,]+) nodes \.\.\.<BR/>([\d,]+) ops: ([\d,]+) (\w+), ([\d,]+) (\w+)", dot)
     assert folded is not None
     assert {folded.group(4), folded.group(6)} == {"mul", "tanh"}
     assert "<B>x</B>" in dot  # the input end
@@ -58,17 +58,17 @@ def test_10000_node_chain_is_folded_and_keeps_both_ends() -> None:
 
 def test_max_nodes_none_draws_everything() -> None:
     _, y = chain(300)
-    assert len(node_ids(ag.to_dot(y, max_nodes=None))) == len(build_graph(y).nodes)
+    assert len(node_ids(ag.to_dot(y, max_nodes=None, roll=False))) == len(build_graph(y).nodes)
 
 
 def test_wide_graph_keeps_a_few_inputs_and_folds_the_rest() -> None:
     xs = [ag.tensor(float(i), requires_grad=True) for i in range(5000)]
     out = ag.stack([x * 2.0 for x in xs]).sum()  # 15,000+ nodes, all at distance 4 from the root
-    pic = ag.draw(out)
+    pic = ag.draw(out, roll=False)
     dot = pic.source
     assert pic.node_count <= 200
     assert "stack" in dot
-    m = re.search(r"\.\.\. ([\d,]+) nodes \.\.\.\\n([\d,]+) ops: ([\d,]+) mul", dot)
+    m = re.search(r"\.\.\. ([\d,]+) nodes \.\.\.<BR/>([\d,]+) ops: ([\d,]+) mul", dot)
     assert m is not None
     assert int(m.group(3).replace(",", "")) == 5000 - 5  # 4 first + 1 last inputs are shown
     assert "edges" in dot  # the folded inputs' edges are merged into one, with their count
@@ -79,7 +79,7 @@ def test_long_python_sum_spine_is_cut_near_the_output() -> None:
     total = w * 0.0
     for i in range(3000):
         total = total + w * float(i)
-    pic = ag.draw(total.sum(), max_nodes=80)
+    pic = ag.draw(total.sum(), max_nodes=80, roll=False)
     assert pic.node_count <= 80
     assert "the rest folded" in pic.source
     assert "<B>w</B>" in pic.source  # w feeds the ops nearest the output, so it stays
@@ -93,12 +93,12 @@ def test_modules_are_collapsed_first_when_too_big() -> None:
             for _ in range(20):
                 h = (h * 1.01).tanh()
     out = h.sum()
-    pic = ag.draw(out, max_nodes=50)
+    pic = ag.draw(out, max_nodes=50, roll=False)
     assert "modules collapsed" in pic.source
     assert pic.source.count("box3d") == 10
-    assert "block3\\n40 ops: 20 mul, 20 tanh" in pic.source
+    assert "block3<BR/>40 ops: 20 mul, 20 tanh" in pic.source
     # collapse=False: never collapse, fold chains instead
-    kept = ag.draw(out, max_nodes=50, collapse=False)
+    kept = ag.draw(out, max_nodes=50, collapse=False, roll=False)
     assert "box3d" not in kept.source
     assert kept.node_count <= 50
 
@@ -133,7 +133,7 @@ def test_100000_deep_chain_to_dot_and_text_without_recursion() -> None:
         y = x
         for _ in range(100_000):
             y = y * 1.0
-        dot = ag.to_dot(y, max_nodes=100)
+        dot = ag.to_dot(y, max_nodes=100, roll=False)
         assert len(node_ids(dot)) <= 100
         assert "99,99" in dot  # the folded count
         text = ag.render_text(y, max_lines=None)

@@ -13,9 +13,12 @@ How it works:
    by an op become initializers: a module's parameters under their dotted names
    (`layers.0.weight`), other constants as `const_N`.
 
-Everything computed outside the recorded graph (with `.data`, numpy, or comparisons, which
-have no gradient) is a constant in the file, frozen at its value during the trace. A constant
-that shares memory with an example input is almost surely such a value; it is refused.
+Tensors and arrays that are not made by a recorded op are constants in the file. One computed
+from the input values outside the recorded graph (through `.data`, numpy, comparisons, which
+have no gradient, or an `if` on values) would be frozen at its traced value, so the export
+refuses it: the model is traced a second time on the inputs' values shuffled, and any op whose
+constants (or the sequence of ops) changed is an error naming the op and its line. A constant
+that shares memory with an input is refused as well, and so is an input the graph never uses.
 """
 
 from __future__ import annotations
@@ -65,22 +68,25 @@ def exportable() -> list[str]:
 
 
 def _pieces_translate(info: Any) -> bool:
-    """Whether every op recorded by one call of a composite op has a translation."""
-    rng = np.random.default_rng(0)
+    """Whether one call of a composite op records only ops that have a translation, with
+    nothing frozen from its input values (see `_check_nothing_frozen`)."""
     sample = info.samples[0]
-    arrays = info.inputs(rng, sample)
-    tensors = [Tensor._make(np.asarray(a), None) for a in arrays]
-    for t in tensors:
-        if t.dtype.kind == "f":
-            t.requires_grad = True
-    prev = STATE.enabled
-    STATE.enabled = True
+    tensors = []
+    for a in info.inputs(np.random.default_rng(0), sample):
+        t = Tensor._make(np.array(a, copy=True), None)
+        t.requires_grad = t.dtype.kind == "f"
+        tensors.append(t)
+
+    def call(*xs: Tensor) -> Any:
+        return info.call(*xs, **sample.kwargs)
+
     try:
-        out = info.call(*tensors, **sample.kwargs)
-    finally:
-        STATE.enabled = prev
+        outs = _trace(call, tensors, [])
+        _check_nothing_frozen(call, tensors, [], outs)
+    except ExportError:
+        return False
     names = _op_names()
-    order, _ = _topological([o for o in _as_tuple(out) if isinstance(o, Tensor)])
+    order, _ = _topological(outs)
     return all(any(n in TRANSLATIONS for n in names.get(type(ctx), [])) for ctx in order)
 
 
@@ -296,6 +302,65 @@ def _trace(
     return outs
 
 
+def _same_value(a: Any, b: Any) -> bool:
+    if isinstance(a, Tensor) or isinstance(b, Tensor):
+        return isinstance(a, Tensor) and isinstance(b, Tensor) and _same_value(a.data, b.data)
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return bool(np.shape(a) == np.shape(b) and np.array_equal(a, b, equal_nan=True))
+    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
+        return len(a) == len(b) and all(_same_value(x, y) for x, y in zip(a, b, strict=True))
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):
+        return False
+
+
+def _check_nothing_frozen(
+    model: Callable[..., Any], inputs: Sequence[Tensor], params: Sequence[Tensor], outs: Sequence[Tensor]
+) -> None:
+    """Trace again on the example inputs' values shuffled (same shapes, dtypes and range of
+    values) and compare: an op whose constants (index arrays, masks, non-parameter tensors)
+    or whose sequence changed was computed from the input values outside the recorded graph
+    (an argsort, a comparison, `if x.sum() > 0`), and the file would freeze it."""
+    rng = np.random.default_rng(0)
+    shuffled = []
+    for t in inputs:
+        a = t.data.copy()
+        if a.dtype.kind == "f" and a.size > 1:
+            a = rng.permutation(a.reshape(-1)).reshape(a.shape)
+        u = Tensor._make(a, None)
+        u.requires_grad = t.requires_grad
+        shuffled.append(u)
+    if all(np.array_equal(t.data, u.data) for t, u in zip(inputs, shuffled, strict=True)):
+        return
+    first, _ = _topological(outs)
+    second, _ = _topological(_trace(model, shuffled, params))
+    fixed = {id(p) for p in params} | {id(t) for t in inputs} | {id(t) for t in shuffled}
+    for i, a in enumerate(first):
+        b = second[i] if i < len(second) else None
+        same = b is not None and type(a) is type(b) and len(a.inputs) == len(b.inputs)
+        if same and b is not None:
+            for x, y in zip(a.inputs, b.inputs, strict=True):
+                if isinstance(x, Tensor) and (x._ctx is not None or id(x) in fixed):
+                    continue
+                if not _same_value(x, y):
+                    same = False
+            kx, ky = getattr(a, "kwargs", {}) or {}, getattr(b, "kwargs", {}) or {}
+            same = same and kx.keys() == ky.keys() and all(_same_value(kx[k], ky[k]) for k in kx)
+        if not same:
+            raise ExportError(
+                f"onnx.export: {a.label()} depends on the input values through something outside "
+                "the recorded graph (an argsort or a comparison read with .data, numpy, or Python "
+                f"control flow on values): with other input values it changes, so the file "
+                f"would freeze it{_created_at(a)}"
+            )
+    if len(second) != len(first):
+        raise ExportError(
+            "onnx.export: the model records different ops for other input values (Python control "
+            "flow on the values), so no single graph describes it"
+        )
+
+
 def export(
     model_or_function: Callable[..., Any],
     example_inputs: Any,
@@ -343,6 +408,7 @@ def export(
         named = list(model_or_function.named_parameters())
     params = [p for _, p in named]
     outs = _trace(model_or_function, inputs, params)
+    _check_nothing_frozen(model_or_function, inputs, params, outs)
 
     in_names = _names(input_names, len(inputs), "input", "input")
     out_names = _names(output_names, len(outs), "output", "output")

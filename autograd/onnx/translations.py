@@ -14,6 +14,7 @@ table is readable without the optional extra.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -276,30 +277,50 @@ def _getitem(b: Builder, node: Node) -> str:
 
 
 def _gather(b: Builder, node: Node, items: list[Any], arrays: list[int]) -> str:
-    """Integer (or boolean) arrays in an index: one array among full slices is Gather on its
-    axis; arrays (and ints) on every leading axis, nothing else, are GatherND."""
+    """Integer (or boolean) arrays in an index, numpy's "advanced" indexing, when the arrays
+    (with any ints, which then count as arrays) sit on adjacent axes and every other axis is
+    taken whole: one array is Gather on its axis; several are GatherND on those axes moved
+    to the front, with the result's axes moved back to where numpy puts them."""
     x = node.inputs[0]
-    if any(it is Ellipsis or it is None for it in items):  # `in` would compare arrays with ==
-        raise UnsupportedError("an index mixing an array with None or Ellipsis")
-    full = [isinstance(it, slice) and it == slice(None) for it in items]
-    if len(arrays) == 1 and all(f for i, f in enumerate(full) if i != arrays[0]):
-        k = arrays[0]
-        idx = np.asarray(items[k])
-        if idx.dtype == bool and idx.ndim == 1:
-            idx = np.nonzero(idx)[0]
-        if idx.dtype != bool:
-            return str(b.add("Gather", [x, b.index(idx)], axis=k))
-    leading: list[np.ndarray] = []
+    ndim = len(node.shapes[0])
+    if any(it is None for it in items):  # `in` would compare arrays with ==
+        raise UnsupportedError("an index mixing an array with None")
+    parts: list[Any] = []
     for it in items:
-        if isinstance(it, slice):
-            raise UnsupportedError("an index mixing arrays with slices other than ':' on one axis")
-        a = np.asarray(it)
-        leading.extend(np.nonzero(a) if a.dtype == bool else [a])
+        if isinstance(it, (np.ndarray, list)):
+            a = np.asarray(it)
+            parts.extend(np.nonzero(a) if a.dtype == bool else [a])  # a k-D mask indexes k axes
+        elif isinstance(it, (int, np.integer)) and not isinstance(it, (bool, np.bool_)):
+            parts.append(np.asarray(int(it)))
+        else:
+            parts.append(it)
+    dots = [i for i, it in enumerate(parts) if it is Ellipsis]
+    if len(dots) > 1:
+        raise UnsupportedError("an index with more than one Ellipsis")
+    if dots:
+        parts[dots[0] : dots[0] + 1] = [slice(None)] * (ndim - len(parts) + 1)
+    parts += [slice(None)] * (ndim - len(parts))
+    pos = [i for i, it in enumerate(parts) if isinstance(it, np.ndarray)]
+    others = [i for i in range(ndim) if i not in pos]
+    if any(not (isinstance(parts[i], slice) and parts[i] == slice(None)) for i in others):
+        raise UnsupportedError("an index mixing arrays with slices other than ':'")
+    if pos != list(range(pos[0], pos[0] + len(pos))):
+        raise UnsupportedError("index arrays on axes that are not next to each other")
+    if len(pos) == 1:
+        return str(b.add("Gather", [x, b.index(parts[pos[0]])], axis=pos[0]))
     try:
-        idx = np.stack(np.broadcast_arrays(*leading), axis=-1).astype(np.int64)
+        idx = np.stack(np.broadcast_arrays(*[parts[i] for i in pos]), axis=-1).astype(np.int64)
     except ValueError:
         raise UnsupportedError("index arrays whose shapes do not broadcast") from None
-    return str(b.add("GatherND", [x, b.const(idx)]))
+    front = pos + others
+    if front != list(range(ndim)):
+        x = b.add("Transpose", [x], perm=front)
+    y = b.add("GatherND", [x, b.const(idx)])
+    r, p = idx.ndim - 1, pos[0]
+    back = list(range(r, r + p)) + list(range(r)) + list(range(r + p, r + len(others)))
+    if back != list(range(len(back))):
+        y = b.add("Transpose", [y], perm=back)
+    return str(y)
 
 
 @translates("index_add")
@@ -368,6 +389,18 @@ def _bce_logits(b: Builder, node: Node) -> str:
     x, y = same_dtype(b, node)
     tail = b.add("Softplus", [b.add("Neg", [b.add("Abs", [x])])])
     return str(b.add("Add", [b.add("Sub", [b.add("Relu", [x]), b.add("Mul", [x, y])]), tail]))
+
+
+@translates("standardize")
+def _standardize(b: Builder, node: Node) -> str:
+    """nn's normalization (BatchNorm, LayerNorm, GroupNorm): (x - mean) / sqrt(var + eps) over
+    `axis`, biased variance, as ReduceMean / Sub / Mul / ReduceMean / Add / Sqrt / Div."""
+    (x,) = same_dtype(b, node)
+    axes = b.ints(axes_of(node.kwargs.get("axis", (-1,)), len(node.shapes[0])) or [])
+    xc = b.add("Sub", [x, b.add("ReduceMean", [x, axes], keepdims=1)])
+    var = b.add("ReduceMean", [b.add("Mul", [xc, xc]), axes], keepdims=1)
+    eps = b.const(float(node.kwargs.get("eps", 1e-5)), node.out_dtype)
+    return str(b.add("Div", [xc, b.add("Sqrt", [b.add("Add", [var, eps])])]))
 
 
 # -- convolution and pooling (N, C, *spatial) ---------------------------------------------------
@@ -480,3 +513,363 @@ def _max_unpool(b: Builder, node: Node) -> str:
     idx = np.asarray(node.kwargs["indices"]).reshape(node.shapes[0][0], node.shapes[0][1], -1)
     scattered = b.add("ScatterElements", [zeros, b.index(idx), flat], axis=2)
     return str(b.add("Reshape", [scattered, b.ints([0, 0, *out_size])]))
+
+
+# -- activations ------------------------------------------------------------------------------
+# Written with elementary nodes and constants of the output's dtype: the activation nodes of
+# ONNX (Elu, Selu, HardSigmoid, ...) take their constants as float32 attributes, which would
+# round a float64 model's constants.
+def _k(b: Builder, node: Node, v: float) -> str:
+    return b.const(v, node.out_dtype)
+
+
+def _positive_or(b: Builder, node: Node, x: str, negative: str) -> str:
+    """where(x > 0, x, negative)"""
+    return str(b.add("Where", [b.add("Greater", [x, _k(b, node, 0.0)]), x, negative]))
+
+
+def _normal_cdf_of(b: Builder, node: Node, x: str) -> str:
+    """0.5 (1 + erf(x / sqrt 2))"""
+    erf = b.add("Erf", [b.add("Div", [x, _k(b, node, math.sqrt(2.0))])])
+    return str(b.add("Mul", [_k(b, node, 0.5), b.add("Add", [_k(b, node, 1.0), erf])]))
+
+
+@translates("normal_cdf")
+def _normal_cdf(b: Builder, node: Node) -> str:
+    (x,) = same_dtype(b, node)
+    return _normal_cdf_of(b, node, x)
+
+
+@translates("gelu")
+def _gelu(b: Builder, node: Node) -> str:
+    """x Phi(x), or with approximate="tanh": 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))."""
+    (x,) = same_dtype(b, node)
+    if node.kwargs.get("approximate", "none") == "tanh":
+        cube = b.add("Mul", [b.add("Mul", [x, x]), x])
+        inner = b.add("Add", [x, b.add("Mul", [_k(b, node, 0.044715), cube])])
+        t = b.add("Tanh", [b.add("Mul", [_k(b, node, math.sqrt(2.0 / math.pi)), inner])])
+        half = b.add("Mul", [_k(b, node, 0.5), x])
+        return str(b.add("Mul", [half, b.add("Add", [_k(b, node, 1.0), t])]))
+    return str(b.add("Mul", [x, _normal_cdf_of(b, node, x)]))
+
+
+@translates("silu")
+def _silu(b: Builder, node: Node) -> str:
+    (x,) = same_dtype(b, node)
+    return str(b.add("Mul", [x, b.add("Sigmoid", [x])]))
+
+
+@translates("quick_gelu")
+def _quick_gelu(b: Builder, node: Node) -> str:
+    (x,) = same_dtype(b, node)
+    return str(b.add("Mul", [x, b.add("Sigmoid", [b.add("Mul", [_k(b, node, 1.702), x])])]))
+
+
+def _elu_of(b: Builder, node: Node, x: str, alpha: float, inner_scale: float = 1.0) -> str:
+    """where(x > 0, x, alpha (e^(x / inner_scale) - 1))"""
+    z = x if inner_scale == 1.0 else b.add("Div", [x, _k(b, node, inner_scale)])
+    neg = b.add("Mul", [_k(b, node, alpha), b.add("Sub", [b.add("Exp", [z]), _k(b, node, 1.0)])])
+    return _positive_or(b, node, x, neg)
+
+
+@translates("elu")
+def _elu(b: Builder, node: Node) -> str:
+    (x,) = same_dtype(b, node)
+    return _elu_of(b, node, x, float(node.kwargs.get("alpha", 1.0)))
+
+
+@translates("celu")
+def _celu(b: Builder, node: Node) -> str:
+    (x,) = same_dtype(b, node)
+    alpha = float(node.kwargs.get("alpha", 1.0))
+    return _elu_of(b, node, x, alpha, alpha)
+
+
+@translates("selu")
+def _selu(b: Builder, node: Node) -> str:
+    (x,) = same_dtype(b, node)
+    scale, alpha = 1.0507009873554804934193349852946, 1.6732632423543772848170429916717
+    return str(b.add("Mul", [_k(b, node, scale), _elu_of(b, node, x, alpha)]))
+
+
+@translates("mish")
+def _mish(b: Builder, node: Node) -> str:
+    (x,) = same_dtype(b, node)
+    return str(b.add("Mul", [x, b.add("Tanh", [b.add("Softplus", [x])])]))
+
+
+def _hardsigmoid_of(b: Builder, node: Node, x: str) -> str:
+    """clip(x + 3, 0, 6) / 6"""
+    c = b.add("Clip", [b.add("Add", [x, _k(b, node, 3.0)]), _k(b, node, 0.0), _k(b, node, 6.0)])
+    return str(b.add("Div", [c, _k(b, node, 6.0)]))
+
+
+@translates("hardsigmoid")
+def _hardsigmoid(b: Builder, node: Node) -> str:
+    (x,) = same_dtype(b, node)
+    return _hardsigmoid_of(b, node, x)
+
+
+@translates("hardswish")
+def _hardswish(b: Builder, node: Node) -> str:
+    (x,) = same_dtype(b, node)
+    c = b.add("Clip", [b.add("Add", [x, _k(b, node, 3.0)]), _k(b, node, 0.0), _k(b, node, 6.0)])
+    return str(b.add("Div", [b.add("Mul", [x, c]), _k(b, node, 6.0)]))
+
+
+@translates("hardtanh")
+def _hardtanh(b: Builder, node: Node) -> str:
+    (x,) = same_dtype(b, node)
+    lo, hi = float(node.kwargs.get("min_val", -1.0)), float(node.kwargs.get("max_val", 1.0))
+    return str(b.add("Clip", [x, _k(b, node, lo), _k(b, node, hi)]))
+
+
+@translates("logsigmoid")
+def _logsigmoid(b: Builder, node: Node) -> str:
+    """-softplus(-x)"""
+    (x,) = same_dtype(b, node)
+    return str(b.add("Neg", [b.add("Softplus", [b.add("Neg", [x])])]))
+
+
+@translates("softsign")
+def _softsign(b: Builder, node: Node) -> str:
+    (x,) = same_dtype(b, node)
+    return str(b.add("Div", [x, b.add("Add", [_k(b, node, 1.0), b.add("Abs", [x])])]))
+
+
+@translates("prelu")
+def _prelu(b: Builder, node: Node) -> str:
+    """where(x > 0, x, w x), w along axis 1 (the channels) of an x with 2 or more axes."""
+    x, w = same_dtype(b, node)
+    nd = len(node.shapes[0])
+    if nd >= 3 and node.shapes[1] and node.shapes[1][0] != 1:
+        w = b.add("Reshape", [w, b.ints([node.shapes[1][0]] + [1] * (nd - 2))])
+    return _positive_or(b, node, x, b.add("Mul", [w, x]))
+
+
+# -- more elementwise math ----------------------------------------------------------------------
+for _name, _onnx in {
+    "erf": "Erf", "tan": "Tan", "asin": "Asin", "acos": "Acos", "atan": "Atan", "sinh": "Sinh",
+    "cosh": "Cosh", "asinh": "Asinh", "acosh": "Acosh", "atanh": "Atanh", "sign": "Sign",
+    "floor": "Floor", "ceil": "Ceil",
+}.items():
+    translates(_name)(simple(_onnx))
+
+
+def _log_base(base: float) -> Callable[[Builder, Node], str]:
+    def translate(b: Builder, node: Node) -> str:
+        (x,) = same_dtype(b, node)
+        return str(b.add("Div", [b.add("Log", [x]), b.const(math.log(base), node.out_dtype)]))
+
+    return translate
+
+
+translates("log2")(_log_base(2.0))
+translates("log10")(_log_base(10.0))
+
+
+@translates("log1p")
+def _log1p(b: Builder, node: Node) -> str:
+    (x,) = same_dtype(b, node)
+    return str(b.add("Log", [b.add("Add", [b.const(1.0, node.out_dtype), x])]))
+
+
+@translates("exp2")
+def _exp2(b: Builder, node: Node) -> str:
+    (x,) = same_dtype(b, node)
+    return str(b.add("Pow", [b.const(2.0, node.out_dtype), x]))
+
+
+@translates("expm1")
+def _expm1(b: Builder, node: Node) -> str:
+    (x,) = same_dtype(b, node)
+    return str(b.add("Sub", [b.add("Exp", [x]), b.const(1.0, node.out_dtype)]))
+
+
+@translates("rsqrt")
+def _rsqrt(b: Builder, node: Node) -> str:
+    (x,) = same_dtype(b, node)
+    return str(b.add("Reciprocal", [b.add("Sqrt", [x])]))
+
+
+@translates("trunc")
+def _trunc(b: Builder, node: Node) -> str:
+    """ceil below 0, floor above."""
+    (x,) = same_dtype(b, node)
+    negative = b.add("Less", [x, b.const(0.0, node.out_dtype)])
+    return str(b.add("Where", [negative, b.add("Ceil", [x]), b.add("Floor", [x])]))
+
+
+@translates("round")
+def _round(b: Builder, node: Node) -> str:
+    """Half to even, as numpy; with decimals d: round(x 10^d) / 10^d, as numpy computes it."""
+    (x,) = same_dtype(b, node)
+    d = int(node.kwargs.get("decimals", 0))
+    if d == 0:
+        return str(b.add("Round", [x]))
+    scale = b.const(10.0**d, node.out_dtype)
+    return str(b.add("Div", [b.add("Round", [b.add("Mul", [x, scale])]), scale]))
+
+
+@translates("logaddexp")
+def _logaddexp(b: Builder, node: Node) -> str:
+    """max(a, b) + log(1 + e^-|a - b|)"""
+    a, c = same_dtype(b, node)
+    tail = b.add("Softplus", [b.add("Neg", [b.add("Abs", [b.add("Sub", [a, c])])])])
+    return str(b.add("Add", [b.add("Max", [a, c]), tail]))
+
+
+@translates("fmod")
+def _fmod(b: Builder, node: Node) -> str:
+    return str(b.add("Mod", same_dtype(b, node), fmod=1))
+
+
+@translates("remainder")
+def _remainder(b: Builder, node: Node) -> str:
+    """a - floor(a / b) b: the sign of b, as numpy's remainder (and Python's %)."""
+    a, c = same_dtype(b, node)
+    return str(b.add("Sub", [a, b.add("Mul", [b.add("Floor", [b.add("Div", [a, c])]), c])]))
+
+
+@translates("floor_divide")
+def _floor_divide(b: Builder, node: Node) -> str:
+    return str(b.add("Floor", [b.add("Div", same_dtype(b, node))]))
+
+
+@translates("copysign")
+def _copysign(b: Builder, node: Node) -> str:
+    a, c = same_dtype(b, node)
+    mag = b.add("Abs", [a])
+    return str(b.add("Where", [b.add("Less", [c, b.const(0.0, node.out_dtype)]), b.add("Neg", [mag]), mag]))
+
+
+@translates("lerp", "lerp_scalar_weight")
+def _lerp(b: Builder, node: Node) -> str:
+    """a + w (b - a)"""
+    a, c, w = same_dtype(b, node)  # the weight is an input (a tensor or a number)
+    return str(b.add("Add", [a, b.add("Mul", [w, b.add("Sub", [c, a])])]))
+
+
+# -- indexing, shaping, scans ------------------------------------------------------------------
+@translates("clone")
+def _clone(b: Builder, node: Node) -> str:
+    return str(b.add("Identity", same_dtype(b, node)))
+
+
+@translates("gather")
+def _gather_elements(b: Builder, node: Node) -> str:
+    """take_along_axis: GatherElements (the index has the input's number of axes)."""
+    (x,) = same_dtype(b, node)
+    index = np.asarray(node.kwargs["index"])
+    if index.ndim == 0:
+        return str(b.add("Identity", [x]))
+    axis = int(node.kwargs.get("axis", 0)) % len(node.shapes[0])
+    return str(b.add("GatherElements", [x, b.index(index)], axis=axis))
+
+
+def _scatter(reduction: str) -> Callable[[Builder, Node], str]:
+    def translate(b: Builder, node: Node) -> str:
+        x, src = same_dtype(b, node)
+        index = np.asarray(node.kwargs["index"])
+        axis = int(node.kwargs.get("axis", 0)) % len(node.shapes[0])
+        if tuple(node.shapes[1]) != index.shape:  # src may be bigger than index: its leading part
+            src = b.add("Slice", [src, b.ints([0] * index.ndim), b.ints(list(index.shape)),
+                                  b.ints(list(range(index.ndim)))])
+        return str(b.add("ScatterElements", [x, b.index(index), src], axis=axis, reduction=reduction))
+
+    return translate
+
+
+translates("scatter")(_scatter("none"))
+translates("scatter_add")(_scatter("add"))
+
+
+@translates("masked_fill")
+def _masked_fill(b: Builder, node: Node) -> str:
+    (x,) = same_dtype(b, node)
+    mask = b.const(np.asarray(node.kwargs["mask"], dtype=bool))
+    return str(b.add("Where", [mask, b.const(node.kwargs.get("value", 0.0), node.out_dtype), x]))
+
+
+@translates("flip")
+def _flip(b: Builder, node: Node) -> str:
+    (x,) = same_dtype(b, node)
+    ndim = len(node.shapes[0])
+    axis = node.kwargs.get("axis", ())
+    axes = list(range(ndim)) if axis is None or axis == () else axes_of(axis, ndim) or []
+    n = len(axes)
+    return str(b.add("Slice", [x, b.ints([-1] * n), b.ints([INT64_MIN] * n), b.ints(axes), b.ints([-1] * n)]))
+
+
+@translates("tile")
+def _tile(b: Builder, node: Node) -> str:
+    (x,) = same_dtype(b, node)
+    reps = [int(r) for r in np.atleast_1d(node.kwargs.get("reps", ()))]
+    ndim = max(len(node.shapes[0]), len(reps))
+    if len(node.shapes[0]) < ndim:  # numpy prepends axes of size 1 to the input
+        x = b.add("Reshape", [x, b.ints([1] * (ndim - len(node.shapes[0])) + list(node.shapes[0]))])
+    reps = [1] * (ndim - len(reps)) + reps
+    return str(b.add("Tile", [x, b.ints(reps)]))
+
+
+@translates("tril", "triu")
+def _trilu(b: Builder, node: Node) -> str:
+    (x,) = same_dtype(b, node)
+    upper = int(node.op == "triu")
+    return str(b.add("Trilu", [x, b.const(np.int64(node.kwargs.get("diagonal", 0)))], upper=upper))
+
+
+@translates("cumsum")
+def _cumsum(b: Builder, node: Node) -> str:
+    (x,) = same_dtype(b, node)
+    axis = int(node.kwargs.get("axis", 0)) % max(len(node.shapes[0]), 1)
+    return str(b.add("CumSum", [x, b.const(np.int64(axis))]))
+
+
+@translates("prod")
+def _prod(b: Builder, node: Node) -> str:
+    return _reduce("ReduceProd")(b, node)
+
+
+@translates("einsum")
+def _einsum(b: Builder, node: Node) -> str:
+    """Einsum; operands whose "..." stands for fewer axes than another's get size-1 axes
+    there (numpy broadcasts them; ONNX wants the same number)."""
+    equation = str(node.kwargs["subscripts"]).replace(" ", "")
+    ins = same_dtype(b, node)
+    terms = equation.split("->")[0].split(",")
+    if "..." in equation and len(terms) == len(ins):
+        ranks = [len(shape) - len(t.replace("...", "")) for t, shape in zip(terms, node.shapes, strict=True)]
+        most = max(ranks)
+        for i, (t, r) in enumerate(zip(terms, ranks, strict=True)):
+            if "..." in t and r < most:
+                at = t.index("...")
+                ins[i] = b.add("Unsqueeze", [ins[i], b.ints(list(range(at, at + most - r)))])
+    return str(b.add("Einsum", ins, equation=equation))
+
+
+@translates("roll")
+def _roll(b: Builder, node: Node) -> str:
+    """Per axis: the last `shift` entries, then the others (Slice, Slice, Concat). Without an
+    axis, numpy rolls the flattened tensor."""
+    (x,) = same_dtype(b, node)
+    shape = list(node.shapes[0])
+    shifts, axis = node.kwargs.get("shifts", 0), node.kwargs.get("axis")
+    flat = axis is None
+    if axis is None:
+        x = b.add("Reshape", [x, b.ints([-1])])
+        shape, axes, shifts = [int(np.prod(shape))], [0], [int(np.sum(shifts))]
+    else:
+        axes = [int(a) % len(shape) for a in np.atleast_1d(axis)]
+        shifts = [int(s) for s in np.broadcast_to(np.atleast_1d(shifts), (len(axes),))]
+    for a, s in zip(axes, shifts, strict=True):
+        n = shape[a]
+        s %= max(n, 1)
+        if s:
+            tail = b.add("Slice", [x, b.ints([n - s]), b.ints([n]), b.ints([a])])
+            head = b.add("Slice", [x, b.ints([0]), b.ints([n - s]), b.ints([a])])
+            x = b.add("Concat", [tail, head], axis=a)
+    if flat:
+        x = b.add("Reshape", [x, b.ints(list(node.shapes[0]))])
+    return str(x if x != node.inputs[0] else b.add("Identity", [x]))
+

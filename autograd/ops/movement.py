@@ -330,9 +330,13 @@ class MovementMixin:
         """Same elements in a new shape; one dimension may be -1. `reshape(2, 3)` or `((2, 3))`."""
         return Reshape.apply(self, shape=_shape_arg(shape))
 
-    def flatten(self) -> Tensor:
-        """The elements as a 1-D tensor, in C order (like reshape(-1): a view when it can be)."""
-        return Reshape.apply(self, shape=(-1,))
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        """Axes start_dim..end_dim merged into one (all: a 1-D tensor, in C order), as torch."""
+        if start_dim == 0 and end_dim == -1:
+            return Reshape.apply(self, shape=(-1,))
+        from .shaping import flatten
+
+        return flatten(self, start_dim, end_dim)
 
     def transpose(self, *axes: Any) -> Tensor:
         """Permute the axes (reverse them when none are given), as numpy."""
@@ -384,9 +388,14 @@ class MovementMixin:
     def __getitem__(self, index: Any) -> Tensor:
         return Getitem.apply(self, index=_clean_index(index))
 
-    def pad(self, pad_width: Any, value: float = 0.0) -> Tensor:
-        """Add `value` around the tensor; pad_width as numpy.pad (an int, a pair, or pairs)."""
-        return Pad.apply(self, pad_width=pad_width, value=value)
+    def pad(self, pad_width: Any, value: float = 0.0, mode: str = "constant") -> Tensor:
+        """Add `value` around the tensor; pad_width as numpy.pad (an int, a pair, or pairs).
+        Negative widths and the modes reflect/replicate/circular: see `ag.pad`."""
+        if mode == "constant" and np.min(pad_width) >= 0:
+            return Pad.apply(self, pad_width=pad_width, value=value)
+        from .shaping import pad
+
+        return pad(self, pad_width, mode, value)
 
     def split(self, indices_or_sections: int | Sequence[int], axis: int = 0) -> list[Tensor]:
         """Split into pieces along `axis`, as numpy.split: n equal sections or at indices."""

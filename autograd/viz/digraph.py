@@ -17,9 +17,17 @@ from typing import Any
 
 import graphviz
 
-from .render import BIG_GRAPH, DEFAULT_TIMEOUT, RenderError, run_dot
+from .render import BIG_GRAPH, DEFAULT_TIMEOUT, RenderError, find_renderer, run_dot
 
 FORMATS = ("svg", "png", "pdf", "jpg", "jpeg", "json", "dot", "xdot", "plain")
+# Pictures are laid out with DejaVu Sans metrics; where it is missing, Verdana (macOS,
+# Windows) is its near twin, and a generic sans-serif is narrower still: labels keep fitting.
+FONT_FALLBACK = "'DejaVu Sans', Verdana, 'Bitstream Vera Sans', sans-serif"
+
+
+def with_font_fallback(svg: bytes) -> bytes:
+    """Give the SVG's DejaVu Sans text a fallback list of similar fonts."""
+    return svg.replace(b'font-family="DejaVu Sans"', f'font-family="{FONT_FALLBACK}"'.encode())
 
 
 class Picture(graphviz.Digraph):
@@ -38,6 +46,15 @@ class Picture(graphviz.Digraph):
         new.timeout, new.node_count, new.text = self.timeout, self.node_count, self.text
         return new
 
+    def _default_format(self) -> str:
+        """The format when none is given: `.format` (graphviz's default is pdf), unless the
+        renderer found cannot write it (graphviz-pure has no pdf): then svg."""
+        fmt = self.format or "svg"
+        r = find_renderer(self.timeout if self.timeout is not None else 5.0)
+        if r is not None and not r.supports(fmt):
+            return "svg"
+        return fmt
+
     def pipe(
         self,
         format: str | None = None,  # graphviz's name
@@ -51,13 +68,15 @@ class Picture(graphviz.Digraph):
         timeout: float | None = None,
     ) -> bytes | str:
         """The rendered picture as bytes (or text, given an `encoding`)."""
-        fmt = format or self.format or "svg"
+        fmt = format or self._default_format()
         data = run_dot(
             self.source,
             fmt,
             timeout=self.timeout if timeout is None else timeout,
             big=self.node_count > BIG_GRAPH,
         )
+        if fmt == "svg":
+            data = with_font_fallback(data)
         return data.decode(encoding) if encoding else data
 
     def render(
@@ -100,7 +119,7 @@ class Picture(graphviz.Digraph):
             elif format is not None and suffix == format:
                 fmt, out = format, name
             else:
-                fmt = format or self.format or "svg"
+                fmt = format or self._default_format()
                 out = name.with_name(name.name + "." + fmt)
                 source_path = None if cleanup else name
         if directory is not None:

@@ -19,8 +19,8 @@ from ..tensor import Tensor
 SMALL = 6  # arrays with at most this many elements are shown in full
 
 
-def fmt_number(x: Any) -> str:
-    """A number in at most ~6 significant digits: 0.731059, -1.2e-08, 3."""
+def fmt_number(x: Any, digits: int = 6) -> str:
+    """A number in at most `digits` significant digits: 0.731059, -1.2e-08, 3."""
     if isinstance(x, (bool, np.bool_)):
         return str(bool(x))
     if isinstance(x, (int, np.integer)):
@@ -28,7 +28,7 @@ def fmt_number(x: Any) -> str:
     v = float(x)
     if v == 0:
         return "0"
-    return f"{v:.6g}"
+    return f"{v:.{digits}g}"
 
 
 def fmt_shape(shape: tuple[int, ...]) -> str:
@@ -38,16 +38,21 @@ def fmt_shape(shape: tuple[int, ...]) -> str:
     return "(" + ",".join(str(n) for n in shape) + ")"
 
 
-def fmt_array(a: Any, small: int = SMALL) -> str:
-    """The values when there are few (`small` or fewer), else 'min … mean … max …'."""
+def fmt_array(a: Any, small: int = SMALL, digits: int = 6) -> str:
+    """The values when there are few (`small` or fewer), else 'min … mean … max …'; numbers
+    in at most `digits` significant digits (pictures use 4)."""
     arr = np.asarray(a)
+
+    def num(x: Any) -> str:
+        return fmt_number(x, digits)
+
     if arr.size == 0:
         return "[]"
     if arr.ndim == 0:
-        return fmt_number(arr.item())
+        return num(arr.item())
     if arr.size <= small:
         text = np.array2string(
-            arr, separator=", ", formatter={"all": fmt_number}, max_line_width=10**6, threshold=small
+            arr, separator=", ", formatter={"all": num}, max_line_width=10**6, threshold=small
         )
         return " ".join(text.split())  # nested rows on one line: [[1, 2], [3, 4]]
     if arr.dtype.kind not in "biuf":
@@ -60,8 +65,7 @@ def fmt_array(a: Any, small: int = SMALL) -> str:
             parts.append(f"{bad} non-finite")
             arr = arr[finite]
         if arr.size:
-            parts.insert(0, f"min {fmt_number(arr.min())} mean {fmt_number(arr.mean())} "
-                            f"max {fmt_number(arr.max())}")
+            parts.insert(0, f"min {num(arr.min())} mean {num(arr.mean())} max {num(arr.max())}")
     return ", ".join(parts)
 
 

@@ -16,13 +16,13 @@ not pdf.
 from __future__ import annotations
 
 import contextlib
-import functools
 import os
 import shutil
 import signal
 import subprocess
 import sys
 import sysconfig
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,22 +71,59 @@ def _scripts_dirs() -> list[Path]:
     return dirs
 
 
-@functools.lru_cache(maxsize=16)
-def _is_pure(path: str) -> bool:
-    """graphviz-pure names itself in `-V` (on stderr, like dot)."""
+_PURE: dict[str, bool] = {}  # path -> is it graphviz-pure (only answers that came back)
+
+
+def _run(cmd: list[str], stdin: bytes | None, timeout: float | None) -> subprocess.CompletedProcess[bytes]:
+    """Run `cmd` in a session of its own; on timeout kill its whole process group (a wrapper
+    script's children would otherwise keep the pipes open and the wait going) and raise
+    `subprocess.TimeoutExpired`."""
+    posix = os.name == "posix"
+    proc = subprocess.Popen(
+        cmd,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=posix,
+    )
+    try:
+        out, err = proc.communicate(stdin, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        if posix:
+            with contextlib.suppress(ProcessLookupError):  # it may be gone already
+                os.killpg(proc.pid, signal.SIGKILL)
+        else:
+            proc.kill()
+        proc.communicate()
+        raise
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+
+
+def _is_pure(path: str, timeout: float | None = 5.0) -> bool:
+    """graphviz-pure names itself in `-V` (on stderr, like dot). A program that does not
+    answer within `timeout` seconds raises `RenderError` (its process group is killed)."""
     if "graphviz-pure" in Path(path).name:
         return True
+    if path in _PURE:
+        return _PURE[path]
     try:
-        r = subprocess.run([path, "-V"], capture_output=True, timeout=5, check=False)
+        r = _run([path, "-V"], None, timeout)
+    except subprocess.TimeoutExpired:
+        raise RenderError(
+            f"{path} did not answer 'dot -V' within {timeout} s: it does not look like a working "
+            "Graphviz renderer. " + HOW_TO_GET_ONE.splitlines()[0]
+        ) from None
     except (OSError, subprocess.SubprocessError):
         return False
-    return b"graphviz-pure" in r.stdout + r.stderr
+    _PURE[path] = b"graphviz-pure" in r.stdout + r.stderr
+    return _PURE[path]
 
 
-def find_renderer() -> Renderer | None:
+def find_renderer(timeout: float | None = 5.0) -> Renderer | None:
     """The renderer to use (see the module doc for the order), or None if there is none.
 
-    A `SEEGRAD_DOT` that names no program is an error: it was asked for explicitly.
+    A `SEEGRAD_DOT` that names no program is an error: it was asked for explicitly. Asking a
+    program whether it is graphviz-pure (`-V`) may take at most `timeout` seconds.
     """
     env = os.environ.get(ENV_VAR, "").strip()
     if env:
@@ -96,10 +133,10 @@ def find_renderer() -> Renderer | None:
                 f"{ENV_VAR}={env!r} does not name an executable program. Point it at Graphviz's "
                 "dot or at graphviz-pure, or unset it to search the usual places.\n" + HOW_TO_GET_ONE
             )
-        return Renderer(path, _is_pure(path))
+        return Renderer(path, _is_pure(path, timeout))
     dot = shutil.which("dot")
     if dot:
-        return Renderer(dot, _is_pure(dot))
+        return Renderer(dot, _is_pure(dot, timeout))
     pure = shutil.which("graphviz-pure")
     if pure:
         return Renderer(pure, True)
@@ -111,9 +148,9 @@ def find_renderer() -> Renderer | None:
     return None
 
 
-def require_renderer() -> Renderer:
+def require_renderer(timeout: float | None = 5.0) -> Renderer:
     """`find_renderer()`, or a `RendererNotFoundError` saying exactly how to get one."""
-    r = find_renderer()
+    r = find_renderer(timeout)
     if r is None:
         raise RendererNotFoundError("No Graphviz renderer found.\n" + HOW_TO_GET_ONE)
     return r
@@ -134,7 +171,9 @@ def run_dot(
     quality. Not to graphviz-pure: measured on a 243-node picture, the flags make 0.2.2 ten
     times slower (12 s instead of 1 s), while it is fast without them.
     """
-    r = renderer or require_renderer()
+    # One timeout for the whole call: finding the renderer (its `-V` probe) and rendering.
+    deadline = None if timeout is None else time.monotonic() + timeout
+    r = renderer or require_renderer(timeout)
     if not r.supports(fmt):
         raise RenderError(
             f"{r.name} ({r.path}) cannot write {fmt!r} files; render to 'svg' or 'png' "
@@ -143,32 +182,17 @@ def run_dot(
     cmd = [r.path, f"-T{fmt}"]
     if big and not r.pure:
         cmd += ["-Gnslimit=2", "-Gnslimit1=2"]
-    # A session of its own, so that on timeout the whole process group is stopped: a wrapper
-    # script's children would otherwise keep the pipes open and the wait going.
-    posix = os.name == "posix"
+    left = None if deadline is None else max(0.0, deadline - time.monotonic())
     try:
-        proc = subprocess.Popen(
-            cmd,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            start_new_session=posix,
-        )
+        proc = _run(cmd, source.encode("utf-8"), left)
     except OSError as e:
         raise RenderError(f"could not run {r.path}: {e}") from None
-    try:
-        out, err = proc.communicate(source.encode("utf-8"), timeout=timeout)
     except subprocess.TimeoutExpired:
-        if posix:
-            with contextlib.suppress(ProcessLookupError):  # it may be gone already
-                os.killpg(proc.pid, signal.SIGKILL)
-        else:
-            proc.kill()
-        proc.communicate()
         raise RenderError(
             f"{r.name} did not finish within {timeout} s. Draw fewer nodes (max_nodes=...), "
             "collapse modules (collapse=True), or allow more time (timeout=...)."
         ) from None
+    out, err = proc.stdout, proc.stderr
     if proc.returncode < 0:
         # Seen with dot 2.43 on a 10,000-node unsummarised graph: a segfault after minutes.
         raise RenderError(

@@ -3,6 +3,7 @@
     python tests/benchmarks/bench_viz.py            # 10,000-node graphs, default summary
     python tests/benchmarks/bench_viz.py --full     # also render every node (max_nodes=None)
     python tests/benchmarks/bench_viz.py --nodes 50000
+    python tests/benchmarks/bench_viz.py --recurrent     # the 60-step recurrent cell only
 
 For each graph shape (a deep chain, a wide fan-in, a long Python `sum` of terms) it prints the
 time of `ag.to_dot` (walk, summary, labels) and of rendering that picture to SVG with each
@@ -56,6 +57,43 @@ def python_sum(nodes: int) -> ag.Tensor:
 
 SHAPES: dict[str, Callable[[int], ag.Tensor]] = {"chain": chain, "wide": wide, "python_sum": python_sum}
 
+RECURRENT_BOUND_S, RECURRENT_BOUND_PX = 2.0, 2500  # issue 9: 60 steps, defaults, graphviz-pure
+
+
+def recurrent(steps: int = 60) -> ag.Tensor:
+    """h = tanh(x_t @ W + h @ U + b) for `steps` steps, W, U, b shared; the loss sum(h^2)."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    w = ag.tensor(rng.normal(size=(3, 8)) * 0.3, requires_grad=True, name="W")
+    u = ag.tensor(rng.normal(size=(8, 8)) * 0.3, requires_grad=True, name="U")
+    b = ag.tensor(np.zeros(8), requires_grad=True, name="b")
+    h = ag.tensor(np.zeros((1, 8)), name="h0")
+    for _ in range(steps):
+        x_t = ag.tensor(rng.normal(size=(1, 3)))
+        h = (x_t @ w + h @ u + b).tanh()
+    loss = (h * h).sum()
+    loss.backward()
+    return loss
+
+
+def bench_recurrent(found: dict[str, str]) -> None:
+    """The 60-step recurrent cell drawn with defaults: draw + render time and PNG size."""
+    import struct
+
+    loss = recurrent(60)
+    for name, path in found.items():
+        os.environ[ENV_VAR] = path
+        start = time.perf_counter()
+        png = ag.draw(loss).pipe("png")
+        t = time.perf_counter() - start
+        assert isinstance(png, bytes)
+        w, h = struct.unpack(">II", png[16:24])
+        ok = t <= RECURRENT_BOUND_S and max(w, h) <= RECURRENT_BOUND_PX
+        print(f"recurrent 60 steps, {name}: draw + render {t:.2f} s, {w} x {h} px "
+              f"(bound {RECURRENT_BOUND_S} s, {RECURRENT_BOUND_PX} px: {'ok' if ok else 'OVER'})")
+    os.environ.pop(ENV_VAR, None)
+
 
 def renderers() -> dict[str, str]:
     found = {}
@@ -77,9 +115,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--nodes", type=int, default=10_000, help="graph size (default 10,000 nodes)")
     p.add_argument("--full", action="store_true", help="also render every node, unsummarised")
     p.add_argument("--timeout", type=float, default=300.0, help="seconds per render")
+    p.add_argument("--recurrent", action="store_true", help="only the 60-step recurrent cell")
     args = p.parse_args(argv)
     found = renderers()
     print(f"renderers: {', '.join(f'{k} ({v})' for k, v in found.items()) or 'none found'}")
+    bench_recurrent(found)
+    if args.recurrent:
+        return 0
     print(f"bound: draw + render of the default picture within {BOUND_S:.0f} s (printed, not asserted)")
     header = f"{'graph':<12} {'nodes':>7} {'max_nodes':>9} {'drawn':>6} {'to_dot s':>9}"
     header += "".join(f" {name + ' s':>16}" for name in found)
