@@ -128,12 +128,14 @@ def _op_label(sc: Scene, n: int) -> str:
             return dot_text(f"{ctx.label()}\n{expression(ctx, FUSED[name][: len(ctx.inputs)])}")
         return dot_text(ctx.label())
     out = sc.forward.name(node.tensor) if node.tensor is not None else "out"
+    root_t = sc.forward.nodes[sc.forward.root].tensor
+    upstream = f"d{sc.forward.name(root_t)}/d{out}" if root_t is not None else "G"
     args = _args(sc, ctx)
     values = sc.local_values.get(n)
     rows = [f"<B>{dot_html(backward_name(ctx))}</B>"]
     for i, a in enumerate(ctx.inputs):
         if isinstance(a, Tensor) and a.requires_grad:
-            text = f"d/d{args[i]} = {named_formula(ctx, i, args, out)}"
+            text = f"d/d{args[i]} = {named_formula(ctx, i, args, out, upstream)}"
             if values is not None and i < len(values) and values[i] is not None:
                 text += f" = {fmt_array(values[i], digits=DIGITS)}"
             rows.append(dot_html(text))
@@ -270,7 +272,7 @@ def emit_dot(sc: Scene) -> Picture:
                      color="#7a5195", fontcolor="#7a5195", constraint="false")
     drawn = len(units)
     if sc.notes:
-        note = f"{len(g.nodes):,} nodes, {drawn} drawn: {'; '.join(sc.notes)}"
+        note = f"{max(sc.total_nodes, len(g.nodes)):,} nodes, {drawn} drawn: {'; '.join(sc.notes)}"
         dot.attr(label=dot_text(note), labelloc="b")
     dot.node_count = drawn
     return dot

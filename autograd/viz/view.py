@@ -67,6 +67,7 @@ class Scene:
     box_label: dict[str, str] = field(default_factory=dict)
     local_values: dict[int, list[Any]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    total_nodes: int = 0  # nodes of the whole recorded graph (before roll-ups and summaries)
 
     @property
     def model(self) -> GraphModel:
@@ -216,6 +217,7 @@ def decide(
         box_label=box_label,
         local_values=local_values,
         notes=notes,
+        total_nodes=len(fwd.nodes),
     )
 
 
