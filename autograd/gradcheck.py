@@ -9,10 +9,18 @@ in float64. Small problems compare the full Jacobian element by element; large o
 random directional derivatives u -> v^T J u. When a check fails, every op recorded in f's graph
 is checked the same way on its own inputs, so the report names the op whose local derivative is
 wrong and the line of your code that created it.
+
+Two failures are not a wrong derivative, and the report says so instead of blaming an op:
+finite differences that are NaN or infinite (f is not defined or not finite next to the point,
+e.g. log at 0), and a kink, where f is not differentiable (relu or abs at 0, max at a tie): the
+slopes on the two sides differ, central differences average them, and backward gives one of
+them. A kink is told apart from strong curvature by halving eps: the gap between the one-sided
+slopes halves for a smooth function and stays for a kink.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,6 +53,12 @@ class Mismatch:
     output: tuple[int, int] | None  # (output number, flat element) in full-Jacobian mode
     analytic: float
     numeric: float
+    # Where it was found, to look at the point again: the input's perturbation direction and
+    # the weights of the outputs (a one-hot, or the random v).
+    direction: np.ndarray | None = field(default=None, repr=False, compare=False)
+    weights: list[np.ndarray] | None = field(default=None, repr=False, compare=False)
+    # (left slope, right slope) when the point is a kink of the function.
+    kink: tuple[float, float] | None = None
 
     @property
     def error(self) -> float:
@@ -61,6 +75,8 @@ class Failure:
     rtol: float
     note: str = ""
     culprits: list[OpFault] = field(default_factory=list)
+    # The first recorded op whose output is not finite, when finite differences are NaN/inf.
+    nonfinite: OpFault | None = None
 
 
 @dataclass
@@ -70,6 +86,7 @@ class OpFault:
     label: str
     where: str
     mismatch: Mismatch
+    note: str = ""
 
 
 def _as_list(x: Any) -> list[Any]:
@@ -165,7 +182,11 @@ def _compare(
                     ana = rows[k][pos][j]
                     if bad(ana, num):
                         elem = tuple(int(e) for e in np.unravel_index(j, x.shape))
-                        return Mismatch(i, x.shape, elem, _which_output(outs, k), float(ana), float(num))
+                        n, kk = _which_output(outs, k)
+                        weights = [np.zeros(o.shape) for o in outs]
+                        weights[n].reshape(-1)[kk] = 1.0
+                        return Mismatch(i, x.shape, elem, (n, kk), float(ana), float(num),
+                                        delta.reshape(x.shape) / eps, weights)
         return None
 
     # Large: compare v^T J u for random v and u (three directions per input).
@@ -193,7 +214,37 @@ def _compare(
             tol_scale = 1.0 if small else float(np.sqrt(x.size))
             if bad(ana / tol_scale, num / tol_scale):
                 at = tuple(int(e) for e in np.unravel_index(j, x.shape)) if small else None
-                return Mismatch(i, x.shape, at, None, ana, num)
+                return Mismatch(i, x.shape, at, None, ana, num, u, vs)
+    return None
+
+
+def _kink(prob: _Problem, m: Mismatch, eps: float, atol: float, rtol: float) -> tuple[float, float] | None:
+    """(left, right) one-sided slopes of f at the mismatch, when the point is a kink."""
+    if m.direction is None or m.weights is None or not math.isfinite(m.numeric):
+        return None
+    base = {i: prob.args[i].data for i in prob.diff}
+    x, u, weights = base[m.input], m.direction, m.weights
+
+    def along(h: float) -> float:
+        vals = prob.values({**base, m.input: x + h * u})
+        return sum(float(np.sum(w * v)) for w, v in zip(weights, vals, strict=True))
+
+    try:
+        with np.errstate(all="ignore"):
+            f0 = along(0.0)
+            gaps = []
+            for h in (eps, eps / 2):
+                left, right = (f0 - along(-h)) / h, (along(h) - f0) / h
+                gaps.append((right - left, left, right))
+    except Exception:  # the function cannot be evaluated there: no verdict
+        return None
+    (gap, left, right), (half_gap, _, _) = gaps
+    if not all(math.isfinite(v) for v in (gap, half_gap)):
+        return None
+    tol = atol + rtol * max(abs(left), abs(right))
+    # Smooth: the gap is about h f'' and halves with h. A kink: it stays (the jump in slope).
+    if abs(gap) > tol and abs(half_gap) > 0.75 * abs(gap):
+        return left, right
     return None
 
 
@@ -221,10 +272,12 @@ def _run(
     seed: int, order: int, who: str,
 ) -> tuple[Failure | None, list[Tensor]]:
     prob = _Problem(fn, inputs, who)
-    outs = _record(fn, prob.args)
-    m = _compare(prob, outs, np.random.default_rng(seed), eps, atol, rtol)
+    with np.errstate(all="ignore"):  # NaN and inf are reported, not warned about
+        outs = _record(fn, prob.args)
+        m = _compare(prob, outs, np.random.default_rng(seed), eps, atol, rtol)
     if m is None:
         return None, outs
+    m.kink = _kink(prob, m, eps, atol, rtol)
     return Failure(m, order, atol, rtol, prob.note), outs
 
 
@@ -290,9 +343,37 @@ def _find_culprits(
                 m = Mismatch(0, (), None, None, float("nan"), float("nan"))
                 faults.append(OpFault(f"{ctx.label()} (raised {type(e).__name__}: {e})", _where(ctx), m))
                 continue
-            if failure is not None:
+            # NaN/inf finite differences on an op's own inputs (a sum of a -inf) say nothing
+            # about its derivative: it is not blamed for them.
+            if failure is not None and math.isfinite(failure.mismatch.numeric):
                 faults.append(OpFault(ctx.label(), _where(ctx), failure.mismatch))
     return faults
+
+
+def _first_nonfinite(fn: Callable[..., Any], prob: _Problem, m: Mismatch, eps: float) -> OpFault | None:
+    """The first recorded op (in creation order) with a non-finite output from finite inputs,
+    at the point or at the two points the finite differences evaluated."""
+    base = {i: prob.args[i].data for i in prob.diff}
+    step = 0.0 if m.direction is None else eps
+    direction = np.zeros(base[m.input].shape) if m.direction is None else m.direction
+    for h in (0.0, -step, step):
+        args = [Tensor(base[i] + h * direction if i == m.input else base[i], requires_grad=True)
+                if i in base else a for i, a in enumerate(prob.args)]
+        try:
+            with np.errstate(all="ignore"):
+                outs = _record(fn, args)
+        except Exception:
+            continue
+        nodes = sorted({id(t): t for o in outs for t in engine.iter_graph(o)}.values(), key=lambda t: t._seq)
+        for t in nodes:
+            ctx = t._ctx
+            if ctx is None or t.data.dtype.kind != "f" or np.isfinite(t.data).all():
+                continue
+            ins = [a for a in ctx.inputs if isinstance(a, Tensor)]
+            if all(a.data.dtype.kind != "f" or np.isfinite(a.data).all() for a in ins):
+                where = "at the point" if h == 0 else f"at input {m.input} {'-' if h < 0 else '+'} eps"
+                return OpFault(ctx.label(), _where(ctx), m, note=where)
+    return None
 
 
 def _where(ctx: Function) -> str:
@@ -310,24 +391,60 @@ def _fmt_elem(m: Mismatch) -> str:
 
 
 def report(failure: Failure) -> str:
-    """The failure as text: where, by how much, and which op is wrong."""
+    """The failure as text: where, by how much, and which op is wrong (or why none is)."""
     m = failure.mismatch
     what = "gradient" if failure.order == 1 else "second derivative (gradient of the gradient)"
     out_part = ""
     if m.output is not None:
         n, k = m.output
         out_part = f", output {n} element {k}" if n else f", output element {k}"
+    at = f"input {m.input} (shape {m.shape}), {_fmt_elem(m)}{out_part}"
+    if not math.isfinite(m.numeric):
+        lines = [
+            f"gradcheck: the finite differences of the {what} are {m.numeric} at {at}: the "
+            "function is not finite (NaN or inf) at or next to this point, so its gradient "
+            "cannot be checked here. Check it at a point inside the function's domain (e.g. "
+            "not log or sqrt at 0, not 0/0).",
+            f"    backward            {m.analytic:.10g}",
+        ]
+        nf = failure.nonfinite
+        if nf is not None:
+            lines.append(f"The first op whose output is not finite ({nf.note}): {nf.label}.")
+            if nf.where:
+                lines.append(f"    created at {nf.where}")
+        if failure.note:
+            lines.append(failure.note)
+        return "\n".join(lines)
     allowed = failure.atol + failure.rtol * abs(m.numeric)
-    lines = [
-        f"gradcheck: the {what} is wrong for input {m.input} (shape {m.shape}), "
-        f"{_fmt_elem(m)}{out_part}:",
+    numbers = [
         f"    backward            {m.analytic:.10g}",
         f"    finite differences  {m.numeric:.10g}",
         f"    error               {m.error:.3g} (allowed {allowed:.3g} = atol {failure.atol:g} + "
         f"rtol {failure.rtol:g} * |numeric|)",
     ]
-    if failure.culprits:
-        for c in failure.culprits:
+    wrong = [c for c in failure.culprits if c.mismatch.kink is None]
+    kinks = [c for c in failure.culprits if c.mismatch.kink is not None]
+    if m.kink is not None and not wrong:
+        left, right = m.kink
+        lines = [
+            f"gradcheck: the function is not differentiable at this point: {at} sits on a kink, "
+            f"where the slope is {left:.6g} on one side and {right:.6g} on the other (like relu "
+            "or abs at 0, or max at a tie). Central finite differences average the two sides, "
+            "so they cannot agree with backward, which gives one of them (as PyTorch does). "
+            "This is not a wrong derivative; check at a point away from the kink.",
+            *numbers,
+        ]
+        for c in kinks:
+            cl, cr = c.mismatch.kink or (0.0, 0.0)
+            lines.append(
+                f"The op at its kink: {c.label}, input {c.mismatch.input} {_fmt_elem(c.mismatch)} "
+                f"(slopes {cl:.6g} and {cr:.6g}; its backward gives {c.mismatch.analytic:.10g})."
+            )
+            if c.where:
+                lines.append(f"    created at {c.where}")
+    else:
+        lines = [f"gradcheck: the {what} is wrong for {at}:", *numbers]
+        for c in wrong:
             cm = c.mismatch
             lines.append(
                 f"The op with the wrong local derivative: {c.label}, input {cm.input} "
@@ -336,31 +453,48 @@ def report(failure: Failure) -> str:
             )
             if c.where:
                 lines.append(f"    created at {c.where}")
-    else:
-        lines.append(
-            "Every recorded op checks out on its own inputs, so the error lies in how they were "
-            "combined: a value used as a constant that depends on the input (e.g. taken through "
-            "`.data`, `.detach()` or numpy), or a function that is not smooth at this point."
-        )
+        for c in kinks:
+            lines.append(f"(Also at a kink, where it is not differentiable: {c.label}.)")
+        if not failure.culprits:
+            lines.append(
+                "Every recorded op checks out on its own inputs, so the error lies in how they "
+                "were combined: a value used as a constant that depends on the input (e.g. taken "
+                "through `.data`, `.detach()` or numpy), or a function that is not smooth at this "
+                "point."
+            )
     if failure.note:
         lines.append(failure.note)
     return "\n".join(lines)
+
+
+def _check_settings(who: str, eps: float, atol: float, rtol: float) -> None:
+    """eps > 0 and finite; atol, rtol >= 0 and finite (NaN would make every check fail or pass)."""
+    for name, v, low in (("eps", eps, "> 0"), ("atol", atol, ">= 0"), ("rtol", rtol, ">= 0")):
+        ok = isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
+        if not ok or not math.isfinite(v) or (v <= 0 if name == "eps" else v < 0):
+            raise ValueError(f"{who}: {name} must be a finite number {low}, got {v!r}")
 
 
 def _check(
     fn: Callable[..., Any], inputs: Any, eps: float, atol: float, rtol: float,
     raise_exception: bool, seed: int, order: int, who: str,
 ) -> bool:
+    _check_settings(who, eps, atol, rtol)
     inputs = _as_list(inputs)
     prob = _Problem(fn, inputs, who)
     target = _second_order(fn, prob.diff, seed) if order == 2 else fn
     failure, outs = _run(target, inputs, eps, atol, rtol, seed, order, who)
     if failure is None:
         return True
-    if order == 2:
-        # The faulty op is one of f's ops whose backward is not differentiated correctly.
-        outs = _record(fn, prob.args)
-    failure.culprits = _find_culprits(outs, order, eps, atol, rtol, seed)
+    if not math.isfinite(failure.mismatch.numeric):
+        # No op is to blame for a function that is not finite here; say which op produced
+        # the first non-finite value instead.
+        failure.nonfinite = _first_nonfinite(fn, prob, failure.mismatch, eps)
+    else:
+        if order == 2:
+            # The faulty op is one of f's ops whose backward is not differentiated correctly.
+            outs = _record(fn, prob.args)
+        failure.culprits = _find_culprits(outs, order, eps, atol, rtol, seed)
     if raise_exception:
         raise GradcheckError(report(failure), failure)
     return False

@@ -16,7 +16,7 @@ True
 
 from __future__ import annotations
 
-from . import data, functional, init, optim
+from . import data, functional, init, optim, utils
 from .activations import (
     CELU,
     ELU,
@@ -74,7 +74,7 @@ from .layers import Dropout, Dropout2d, Flatten, Layer, Linear, Neuron, Sequenti
 from .mlp import MLP
 from .module import Module, Parameter
 from .norm import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
-from .optim import SGD, Adam, AdamW, CosineAnnealingLR, Optimizer, StepLR
+from .optim import SGD, Adagrad, Adam, AdamW, CosineAnnealingLR, Optimizer, RMSprop, StepLR
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from .serialization import load, save
 
@@ -89,6 +89,7 @@ __all__ = [
     "RNN",
     "SELU",
     "SGD",
+    "Adagrad",
     "Adam",
     "AdamW",
     "AdaptiveAvgPool1d",
@@ -134,6 +135,7 @@ __all__ = [
     "PReLU",
     "Parameter",
     "QuickGELU",
+    "RMSprop",
     "RNNCell",
     "ReLU",
     "ReLU6",
@@ -159,4 +161,5 @@ __all__ = [
     "make_spirals",
     "optim",
     "save",
+    "utils",
 ]

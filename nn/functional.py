@@ -440,12 +440,14 @@ def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     return _reduce(diff * diff, reduction)
 
 
-def binary_cross_entropy(probs: Tensor, targets: Any, reduction: str = "mean") -> Tensor:
+def binary_cross_entropy(probs: Tensor, targets: Any, weight: Any = None, reduction: str = "mean") -> Tensor:
     """l_i = -(y_i log p_i + (1 - y_i) log(1 - p_i)), logs clamped at -100 (as PyTorch).
 
-    probs: probabilities in [0, 1] (a sigmoid's output); targets: the same shape, in [0, 1].
-    For raw scores prefer `binary_cross_entropy_with_logits`, which is more accurate.
+    probs: probabilities in [0, 1] (a sigmoid's output); targets: the same shape, in [0, 1];
+    weight (broadcast to the targets) scales each l_i. For raw scores prefer
+    `binary_cross_entropy_with_logits`, which is more accurate.
     """
+    weight, reduction = _legacy_reduction(weight, reduction)
     _check_reduction("binary_cross_entropy", reduction)
     p = _as_tensor(probs)
     y = _float_target("binary_cross_entropy", targets, p)
@@ -455,7 +457,12 @@ def binary_cross_entropy(probs: Tensor, targets: Any, reduction: str = "mean") -
             f"{p.data.min():.4g} to {p.data.max():.4g}; for raw scores (logits) use "
             "binary_cross_entropy_with_logits"
         )
-    return _reduce(BinaryCrossEntropy.apply(p, y), reduction)
+    loss = BinaryCrossEntropy.apply(p, y)
+    if weight is not None:
+        w = _constant("binary_cross_entropy", "weight", weight, p)
+        _broadcastable("binary_cross_entropy", "weight", w.shape, p.shape)
+        loss = loss * w
+    return _reduce(loss, reduction)
 
 
 def binary_cross_entropy_with_logits(logits: Tensor, targets: Any, weight: Any = None,

@@ -1,9 +1,16 @@
-"""Optimizers: SGD (with momentum, Nesterov, weight decay), Adam and AdamW, as PyTorch's.
+"""Optimizers: SGD (with momentum, Nesterov, weight decay), Adam, AdamW, RMSprop and Adagrad,
+as PyTorch's.
 
 An optimizer holds parameter groups (lists of parameters with their hyperparameters, usually
 just one) and per-parameter state (momentum buffers, moment estimates). `step()` updates each
 parameter that has a gradient, in place and without recording a graph; `zero_grad()` forgets
 the gradients. `state_dict()` holds everything needed to resume training exactly.
+
+Both are all-or-nothing. `step()` checks every gradient (a Tensor of its parameter's shape,
+floating point) before it changes anything, then computes every update and new state before it
+writes any, so an error leaves the parameters and the state as they were. `load_state_dict()`
+checks the whole saved state (the same optimizer's hyperparameters with valid values, state
+entries of the right names, types and shapes) before it replaces anything.
 
 The update math runs on the numpy arrays (fast); the result is applied with `p -= update`
 under `no_grad`, which bumps the parameter's version, so a graph built before the step refuses
@@ -38,11 +45,13 @@ from .schedulers import CosineAnnealingLR, LRScheduler, StepLR
 
 __all__ = [
     "SGD",
+    "Adagrad",
     "Adam",
     "AdamW",
     "CosineAnnealingLR",
     "LRScheduler",
     "Optimizer",
+    "RMSprop",
     "StepLR",
     "lr_scheduler",
 ]
@@ -108,7 +117,19 @@ class Optimizer:
         unknown = set(group) - set(self.defaults) - {"params"}
         if unknown:
             raise ValueError(f"{name}: unknown hyperparameters {sorted(unknown)} in a parameter group")
-        self.param_groups.append({**self.defaults, **group, "params": params})
+        new = {**self.defaults, **group, "params": params}
+        self._check_group(new, name)
+        self.param_groups.append(new)
+
+    # -- what each optimizer declares ----------------------------------------------------------
+    def _check_group(self, group: dict[str, Any], who: str) -> None:
+        """Raise ValueError (starting with `who`) unless the group's hyperparameters are valid."""
+        _check_nonnegative(who, lr=group["lr"], weight_decay=group["weight_decay"])
+
+    def _state_spec(self, group: dict[str, Any]) -> tuple[set[str], set[str]]:
+        """(required, optional) names of a parameter's state under this group's settings.
+        "step" is an int; every other entry is an array of the parameter's shape."""
+        return set(), set()
 
     def params(self) -> list[Tensor]:
         """Every parameter, group after group (the order state_dict numbers them in)."""
@@ -127,14 +148,37 @@ class Optimizer:
     def step(self) -> None:
         raise NotImplementedError(f"{type(self).__name__}: an optimizer must define step()")
 
-    def _with_grads(self) -> Iterable[tuple[dict[str, Any], int, Tensor, np.ndarray]]:
-        """(group, index, parameter, gradient array) for each parameter that has a gradient."""
-        i = 0
+    def _with_grads(self) -> list[tuple[dict[str, Any], int, Tensor, np.ndarray]]:
+        """(group, index, parameter, gradient array) for each parameter that has a gradient.
+
+        Every gradient and hyperparameter is checked here, before a step changes anything.
+        """
+        name = type(self).__name__
+        for k, group in enumerate(self.param_groups):
+            where = f"{name}.step: parameter group {k}" if len(self.param_groups) > 1 else f"{name}.step"
+            self._check_group(group, where)
+        out, i = [], 0
         for group in self.param_groups:
             for p in group["params"]:
-                if p.grad is not None:
-                    yield group, i, p, p.grad.data
+                g = p.grad
+                if g is not None:
+                    gd: Any = g.data if isinstance(g, Tensor) else None
+                    problem = ""
+                    if gd is None:
+                        problem = f"is a {type(g).__name__}, not a Tensor"
+                    elif gd.shape != p.shape:
+                        problem = f"has shape {gd.shape}"
+                    elif gd.dtype.kind != "f":
+                        problem = f"has dtype {gd.dtype}, not a floating-point dtype"
+                    if problem:
+                        label = f" ({p.name!r})" if p.name else ""
+                        raise ValueError(
+                            f"{name}.step: the gradient of parameter {i}{label} (shape {p.shape}) "
+                            f"{problem}; nothing was updated"
+                        )
+                    out.append((group, i, p, gd))
                 i += 1
+        return out
 
     # -- state -------------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
@@ -152,44 +196,97 @@ class Optimizer:
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore hyperparameters and per-parameter state saved by `state_dict()`."""
+        """Restore hyperparameters and per-parameter state saved by `state_dict()`.
+
+        Everything is checked before anything is replaced: the saved groups must have this
+        optimizer's hyperparameters (an SGD state does not load into Adam) with valid values,
+        and each parameter's state the entries this optimizer keeps, with the right shapes.
+        """
         name = type(self).__name__
+        who = f"{name}.load_state_dict"
         if not isinstance(state_dict, dict) or set(state_dict) != {"state", "param_groups"}:
-            raise ValueError(
-                f"{name}.load_state_dict: expected a dict with keys 'state' and 'param_groups'"
-            )
+            raise ValueError(f"{who}: expected a dict with keys 'state' and 'param_groups'")
         saved_groups = state_dict["param_groups"]
+        if not isinstance(saved_groups, (list, tuple)) or not all(
+            isinstance(g, dict) and isinstance(g.get("params"), (list, tuple)) for g in saved_groups
+        ):
+            raise ValueError(f"{who}: 'param_groups' must be a list of dicts, each with a 'params' list")
         sizes = [len(g["params"]) for g in self.param_groups]
         saved_sizes = [len(g["params"]) for g in saved_groups]
         if sizes != saved_sizes:
             raise ValueError(
-                f"{name}.load_state_dict: the saved state has parameter groups of sizes "
+                f"{who}: the saved state has parameter groups of sizes "
                 f"{saved_sizes}, this optimizer has {sizes}"
             )
-        params = self.params()
-        new_state: dict[int, dict[str, Any]] = {}
-        for key, s in state_dict["state"].items():
-            i = int(key)  # keys are ints; a file format may have turned them into strings
-            if not 0 <= i < len(params):
+        new_groups = []
+        for k, (group, saved) in enumerate(zip(self.param_groups, saved_groups, strict=True)):
+            hyper = {key: _hyper(v) for key, v in saved.items() if key != "params"}
+            if set(hyper) != set(self.defaults):
                 raise ValueError(
-                    f"{name}.load_state_dict: state for parameter {i}, but there are {len(params)}"
+                    f"{who}: parameter group {k} of the saved state has the hyperparameters "
+                    f"{sorted(hyper)}, but {name} has {sorted(self.defaults)}; was it saved from "
+                    "another kind of optimizer?"
                 )
-            entry = {}
-            for k, v in s.items():
-                if isinstance(v, np.ndarray) and v.ndim > 0:
-                    if v.shape != params[i].shape:
-                        raise ValueError(
-                            f"{name}.load_state_dict: state {k!r} of parameter {i} has shape "
-                            f"{v.shape}, the parameter has shape {params[i].shape}"
-                        )
-                    v = v.astype(params[i].dtype, copy=True)
-                entry[k] = _python_scalar(v)
-            new_state[i] = entry
-        for group, saved in zip(self.param_groups, saved_groups, strict=True):
-            for k, v in saved.items():
-                if k != "params":
-                    group[k] = _hyper(v)
+            new = {**group, **hyper}
+            self._check_group(new, f"{who}: parameter group {k}")
+            new_groups.append(new)
+        params = self.params()
+        owner = [g for g, grp in zip(new_groups, self.param_groups, strict=True) for _ in grp["params"]]
+        saved_state = state_dict["state"]
+        if not isinstance(saved_state, dict):
+            raise ValueError(f"{who}: 'state' must be a dict of parameter index -> dict")
+        new_state: dict[int, dict[str, Any]] = {}
+        for key, s in saved_state.items():
+            try:
+                i = int(key)  # keys are ints; a file format may have turned them into strings
+            except (TypeError, ValueError):
+                raise ValueError(f"{who}: state key {key!r} is not a parameter index") from None
+            if not 0 <= i < len(params) or not isinstance(s, dict):
+                raise ValueError(
+                    f"{who}: state for parameter {key!r} must be a dict for an index in "
+                    f"[0, {len(params)})"
+                )
+            new_state[i] = self._checked_state(who, i, params[i], s, owner[i])
+        for group, new in zip(self.param_groups, new_groups, strict=True):
+            group.update(new)
         self.state = new_state
+
+    def _checked_state(
+        self, who: str, i: int, p: Tensor, s: dict[str, Any], group: dict[str, Any]
+    ) -> dict[str, Any]:
+        """One parameter's saved state, checked against `_state_spec` and converted."""
+        required, optional = self._state_spec(group)
+        names = set(s)
+        if not required <= names <= required | optional:
+            missing, unknown = sorted(required - names), sorted(names - required - optional)
+            parts = ([f"missing {missing}"] if missing else []) + ([f"unknown {unknown}"] if unknown else [])
+            raise ValueError(
+                f"{who}: the state of parameter {i} has entries {sorted(names)} ({', '.join(parts)}); "
+                f"{type(self).__name__} keeps {sorted(required)}"
+                + (f" and optionally {sorted(optional)}" if optional else "")
+            )
+        entry: dict[str, Any] = {}
+        for k, v in s.items():
+            if k == "step":
+                v = _python_scalar(v)
+                if isinstance(v, float) and v.is_integer():
+                    v = int(v)
+                if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+                    raise ValueError(f"{who}: state 'step' of parameter {i} must be an int >= 0, got {v!r}")
+                entry[k] = v
+                continue
+            arr = np.asarray(v.data if isinstance(v, Tensor) else v)
+            if arr.dtype.kind not in "iuf":
+                raise ValueError(
+                    f"{who}: state {k!r} of parameter {i} must be a numeric array, got {arr.dtype}"
+                )
+            if arr.shape != p.shape:
+                raise ValueError(
+                    f"{who}: state {k!r} of parameter {i} has shape "
+                    f"{arr.shape}, the parameter has shape {p.shape}"
+                )
+            entry[k] = arr.astype(p.dtype, copy=True)
+        return entry
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
@@ -243,9 +340,6 @@ class SGD(Optimizer):
         nesterov: bool = False,
         weight_decay: float = 0.0,
     ) -> None:
-        _check_nonnegative("SGD", lr=lr, momentum=momentum, weight_decay=weight_decay)
-        if nesterov and (momentum <= 0 or dampening != 0):
-            raise ValueError("SGD: nesterov momentum needs momentum > 0 and dampening = 0")
         defaults = {
             "lr": lr,
             "momentum": momentum,
@@ -255,20 +349,37 @@ class SGD(Optimizer):
         }
         super().__init__(params, defaults)
 
+    def _check_group(self, group: dict[str, Any], who: str) -> None:
+        _check_nonnegative(who, lr=group["lr"], momentum=group["momentum"],
+                           weight_decay=group["weight_decay"])
+        if not (_is_number(group["dampening"]) and math.isfinite(group["dampening"])):
+            raise ValueError(f"{who}: dampening must be a finite number, got {group['dampening']!r}")
+        _check_bool(who, nesterov=group["nesterov"])
+        if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
+            raise ValueError(f"{who}: nesterov momentum needs momentum > 0 and dampening = 0")
+
+    def _state_spec(self, group: dict[str, Any]) -> tuple[set[str], set[str]]:
+        return set(), {"momentum_buffer"}
+
     @ag.no_grad()
     def step(self) -> None:
-        """One update of every parameter that has a gradient."""
+        """One update of every parameter that has a gradient (all checked first)."""
+        updates = []
         for group, i, p, g in self._with_grads():
             lr, momentum, wd = group["lr"], group["momentum"], group["weight_decay"]
             if wd != 0:
                 g = g + wd * p.data
+            state = None
             if momentum != 0:
-                state = self.state.setdefault(i, {})
-                buf = state.get("momentum_buffer")
+                buf = self.state.get(i, {}).get("momentum_buffer")
                 buf = g.copy() if buf is None else momentum * buf + (1 - group["dampening"]) * g
-                state["momentum_buffer"] = buf
+                state = {"momentum_buffer": buf}
                 g = g + momentum * buf if group["nesterov"] else buf
-            _apply(p, lr * g)
+            updates.append((i, p, lr * g, state))
+        for i, p, update, state in updates:  # nothing above changed the optimizer or a parameter
+            if state is not None:
+                self.state.setdefault(i, {}).update(state)
+            _apply(p, update)
 
 
 class Adam(Optimizer):
@@ -296,46 +407,69 @@ class Adam(Optimizer):
         amsgrad: bool = False,
     ) -> None:
         name = type(self).__name__
-        _check_nonnegative(name, lr=lr, eps=eps, weight_decay=weight_decay)
-        b1, b2 = betas
-        if not (0 <= b1 < 1 and 0 <= b2 < 1):
-            raise ValueError(f"{name}: betas must be in [0, 1), got {tuple(betas)}")
+        try:
+            b1, b2 = betas
+        except (TypeError, ValueError):
+            raise ValueError(f"{name}: betas must be a pair of numbers, got {betas!r}") from None
         defaults = {
             "lr": lr,
-            "betas": (float(b1), float(b2)),
+            "betas": (b1, b2),
             "eps": eps,
             "weight_decay": weight_decay,
             "amsgrad": amsgrad,
         }
         super().__init__(params, defaults)
 
+    def _check_group(self, group: dict[str, Any], who: str) -> None:
+        _check_nonnegative(who, lr=group["lr"], eps=group["eps"], weight_decay=group["weight_decay"])
+        betas = group["betas"]
+        if not (
+            isinstance(betas, tuple) and len(betas) == 2
+            and all(_is_number(b) and 0 <= b < 1 for b in betas)
+        ):
+            shown = tuple(betas) if isinstance(betas, (tuple, list)) else betas
+            raise ValueError(f"{who}: betas must be in [0, 1), got {shown!r}")
+        group["betas"] = (float(betas[0]), float(betas[1]))
+        _check_bool(who, amsgrad=group["amsgrad"])
+
+    def _state_spec(self, group: dict[str, Any]) -> tuple[set[str], set[str]]:
+        required = {"step", "exp_avg", "exp_avg_sq"}
+        if group["amsgrad"]:
+            return required | {"max_exp_avg_sq"}, set()
+        return required, {"max_exp_avg_sq"}
+
     @ag.no_grad()
     def step(self) -> None:
-        """One update of every parameter that has a gradient."""
+        """One update of every parameter that has a gradient (all checked first)."""
+        updates = []
         for group, i, p, g in self._with_grads():
             lr, eps, wd = group["lr"], group["eps"], group["weight_decay"]
             beta1, beta2 = group["betas"]
-            state = self.state.setdefault(i, {})
-            if not state:
-                state["step"] = 0
-                state["exp_avg"] = np.zeros_like(p.data)
-                state["exp_avg_sq"] = np.zeros_like(p.data)
-                if group["amsgrad"]:
-                    state["max_exp_avg_sq"] = np.zeros_like(p.data)
+            old = self.state.get(i)
+            if not old:
+                zeros = np.zeros_like(p.data)
+                old = {"step": 0, "exp_avg": zeros, "exp_avg_sq": zeros, "max_exp_avg_sq": zeros}
+            decay = None
             if wd != 0:
                 if self.decoupled:
-                    p *= 1 - lr * wd
+                    decay = 1 - lr * wd
                 else:
                     g = g + wd * p.data
-            state["step"] += 1
-            t = state["step"]
-            m = state["exp_avg"] = beta1 * state["exp_avg"] + (1 - beta1) * g
-            v = state["exp_avg_sq"] = beta2 * state["exp_avg_sq"] + (1 - beta2) * (g * g)
+            t = old["step"] + 1
+            m = beta1 * old["exp_avg"] + (1 - beta1) * g
+            v = beta2 * old["exp_avg_sq"] + (1 - beta2) * (g * g)
+            state = {"step": t, "exp_avg": m, "exp_avg_sq": v}
             if group["amsgrad"]:
-                v = state["max_exp_avg_sq"] = np.maximum(state["max_exp_avg_sq"], v)
+                v = state["max_exp_avg_sq"] = np.maximum(old["max_exp_avg_sq"], v)
             m_hat = m / (1 - beta1**t)
             v_hat = v / (1 - beta2**t)
-            _apply(p, lr * m_hat / (np.sqrt(v_hat) + eps))
+            # The decoupled decay shrinks p before the Adam step reads it (AdamW).
+            updates.append((i, p, decay, lr * m_hat / (np.sqrt(v_hat) + eps), state))
+        for i, p, decay, update, state in updates:  # nothing above changed anything
+            self.state[i] = state
+            if decay is not None:
+                p *= decay
+            _apply(p, update)
 
 
 class AdamW(Adam):
@@ -360,7 +494,153 @@ class AdamW(Adam):
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad)
 
 
-def _check_nonnegative(name: str, **values: float) -> None:
+class RMSprop(Optimizer):
+    """RMSprop (Hinton's lecture 6e), with PyTorch's defaults and formulas.
+
+    With g the gradient (plus weight_decay * p) and s the running mean of g^2 (s_0 = 0):
+
+        s <- alpha s + (1 - alpha) g^2
+        centered:  a <- alpha a + (1 - alpha) g,   d = sqrt(s - a^2) + eps
+        otherwise: d = sqrt(s) + eps
+        momentum > 0:  b <- momentum b + g / d,   p <- p - lr b
+        otherwise:     p <- p - lr g / d
+
+    (eps is added outside the square root, as in PyTorch, unlike Adam's paper notation.)
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-2,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        momentum: float = 0.0,
+        centered: bool = False,
+    ) -> None:
+        defaults = {
+            "lr": lr,
+            "alpha": alpha,
+            "eps": eps,
+            "weight_decay": weight_decay,
+            "momentum": momentum,
+            "centered": centered,
+        }
+        super().__init__(params, defaults)
+
+    def _check_group(self, group: dict[str, Any], who: str) -> None:
+        _check_nonnegative(who, lr=group["lr"], alpha=group["alpha"], eps=group["eps"],
+                           weight_decay=group["weight_decay"], momentum=group["momentum"])
+        _check_bool(who, centered=group["centered"])
+
+    def _state_spec(self, group: dict[str, Any]) -> tuple[set[str], set[str]]:
+        required = {"step", "square_avg"}
+        optional = {"momentum_buffer", "grad_avg"}
+        if group["momentum"] > 0:
+            required.add("momentum_buffer")
+        if group["centered"]:
+            required.add("grad_avg")
+        return required, optional - required
+
+    @ag.no_grad()
+    def step(self) -> None:
+        """One update of every parameter that has a gradient (all checked first)."""
+        updates = []
+        for group, i, p, g in self._with_grads():
+            lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
+            wd, momentum = group["weight_decay"], group["momentum"]
+            old = self.state.get(i)
+            if not old:
+                zeros = np.zeros_like(p.data)
+                old = {"step": 0, "square_avg": zeros, "momentum_buffer": zeros, "grad_avg": zeros}
+            if wd != 0:
+                g = g + wd * p.data
+            sq = alpha * old["square_avg"] + (1 - alpha) * (g * g)
+            state = {"step": old["step"] + 1, "square_avg": sq}
+            if group["centered"]:
+                ga = state["grad_avg"] = alpha * old["grad_avg"] + (1 - alpha) * g
+                avg = np.sqrt(sq - ga * ga) + eps
+            else:
+                avg = np.sqrt(sq) + eps
+            if momentum > 0:
+                buf = state["momentum_buffer"] = momentum * old["momentum_buffer"] + g / avg
+                update = lr * buf
+            else:
+                update = lr * (g / avg)
+            updates.append((i, p, update, state))
+        for i, p, update, state in updates:  # nothing above changed anything
+            self.state[i] = state
+            _apply(p, update)
+
+
+class Adagrad(Optimizer):
+    """Adagrad (Duchi et al., 2011), with PyTorch's defaults and formulas.
+
+    With g the gradient (plus weight_decay * p) at step t = 1, 2, ... and the sum of squares
+    s (starting at initial_accumulator_value):
+
+        lr_t = lr / (1 + (t - 1) lr_decay)
+        s <- s + g^2
+        p <- p - lr_t g / (sqrt(s) + eps)
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-2,
+        lr_decay: float = 0.0,
+        weight_decay: float = 0.0,
+        initial_accumulator_value: float = 0.0,
+        eps: float = 1e-10,
+    ) -> None:
+        defaults = {
+            "lr": lr,
+            "lr_decay": lr_decay,
+            "weight_decay": weight_decay,
+            "initial_accumulator_value": initial_accumulator_value,
+            "eps": eps,
+        }
+        super().__init__(params, defaults)
+
+    def _check_group(self, group: dict[str, Any], who: str) -> None:
+        _check_nonnegative(who, lr=group["lr"], lr_decay=group["lr_decay"],
+                           weight_decay=group["weight_decay"],
+                           initial_accumulator_value=group["initial_accumulator_value"], eps=group["eps"])
+
+    def _state_spec(self, group: dict[str, Any]) -> tuple[set[str], set[str]]:
+        return {"step", "sum"}, set()
+
+    @ag.no_grad()
+    def step(self) -> None:
+        """One update of every parameter that has a gradient (all checked first)."""
+        updates = []
+        for group, i, p, g in self._with_grads():
+            lr, eps, wd = group["lr"], group["eps"], group["weight_decay"]
+            old = self.state.get(i)
+            if not old:
+                old = {"step": 0, "sum": np.full_like(p.data, group["initial_accumulator_value"])}
+            if wd != 0:
+                g = g + wd * p.data
+            t = old["step"] + 1
+            clr = lr / (1 + (t - 1) * group["lr_decay"])
+            total = old["sum"] + g * g
+            updates.append((i, p, clr * (g / (np.sqrt(total) + eps)), {"step": t, "sum": total}))
+        for i, p, update, state in updates:  # nothing above changed anything
+            self.state[i] = state
+            _apply(p, update)
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
+
+
+def _check_nonnegative(name: str, **values: Any) -> None:
     for key, v in values.items():
-        if not (isinstance(v, (int, float, np.number)) and math.isfinite(v) and v >= 0):
+        if not (_is_number(v) and math.isfinite(v) and v >= 0):
             raise ValueError(f"{name}: {key} must be a finite number >= 0, got {v!r}")
+
+
+def _check_bool(name: str, **values: Any) -> None:
+    for key, v in values.items():
+        if not isinstance(v, (bool, np.bool_)):
+            raise ValueError(f"{name}: {key} must be True or False, got {v!r}")

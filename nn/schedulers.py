@@ -53,12 +53,33 @@ class LRScheduler:
         return {k: (list(v) if isinstance(v, list) else v) for k, v in vars(self).items() if k != "optimizer"}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore a state from `state_dict()`; the optimizer's lrs are set to match it."""
+        """Restore a state from `state_dict()`; the optimizer's lrs are set to match it.
+
+        Every entry is checked (known name, the same kind of value as now: an int, a number,
+        or one number per parameter group) before any is set.
+        """
+        who = f"{type(self).__name__}.load_state_dict"
+        new = {}
         for k, v in state.items():
             if k not in vars(self) or k == "optimizer":
-                raise ValueError(f"{type(self).__name__}.load_state_dict: unexpected key {k!r}")
-            setattr(self, k, _plain(v))
+                raise ValueError(f"{who}: unexpected key {k!r}")
+            v, now = _plain(v), getattr(self, k)
+            if isinstance(now, list):
+                ok = isinstance(v, list) and len(v) == len(now) and all(_is_number(x) for x in v)
+            elif isinstance(now, int) and not isinstance(now, bool):
+                ok = isinstance(v, int) and not isinstance(v, bool)
+            else:
+                ok = _is_number(v)
+            if not ok:
+                raise ValueError(f"{who}: {k!r} must be like {now!r}, got {v!r}")
+            new[k] = v
+        for k, v in new.items():
+            setattr(self, k, v)
         self._set_lrs()
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
 
 def _plain(v: Any) -> Any:

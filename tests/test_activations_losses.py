@@ -198,6 +198,15 @@ def test_bce_with_logits_pos_weight(reduction: str, weighted: bool, rng: np.rand
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_bce_weight(reduction: str, rng: np.random.Generator) -> None:
+    p, y = rng.uniform(0.05, 0.95, (5, 3)), rng.uniform(0, 1, (5, 3))
+    w = rng.uniform(0.5, 2, 3)
+    _compare(lambda a, t: F.binary_cross_entropy(a, t, weight=w, reduction=reduction),
+             lambda a, t: TF.binary_cross_entropy(a, t, weight=torch.from_numpy(w), reduction=reduction),
+             [p, y], [True, False], rng)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
 def test_regression_losses(reduction: str, rng: np.random.Generator) -> None:
     x, t = rng.standard_normal((4, 5)) * 2, rng.standard_normal((4, 5)) * 2
     both = [True, True]

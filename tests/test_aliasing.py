@@ -76,3 +76,15 @@ def test_second_derivative_keeps_the_index() -> None:
     gx.sum().backward()
     # d/dx sum_k 3 x[idx_k]^2 = 6 x at each selected element, counted per selection.
     np.testing.assert_array_equal(x.grad.data, [2 * 6.0, 0.0, 0.0, 6 * 4.0])
+
+
+def test_max_unpool_keeps_its_indices() -> None:
+    from nn import functional
+
+    x = ag.tensor(np.arange(1.0, 5.0).reshape(1, 1, 2, 2), requires_grad=True)
+    idx = np.array([[[[0, 3], [8, 15]]]])
+    y = functional.max_unpool2d(x, idx, 2)
+    idx[...] = 0
+    y.backward(np.arange(16.0).reshape(1, 1, 4, 4))
+    assert x.grad is not None
+    np.testing.assert_array_equal(x.grad.data, [[[[0.0, 3.0], [8.0, 15.0]]]])

@@ -255,3 +255,100 @@ def test_check_op_fails_clearly_for_a_wrong_op() -> None:
 
 def test_check_op_passes_keyword_arguments() -> None:
     assert check_op(ag.ops.elementwise.LeakyRelu, negative_slope=0.3, domain=(0.1, 2.0)) == 3
+
+
+# -- settings, NaN finite differences and kinks ---------------------------------------------------
+@pytest.mark.parametrize(
+    ("kw", "message"),
+    [
+        ({"eps": 0}, "eps must be a finite number > 0, got 0"),
+        ({"eps": -1e-6}, "eps must be a finite number > 0, got -1e-06"),
+        ({"eps": float("nan")}, "eps must be a finite number > 0, got nan"),
+        ({"eps": "1e-6"}, "eps must be a finite number > 0, got '1e-6'"),
+        ({"atol": float("nan")}, "atol must be a finite number >= 0, got nan"),
+        ({"rtol": -1}, "rtol must be a finite number >= 0, got -1"),
+        ({"rtol": float("inf")}, "rtol must be a finite number >= 0, got inf"),
+        ({"atol": True}, "atol must be a finite number >= 0, got True"),
+    ],
+)
+def test_bad_settings_are_refused(kw: dict, message: str) -> None:
+    x = leaf([1.0, 2.0])
+    for check in (ag.gradcheck, ag.gradgradcheck):
+        with pytest.raises(ValueError, match=f"{check.__name__}: {message}"):
+            check(lambda x: (x * x).sum(), x, **kw)
+    with pytest.raises(ValueError, match=message):
+        assert_gradients_match(lambda x: (x * x).sum(), x, **kw)
+
+
+@pytest.mark.parametrize(
+    ("fn", "first", "side"),
+    [
+        (lambda x: x.log().sum(), "log", "at the point"),  # log(0) = -inf, log(-eps) = NaN
+        (lambda x: (x.sqrt() * 2).sum(), "sqrt", "at input 0 - eps"),  # sqrt(-eps) = NaN
+    ],
+    ids=["log", "sqrt"],
+)
+def test_nan_finite_differences_are_reported_as_such(fn: Any, first: str, side: str) -> None:
+    x = leaf([0.0, 1.0])
+    with pytest.raises(GradcheckError) as err:
+        ag.gradcheck(fn, x)
+    msg = str(err.value)
+    assert "finite differences of the gradient are nan at input 0 (shape (2,)), element (0,)" in msg
+    assert "so its gradient cannot be checked here" in msg
+    assert f"The first op whose output is not finite ({side}): {first}." in msg
+    assert "wrong" not in msg  # no op is blamed: not log, not sqrt, not the innocent sum
+    failure = err.value.failure
+    assert failure is not None
+    assert failure.culprits == []
+
+
+def test_an_op_is_not_blamed_for_nan_on_its_own_inputs(rng: np.random.Generator) -> None:
+    # WrongSin is wrong; the sum after log(0) = -inf sees NaN differences of its own and must not
+    # be blamed for them.
+    x = leaf([0.0, 0.5, 1.0])
+    with pytest.raises(GradcheckError) as err:
+        ag.gradcheck(lambda x: WrongSin.apply(x).sum() + x.abs().log().sum(), x)
+    failure = err.value.failure
+    assert failure is not None
+    assert [c.label for c in failure.culprits] == ["wrongsin"]
+
+
+@pytest.mark.parametrize(
+    ("fn", "op", "slopes"),
+    [
+        (lambda x: x.relu().sum(), "relu", "0 on one side and 1 on the other"),
+        (lambda x: (x.leaky_relu(0.1) * 3).sum(), "leaky_relu", "0.3 on one side and 3 on the other"),
+        (lambda x: x.clip(-1.0, 0.0).sum(), "clip", "1 on one side and 0 on the other"),
+    ],
+    ids=["relu", "leaky_relu", "clip"],
+)
+def test_a_kink_is_reported_as_not_differentiable(fn: Any, op: str, slopes: str) -> None:
+    x = leaf([0.0, 1.5])
+    with pytest.raises(GradcheckError) as err:
+        ag.gradcheck(fn, x)
+    msg = str(err.value)
+    assert msg.startswith("gradcheck: the function is not differentiable at this point: input 0")
+    assert slopes in msg
+    assert f"The op at its kink: {op}" in msg
+    assert "input 0 element (0,) (slopes" in msg
+    assert "wrong local derivative" not in msg
+
+
+def test_strong_curvature_is_not_taken_for_a_kink() -> None:
+    class WrongExp(ag.Function):
+        @staticmethod
+        def forward(ctx: Any, x: np.ndarray) -> np.ndarray:
+            ctx.save_for_backward(np.exp(x))
+            return np.exp(x)
+
+        @staticmethod
+        def backward(ctx: Any, g: Any) -> Any:
+            (e,) = ctx.saved_tensors
+            return g * e * 1.01
+
+    x = leaf([3.0])
+    with pytest.raises(GradcheckError) as err:
+        ag.gradcheck(lambda x: WrongExp.apply(x * 4.0).sum(), x)  # f'' = 16 e^12: large
+    msg = str(err.value)
+    assert "The op with the wrong local derivative: wrongexp" in msg
+    assert "not differentiable" not in msg

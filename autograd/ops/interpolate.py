@@ -11,8 +11,9 @@ axis reads input positions i0[j], i1[j] with weights w0[j], w1[j] -
 
 where scale = S / L, or 1 / scale_factor when a scale_factor is given (PyTorch's rule; nearest
 modes compute it in float32, as PyTorch's kernels do, so the same pixels are picked). Each step is
-a gather along the axis (getitem with an index array), so the gradient - a scatter-add of g
-times the weights back to the sources - comes from those ops' backward passes.
+one `Resample` op: a gather along the axis forward, and backward the scatter-add of g times the
+weights back to the sources - as segment sums (np.add.reduceat), since the sources never
+decrease along the axis.
 """
 
 from __future__ import annotations
@@ -22,11 +23,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .. import function
+from .. import dual, function
+from ..function import Op
 from ..registry import OpInfo, register, samples
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
+
+Array = Any  # a numpy array, or a Tensor when backward records a graph
 
 MODES = {"nearest": None, "nearest-exact": None, "linear": 1, "bilinear": 2, "trilinear": 3}
 
@@ -53,6 +57,55 @@ def source_positions(size_in: int, size_out: int, scale_factor: float | None, mo
     i0 = np.minimum(i0, size_in - 1)
     i1 = np.minimum(i0 + 1, size_in - 1)
     return i0, i1, (src - i0).astype(dtype)
+
+
+def _scatter_axis(v: Any, index: np.ndarray, axis: int, shape: tuple[int, ...]) -> Any:
+    """zeros(shape) with v[.., j, ..] added at position index[j] of `axis` (the adjoint of
+    np.take(x, index, axis))."""
+    lead: tuple[Any, ...] = (slice(None),) * axis
+    if isinstance(v, function._Tensor):
+        return dual.index_add(shape, lead + (index,), v)
+    if index.size > 1 and (np.diff(index) < 0).any():  # not sorted: accumulate one by one
+        out = np.zeros(shape, dtype=v.dtype)
+        np.add.at(out, lead + (index,), v)
+        return out
+    # Sorted: the outputs reading one source form a run, and each run is one segment sum.
+    starts = np.flatnonzero(np.concatenate(([True], index[1:] != index[:-1])))
+    out = np.zeros(shape, dtype=v.dtype)
+    out[lead + (index[starts],)] = np.add.reduceat(v, starts, axis=axis)
+    return out
+
+
+class Resample(Op):
+    """y = x resized along its spatial axes, one at a time: y[.., j] = x[.., i0_j] (1 - w_j) +
+    x[.., i1_j] w_j (nearest modes: x[.., i0_j]).  dy/dx = g (1 - w) scattered to i0 plus g w
+    scattered to i1."""
+
+    @staticmethod
+    def forward(ctx: Resample, x: np.ndarray, axis: int = 2, i0: Any = None, i1: Any = None,
+                w1: Any = None) -> np.ndarray:
+        ctx.shape = x.shape
+        a = np.take(x, i0, axis=axis)
+        if w1 is None:
+            return a
+        w = ctx.w = w1.reshape((-1,) + (1,) * (x.ndim - 1 - axis))
+        return a * (1 - w) + np.take(x, i1, axis=axis) * w
+
+    @staticmethod
+    def backward(ctx: Resample, g: Array) -> Array:
+        kw = ctx.kwargs
+        axis, i0, i1 = kw["axis"], kw["i0"], kw["i1"]
+        if kw["w1"] is None:
+            return _scatter_axis(g, i0, axis, ctx.shape)
+        w = ctx.w
+        return _scatter_axis(g * (1 - w), i0, axis, ctx.shape) + _scatter_axis(g * w, i1, axis, ctx.shape)
+
+    @classmethod
+    def op_name(cls) -> str:
+        return "interpolate"
+
+    def label(self) -> str:
+        return f"interpolate(axis={getattr(self, 'kwargs', {}).get('axis')})"
 
 
 def interpolate(input: Any, size: Any = None, scale_factor: Any = None, mode: str = "nearest",
@@ -99,13 +152,8 @@ def interpolate(input: Any, size: Any = None, scale_factor: Any = None, mode: st
         if n_in == n_out and sc in (None, 1.0):
             continue  # the identity (every mode maps j to j)
         i0, i1, w1 = source_positions(n_in, n_out, sc, mode, bool(align_corners), dtype)
-        lead = (slice(None),) * (2 + ax)
-        shape = (n_out,) + (1,) * (nd - 1 - ax)
-        if need is None or not w1.any():
-            y = y[lead + (i0,)]
-        else:
-            w = w1.reshape(shape)
-            y = y[lead + (i0,)] * (1 - w) + y[lead + (i1,)] * w
+        linear = need is not None and w1.any()
+        y = Resample.apply(y, axis=2 + ax, i0=i0, i1=i1, w1=w1 if linear else None)
     return y
 
 
@@ -148,6 +196,5 @@ register(OpInfo(
         ((1, 1, 2, 3, 2), {"size": (3, 4, 3), "mode": "trilinear"}),
         ((1, 1, 2, 2, 3), {"scale_factor": 2, "mode": "nearest-exact"}),
     ),
-    summary="y = x resized along its spatial axes: nearest, nearest-exact, (bi/tri)linear with "
-            "align_corners; a composite of gathers and weighted sums along one axis at a time.",
+    function=Resample,
 ))

@@ -421,7 +421,8 @@ def max_unpool(x: Any, indices: Any, kernel_size: Any, stride: Any = None, paddi
     st = ks if stride is None else ntuple(op, "stride", stride, nd)
     pd = ntuple(op, "padding", padding, nd, 0)
     x, single = _batched(op, _lift(x), nd)
-    idx = indices.data if isinstance(indices, function.Tensor) else np.asarray(indices)
+    # A copy: backward reads the indices after the caller may have changed their array.
+    idx = np.array(indices.data if isinstance(indices, function.Tensor) else indices, copy=True)
     if single:
         idx = idx.reshape((1,) + idx.shape)
     if output_size is None:
