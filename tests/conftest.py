@@ -18,6 +18,10 @@ import nn  # noqa: F401 - registers nn's fused ops (the binary cross-entropies) 
 from autograd import random as ag_random
 from autograd.grad_mode import STATE
 
+# Not a test module: PyTorch's side of the comparisons, imported by test_against_torch.py only
+# once torch is known to be installed (--doctest-modules would import it without torch).
+collect_ignore = ["torch_everyday.py"]
+
 
 @pytest.fixture
 def rng() -> np.random.Generator:
