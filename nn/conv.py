@@ -126,10 +126,10 @@ class _ConvNd(Module):
         return s
 
 
-class Conv1d(_ConvNd):
-    """1-d convolution: x (N, C_in, L) -> (N, C_out, L'); weight (C_out, C_in/groups, K)."""
+class _Conv(_ConvNd):
+    """A convolution of `_nd` spatial axes, with torch.nn's signature (see Conv1d/2d/3d)."""
 
-    _nd = 1
+    _function: Any = staticmethod(F.conv2d)  # F.conv1d, F.conv2d or F.conv3d
 
     def __init__(
         self,
@@ -161,194 +161,99 @@ class Conv1d(_ConvNd):
         )
 
     def forward(self, x: Any) -> Tensor:
-        return F.conv1d(
+        return self._function(
             self._check(x), self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
         )
 
 
-class Conv2d(_ConvNd):
+class _ConvTranspose(_ConvNd):
+    """A transposed convolution of `_nd` spatial axes, with torch.nn's signature."""
+
+    _transposed = True
+    _function: Any = staticmethod(F.conv_transpose2d)  # F.conv_transpose1d or 2d
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: Any,
+        stride: Any = 1,
+        padding: Any = 0,
+        output_padding: Any = 0,
+        groups: int = 1,
+        bias: bool = True,
+        dilation: Any = 1,
+        padding_mode: str = "zeros",
+        rng: Rng = None,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            groups,
+            bias,
+            padding_mode,
+            output_padding,
+            rng,
+            dtype,
+        )
+
+    def forward(self, x: Any) -> Tensor:
+        return self._function(
+            self._check(x),
+            self.weight,
+            self.bias,
+            self.stride,
+            self.padding,
+            self.output_padding,
+            self.groups,
+            self.dilation,
+        )
+
+
+class Conv1d(_Conv):
+    """1-d convolution: x (N, C_in, L) -> (N, C_out, L'); weight (C_out, C_in/groups, K)."""
+
+    _nd = 1
+    _function = staticmethod(F.conv1d)
+
+
+class Conv2d(_Conv):
     """2-d convolution: x (N, C_in, H, W) -> (N, C_out, H', W'), H' = floor((H + 2 padding -
     dilation (KH - 1) - 1) / stride) + 1; weight (C_out, C_in/groups, KH, KW), bias (C_out,).
     padding: an int, a pair, "valid" or "same"."""
 
     _nd = 2
-
-    def __init__(
-        self,
-        in_channels: int,
-        out_channels: int,
-        kernel_size: Any,
-        stride: Any = 1,
-        padding: Any = 0,
-        dilation: Any = 1,
-        groups: int = 1,
-        bias: bool = True,
-        padding_mode: str = "zeros",
-        rng: Rng = None,
-        dtype: Any = None,
-    ) -> None:
-        super().__init__(
-            in_channels,
-            out_channels,
-            kernel_size,
-            stride,
-            padding,
-            dilation,
-            groups,
-            bias,
-            padding_mode,
-            0,
-            rng,
-            dtype,
-        )
-
-    def forward(self, x: Any) -> Tensor:
-        return F.conv2d(
-            self._check(x), self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
-        )
+    _function = staticmethod(F.conv2d)
 
 
-class Conv3d(_ConvNd):
+class Conv3d(_Conv):
     """3-d convolution: x (N, C_in, D, H, W); weight (C_out, C_in/groups, KD, KH, KW)."""
 
     _nd = 3
-
-    def __init__(
-        self,
-        in_channels: int,
-        out_channels: int,
-        kernel_size: Any,
-        stride: Any = 1,
-        padding: Any = 0,
-        dilation: Any = 1,
-        groups: int = 1,
-        bias: bool = True,
-        padding_mode: str = "zeros",
-        rng: Rng = None,
-        dtype: Any = None,
-    ) -> None:
-        super().__init__(
-            in_channels,
-            out_channels,
-            kernel_size,
-            stride,
-            padding,
-            dilation,
-            groups,
-            bias,
-            padding_mode,
-            0,
-            rng,
-            dtype,
-        )
-
-    def forward(self, x: Any) -> Tensor:
-        return F.conv3d(
-            self._check(x), self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
-        )
+    _function = staticmethod(F.conv3d)
 
 
-class ConvTranspose1d(_ConvNd):
+class ConvTranspose1d(_ConvTranspose):
     """1-d transposed convolution: x (N, C_in, L) -> (N, C_out, L'); weight (C_in, C_out/groups, K)."""
 
     _nd = 1
-    _transposed = True
-
-    def __init__(
-        self,
-        in_channels: int,
-        out_channels: int,
-        kernel_size: Any,
-        stride: Any = 1,
-        padding: Any = 0,
-        output_padding: Any = 0,
-        groups: int = 1,
-        bias: bool = True,
-        dilation: Any = 1,
-        padding_mode: str = "zeros",
-        rng: Rng = None,
-        dtype: Any = None,
-    ) -> None:
-        super().__init__(
-            in_channels,
-            out_channels,
-            kernel_size,
-            stride,
-            padding,
-            dilation,
-            groups,
-            bias,
-            padding_mode,
-            output_padding,
-            rng,
-            dtype,
-        )
-
-    def forward(self, x: Any) -> Tensor:
-        return F.conv_transpose1d(
-            self._check(x),
-            self.weight,
-            self.bias,
-            self.stride,
-            self.padding,
-            self.output_padding,
-            self.groups,
-            self.dilation,
-        )
+    _function = staticmethod(F.conv_transpose1d)
 
 
-class ConvTranspose2d(_ConvNd):
+class ConvTranspose2d(_ConvTranspose):
     """2-d transposed convolution (the gradient of Conv2d with respect to its input): x (N, C_in,
     H, W) -> (N, C_out, H', W'), H' = (H - 1) stride - 2 padding + dilation (KH - 1) +
     output_padding + 1; weight (C_in, C_out/groups, KH, KW), bias (C_out,)."""
 
     _nd = 2
-    _transposed = True
-
-    def __init__(
-        self,
-        in_channels: int,
-        out_channels: int,
-        kernel_size: Any,
-        stride: Any = 1,
-        padding: Any = 0,
-        output_padding: Any = 0,
-        groups: int = 1,
-        bias: bool = True,
-        dilation: Any = 1,
-        padding_mode: str = "zeros",
-        rng: Rng = None,
-        dtype: Any = None,
-    ) -> None:
-        super().__init__(
-            in_channels,
-            out_channels,
-            kernel_size,
-            stride,
-            padding,
-            dilation,
-            groups,
-            bias,
-            padding_mode,
-            output_padding,
-            rng,
-            dtype,
-        )
-
-    def forward(self, x: Any) -> Tensor:
-        return F.conv_transpose2d(
-            self._check(x),
-            self.weight,
-            self.bias,
-            self.stride,
-            self.padding,
-            self.output_padding,
-            self.groups,
-            self.dilation,
-        )
+    _function = staticmethod(F.conv_transpose2d)
 
 
-# -- pooling ------------------------------------------------------------------------------------
 class _Pool(Module):
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0, **kw: Any) -> None:
         super().__init__()
