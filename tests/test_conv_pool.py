@@ -117,6 +117,33 @@ def test_max_pool_matches_torch(nd: int, kwargs: dict[str, Any], rng: np.random.
     _compare(lambda t: getattr(F, name)(t, **kwargs), lambda t: getattr(TF, name)(t, **kwargs), [x], rng)
 
 
+TIE_ARGS = [{"kernel_size": 2}, {"kernel_size": 3}, {"kernel_size": 2, "stride": 1},
+            {"kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": True}]
+
+
+@pytest.mark.parametrize("nd", [1, 2, 3])
+@pytest.mark.parametrize("kwargs", TIE_ARGS, ids=_ids)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=str)
+def test_max_pool_ties_and_nan_like_torch(nd: int, kwargs: dict[str, Any], dtype: Any,
+                                          rng: np.random.Generator) -> None:
+    """Many ties (values 0, 1, 2) and some NaN: the same values, indices and gradients as torch
+    (the first maximum in window order; the last NaN of a window), for windows that tile the
+    input (kernel = stride, the fast path) and for overlapping or padded ones."""
+    x = rng.integers(0, 3, (2, 3, *{1: (9,), 2: (7, 8), 3: (5, 6, 7)}[nd])).astype(dtype)
+    x.reshape(-1)[rng.choice(x.size, 4, replace=False)] = np.nan
+    name = f"max_pool{nd}d"
+    xs, xt = ag.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    (y, idx), (r, ridx) = (getattr(F, name)(xs, return_indices=True, **kwargs),
+                           getattr(TF, name)(xt, return_indices=True, **kwargs))
+    np.testing.assert_array_equal(y.data, r.detach().numpy())  # NaN where torch has NaN
+    np.testing.assert_array_equal(idx.data, ridx.numpy())
+    v = rng.standard_normal(y.shape).astype(dtype)
+    y.backward(v)
+    r.backward(torch.from_numpy(v))
+    assert xs.grad is not None  # (overlapping windows add up their gradients in another order)
+    np.testing.assert_allclose(xs.grad.data, xt.grad.numpy(), rtol=1e-6, atol=1e-6)
+
+
 @pytest.mark.parametrize("nd", [1, 2, 3])
 @pytest.mark.parametrize("kwargs", POOL_ARGS + AVG_ONLY, ids=_ids)
 def test_avg_pool_matches_torch(nd: int, kwargs: dict[str, Any], rng: np.random.Generator) -> None:

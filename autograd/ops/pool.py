@@ -105,10 +105,40 @@ def _flat_index(positions: list[np.ndarray], size: Ints) -> np.ndarray:
 
 
 # -- max pooling ------------------------------------------------------------------------------
+_Tiles = tuple[np.ndarray, np.ndarray, np.ndarray]
+_TILES: dict[tuple[Ints, Ints], _Tiles] = {}  # (shape, kernel) -> tiles
+
+
+def _tiles(shape: Ints, ksize: Ints) -> _Tiles:
+    """For windows that tile the input (stride = kernel, no padding): the flat input position
+    of each window's first element (M,), each kernel offset's distance from it (K,), in window
+    order, and their sum (K, M): where each offset of each window reads. Cached per shape: a
+    training loop asks for the same few again and again."""
+    key = (tuple(shape), tuple(ksize))
+    hit = _TILES.get(key)
+    if hit is not None:
+        return hit
+    size = shape[2:]
+    steps = [math.prod(size[ax + 1:]) for ax in range(len(size))]  # flat step of each axis
+    origin = (np.arange(shape[0] * shape[1]) * math.prod(size)).reshape((-1,) + (1,) * len(size))
+    offs = np.zeros((1,) * len(size), dtype=np.intp)
+    for ax, (n, k, step) in enumerate(zip(size, ksize, steps, strict=True)):
+        along = [1] * len(size)
+        along[ax] = -1
+        origin = origin + (np.arange(n // k) * (k * step)).reshape([1] + along)
+        offs = offs + (np.arange(k) * step).reshape(along)
+    hit = (origin.ravel(), offs.ravel(), offs.reshape(-1, 1) + origin.ravel())
+    if len(_TILES) >= 16:
+        _TILES.clear()
+    _TILES[key] = hit
+    return hit
+
+
 class MaxPool(Op):
     """y = max of x over each window (padding is -inf).  dy/dx = 1 at the argmax of each window.
 
-    The first argmax on ties; elsewhere 0: g is scattered back to the argmax positions.
+    PyTorch's argmax: the first maximum on ties, the last NaN if the window holds one; elsewhere
+    0: g is scattered back to the argmax positions.
     """
 
     @staticmethod
@@ -118,13 +148,18 @@ class MaxPool(Op):
         op = f"max_pool{nd}d"
         check_input(op, x, nd)
         out, pads = pool_geometry(op, x.shape[2:], kernel_size, stride, padding, dilation, ceil_mode)
+        ctx.shape = x.shape
+        ctx.sel = None
+        if (tuple(stride) == tuple(kernel_size) and not any(padding) and all(d == 1 for d in dilation)
+                and all(m * k <= n for m, k, n in zip(out, kernel_size, x.shape[2:], strict=True))):
+            return MaxPool._tiled(ctx, x, kernel_size, out)
         xp = _padded(x, pads, -np.inf)
         offsets = _offsets(kernel_size)
         y = np.array(xp[offset_slices(offsets[0], stride, dilation, out)])
         arg = np.zeros(y.shape, dtype=np.intp)
         for i, k in enumerate(offsets[1:], 1):  # one strided slice per kernel offset
             v = xp[offset_slices(k, stride, dilation, out)]
-            better = v > y
+            better = (v > y) | np.isnan(v)  # PyTorch's rule, so NaN propagates as there
             np.copyto(y, v, where=better)
             arg[better] = i
         # argmax offset -> flat position in the input plane (l*s + k*d - pad on each axis)
@@ -135,11 +170,53 @@ class MaxPool(Op):
             shape[2 + ax] = out[ax]
             positions.append(np.arange(out[ax]).reshape(shape) * s + ki * d - lo)
         ctx.index = _flat_index(positions, x.shape[2:])
-        ctx.shape = x.shape
         return y
 
     @staticmethod
+    def _tiled(ctx: MaxPool, x: np.ndarray, kernel_size: Ints, out: Ints) -> np.ndarray:
+        """Windows that tile the input (the usual MaxPool2d(k)): one gather puts the K kernel
+        offsets in K contiguous planes (M,), then K - 1 elementwise passes over whole planes.
+        (Strided slices of a small image, or a reduction over a short last axis, run numpy's
+        inner loop a few elements at a time: several times slower at these sizes.)"""
+        origin, offs, where = _tiles(x.shape, kernel_size)
+        planes = np.ravel(x).take(where)  # (K, M)
+        y = planes[0].copy()
+        for p in planes[1:]:
+            np.maximum(y, p, out=y)
+        # The first offset holding the maximum: arg counts the planes before the first hit.
+        arg = np.zeros(y.shape, dtype=np.uint8 if len(offs) < 256 else np.intp)
+        missed = planes[0] != y
+        for p in planes[1:]:
+            arg += missed
+            missed &= p != y
+        if np.isnan(y).any():  # a window with NaN: its last NaN, as PyTorch
+            rows = np.flatnonzero(np.isnan(y))
+            nan = np.isnan(planes[::-1, rows])
+            arg[rows] = len(offs) - 1 - nan.argmax(axis=0)
+        ctx.sel = origin + offs[arg]  # flat positions of the argmaxes in x (M,)
+        ctx.out = tuple(out)
+        return y.reshape(x.shape[:2] + tuple(out))
+
+    @property
+    def index(self) -> np.ndarray:
+        """The argmax positions, flat in each (n, c) plane: PyTorch's `return_indices`."""
+        got = self.__dict__.get("index")
+        if got is None:
+            sel, shape = self.sel, self.shape
+            got = (sel % math.prod(shape[2:])).reshape(shape[:2] + self.out)
+            self.__dict__["index"] = got
+        return got
+
+    @index.setter
+    def index(self, value: np.ndarray) -> None:
+        self.__dict__["index"] = value
+
+    @staticmethod
     def backward(ctx: MaxPool, g: Array) -> Array:
+        if ctx.sel is not None and not isinstance(g, function.Tensor):
+            gx = np.zeros(math.prod(ctx.shape), dtype=g.dtype)
+            gx[ctx.sel] = np.ravel(g)  # the windows do not overlap: one value per position
+            return gx.reshape(ctx.shape)
         return scatter_planes(g, ctx.index, ctx.shape)
 
     @classmethod
