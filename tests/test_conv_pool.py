@@ -39,6 +39,14 @@ def _compare(ours: Any, theirs: Any, arrays: list[np.ndarray], rng: np.random.Ge
         np.testing.assert_allclose(x.grad.data, t.grad.numpy(), rtol=1e-10, atol=1e-12)
 
 
+@pytest.fixture(params=["batch_last", "numpy_layout"])
+def layout(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Both layouts of the convolutions' products (conv_ops.batch_last picks one by the
+    output's row length): forced here, so each is checked on every argument combination."""
+    monkeypatch.setattr(conv_ops, "BATCH_LAST_BELOW", 10**9 if request.param == "batch_last" else 0)
+    return str(request.param)
+
+
 CONV_ARGS = [
     {}, {"stride": 2}, {"padding": 1}, {"padding": 2, "stride": 3}, {"dilation": 2},
     {"dilation": 2, "padding": "same"}, {"padding": "same"}, {"padding": "valid", "stride": 2},
@@ -49,7 +57,7 @@ CONV_ARGS = [
 @pytest.mark.filterwarnings("ignore:Using padding='same'")  # torch's note on its own speed
 @pytest.mark.parametrize("nd", [1, 2, 3])
 @pytest.mark.parametrize("kwargs", CONV_ARGS, ids=lambda k: ",".join(f"{a}={b}" for a, b in k.items()) or "-")
-def test_conv_matches_torch(nd: int, kwargs: dict[str, Any], rng: np.random.Generator) -> None:
+def test_conv_matches_torch(nd: int, kwargs: dict[str, Any], rng: np.random.Generator, layout: str) -> None:
     size = {1: (9,), 2: (7, 6), 3: (5, 6, 5)}[nd]
     ksize = {1: (3,), 2: (3, 2), 3: (2, 3, 2)}[nd]
     groups = kwargs.get("groups", 1)
@@ -74,7 +82,8 @@ TRANSPOSE_ARGS = [
 @pytest.mark.parametrize("nd", [1, 2, 3])
 @pytest.mark.parametrize("kwargs", TRANSPOSE_ARGS,
                          ids=lambda k: ",".join(f"{a}={b}" for a, b in k.items()) or "-")
-def test_conv_transpose_matches_torch(nd: int, kwargs: dict[str, Any], rng: np.random.Generator) -> None:
+def test_conv_transpose_matches_torch(nd: int, kwargs: dict[str, Any], rng: np.random.Generator,
+                                      layout: str) -> None:
     size = {1: (5,), 2: (4, 3), 3: (3, 2, 3)}[nd]
     ksize = {1: (3,), 2: (3, 2), 3: (2, 3, 2)}[nd]
     groups = kwargs.get("groups", 1)
@@ -201,7 +210,7 @@ def test_unbatched_inputs(rng: np.random.Generator) -> None:
     _compare(lambda a: F.avg_pool2d(a, 3, 1), lambda a: TF.avg_pool2d(a, 3, 1), [x], rng)
 
 
-def test_second_derivatives_of_conv_match_torch(rng: np.random.Generator) -> None:
+def test_second_derivatives_of_conv_match_torch(rng: np.random.Generator, layout: str) -> None:
     """d/dx of (dL/dw) and d/dw of (dL/dx): conv's backward is itself differentiable."""
     x, w = rng.standard_normal((2, 2, 5, 5)), rng.standard_normal((3, 2, 3, 3))
     xs, ws = ag.tensor(x, requires_grad=True), ag.tensor(w, requires_grad=True)

@@ -6,14 +6,23 @@ for kernel offsets k = 0..K-1:
 
     y[n, o, l] = b[o] + sum_{c in o's group, k} w[o, c, k] * x_pad[n, c, l*s + k*d]
 
-Forward is "im2col": a strided view of the padded input, (N, C, *K, *L), copied once into
-columns and multiplied by the weight matrix (BLAS). The derivatives are the two other products
-of the same three arrays:
+Forward is "im2col" followed by matrix products (BLAS): the columns hold, for every output
+position and sample, the C*K input values its window reads, and y = W (O, C*K) @ columns.
+The derivatives are the two other products of the same three arrays:
 
-- dL/dx is the transposed convolution of the gradient ("col2im"): w^T @ g gives one column per
-  output position, added back with one strided slice-add per kernel offset (K iterations,
-  never a loop over pixels);
-- dL/dw = g @ columns^T, summed over the batch.
+- dL/dw = G @ columns^T, over the batch and the positions;
+- dL/dx is the transposed convolution of the gradient ("col2im"): W^T @ G gives the columns'
+  gradient, added back with one slice-add per kernel offset (K iterations, never a loop over
+  pixels).
+
+Two layouts (`batch_last`). Small images (an output row shorter than 16) are laid out channel
+first and batch last, (C, *S, N): the input is copied once into that layout (padded), the
+columns (C, *K, *L, N) are K slice copies of it whose contiguous runs are L_last * N values
+long, and each product is one BLAS call over the whole batch. In numpy's layout (N, C, *S) the
+same slices of an 8x8 or 4x4 image copy runs of 4 or 8 values, and numpy's per-run overhead
+dominates. Larger images stay in numpy's layout: the columns (N, C*K, L) are a copy of a
+strided view of the padded input and the products run one per sample; there, moving the batch
+innermost would cost more than it saves.
 
 `conv_transpose` is the first of these as an op of its own (PyTorch's ConvTranspose; its weight
 is (C_in, C_out/groups, *K), the same array a convolution from C_out to C_in channels would use),
@@ -92,30 +101,18 @@ def check_input(op: str, x: np.ndarray, nd: int) -> None:
 
 
 # -- kernels on arrays ------------------------------------------------------------------------
-def pad_spatial(x: np.ndarray, pads: Pads) -> np.ndarray:
-    """x with zeros added around its spatial axes (all but the first two)."""
+def pad_spatial(x: np.ndarray, pads: Pads, value: float = 0.0) -> np.ndarray:
+    """x with `value` added around its spatial axes (all but the first two)."""
     if not any(lo or hi for lo, hi in pads):
         return x
     shape = x.shape[:2] + tuple(n + lo + hi for n, (lo, hi) in zip(x.shape[2:], pads, strict=True))
-    out = np.zeros(shape, dtype=x.dtype)
+    out = np.full(shape, value, dtype=x.dtype)
     out[(slice(None), slice(None)) + _interior(x.shape[2:], pads)] = x
     return out
 
 
 def _interior(size: Sequence[int], pads: Pads) -> tuple[slice, ...]:
     return tuple(slice(lo, lo + n) for n, (lo, _) in zip(size, pads, strict=True))
-
-
-def windows(xp: np.ndarray, ksize: Ints, stride: Ints, dilation: Ints, out: Ints) -> np.ndarray:
-    """A read-only strided view (N, C, *K, *L) of the padded input: [.., k, l] = xp[.., l*s + k*d]."""
-    nd = len(ksize)
-    st = xp.strides[2:]
-    strides = xp.strides[:2] + tuple(a * d for a, d in zip(st, dilation, strict=True)) + tuple(
-        a * s for a, s in zip(st, stride, strict=True)
-    )
-    shape = xp.shape[:2] + ksize + out
-    assert len(shape) == 2 + 2 * nd
-    return as_strided(xp, shape=shape, strides=strides, writeable=False)
 
 
 def offset_slices(k: Ints, stride: Ints, dilation: Ints, out: Ints) -> tuple[slice, ...]:
@@ -126,23 +123,70 @@ def offset_slices(k: Ints, stride: Ints, dilation: Ints, out: Ints) -> tuple[sli
     )
 
 
+# The products' layout. Small images (an output row shorter than this) go batch last,
+# (C, *S, N): each of the K slices then copies runs of L_last * N contiguous values, where in
+# numpy's layout (N, C, *S) it would copy runs of L_last (4 or 8 values: numpy's inner loop
+# overhead dominates). Larger images stay in numpy's layout, one product per sample: moving
+# the batch innermost would cost more than it saves.
+BATCH_LAST_BELOW = 16
+
+
+def batch_last(out: Ints) -> bool:
+    return out[-1] < BATCH_LAST_BELOW
+
+
+def channel_major(x: np.ndarray, pads: Pads = ()) -> np.ndarray:
+    """x (N, C, *S) copied to (C, *S_padded, N), zero padding around the spatial axes."""
+    moved = np.moveaxis(x, 0, -1)
+    if not any(lo or hi for lo, hi in pads):
+        return np.ascontiguousarray(moved)
+    size = tuple(n + lo + hi for n, (lo, hi) in zip(x.shape[2:], pads, strict=True))
+    xp = np.zeros((x.shape[1],) + size + (x.shape[0],), dtype=x.dtype)
+    xp[(slice(None),) + _interior(x.shape[2:], pads)] = moved
+    return xp
+
+
+def _from_channel_major(a: np.ndarray) -> np.ndarray:
+    """(C, *S, N) -> (N, C, *S), contiguous."""
+    return np.ascontiguousarray(np.moveaxis(a, -1, 0))
+
+
+def windows(xp: np.ndarray, ksize: Ints, stride: Ints, dilation: Ints, out: Ints) -> np.ndarray:
+    """A read-only strided view (N, C, *K, *L) of the padded input: [.., k, l] = xp[.., l*s + k*d]."""
+    st = xp.strides[2:]
+    strides = xp.strides[:2] + tuple(a * d for a, d in zip(st, dilation, strict=True)) + tuple(
+        a * s for a, s in zip(st, stride, strict=True)
+    )
+    return as_strided(xp, shape=xp.shape[:2] + ksize + out, strides=strides, writeable=False)
+
+
 def im2col(x: np.ndarray, ksize: Ints, stride: Ints, pads: Pads, dilation: Ints, out: Ints,
            groups: int) -> np.ndarray:
-    """Columns (N, groups, C/groups * prod(K), prod(L)): one column per output position."""
+    """The columns of x (N, C, *S), one per output position and sample: batch last,
+    (groups, C/groups * prod(K), prod(L) * N), or else (N, groups, C/groups * prod(K), prod(L))."""
     n, c = x.shape[:2]
-    cols = np.ascontiguousarray(windows(pad_spatial(x, pads), ksize, stride, dilation, out))
-    return cols.reshape(n, groups, (c // groups) * math.prod(ksize), math.prod(out))
+    if not batch_last(out):
+        cols = np.ascontiguousarray(windows(pad_spatial(x, pads), ksize, stride, dilation, out))
+        return cols.reshape(n, groups, (c // groups) * math.prod(ksize), math.prod(out))
+    xp = channel_major(x, pads)
+    cols = np.empty((c,) + tuple(ksize) + tuple(out) + (n,), dtype=x.dtype)
+    for k in itertools.product(*(range(m) for m in ksize)):  # K slice copies
+        cols[(slice(None),) + k] = xp[offset_slices(k, stride, dilation, out)[1:]]
+    return cols.reshape(groups, (c // groups) * math.prod(ksize), -1)
 
 
 def col2im(cols: np.ndarray, shape: Ints, ksize: Ints, stride: Ints, pads: Pads, dilation: Ints,
-           out: Ints) -> np.ndarray:
-    """The adjoint of im2col: columns (N, C, *K, *L) added back into an input of `shape`."""
-    padded = shape[:2] + tuple(n + lo + hi for n, (lo, hi) in zip(shape[2:], pads, strict=True))
-    acc = np.zeros(padded, dtype=cols.dtype)
-    lead = (slice(None), slice(None))
-    for k in itertools.product(*(range(n) for n in ksize)):  # K strided slice-adds
-        acc[offset_slices(k, stride, dilation, out)] += cols[lead + k]
-    return acc[lead + _interior(shape[2:], pads)]
+           out: Ints, last: bool = False) -> np.ndarray:
+    """The adjoint of im2col: columns (N, C, *K, *L), or (C, *K, *L, N) if `last`, added back
+    into an input of `shape` (N, C, *S); the result is (N, C, *S)."""
+    padded = tuple(n + lo + hi for n, (lo, hi) in zip(shape[2:], pads, strict=True))
+    n, c = shape[:2]
+    acc = np.zeros((c,) + padded + (n,) if last else (n, c) + padded, dtype=cols.dtype)
+    lead = (slice(None),) if last else (slice(None), slice(None))
+    for k in itertools.product(*(range(m) for m in ksize)):  # K slice-adds
+        acc[lead + offset_slices(k, stride, dilation, out)[2:]] += cols[lead + k]
+    inside = acc[lead + _interior(shape[2:], pads)]
+    return _from_channel_major(inside) if last else inside
 
 
 def conv_arrays(x: np.ndarray, w: np.ndarray, stride: Ints, pads: Pads, dilation: Ints, groups: int,
@@ -153,27 +197,40 @@ def conv_arrays(x: np.ndarray, w: np.ndarray, stride: Ints, pads: Pads, dilation
     if out is None:
         out = out_size(x.shape[2:], pads, ksize, stride, dilation)
     cols = im2col(x, ksize, stride, pads, dilation, out, groups)
-    y = np.matmul(w.reshape(groups, o // groups, -1), cols)  # (N, g, O/g, L): N*g BLAS calls
-    return y.reshape((n, o) + out), cols
+    y = np.matmul(w.reshape(groups, o // groups, -1), cols)  # one product a group (and sample)
+    if batch_last(out):  # (g, O/g, L*N)
+        return _from_channel_major(y.reshape((o,) + out + (n,))), cols
+    return y.reshape((n, o) + out), cols  # (N, g, O/g, L)
+
+
+def grad_layout(g: np.ndarray) -> np.ndarray:
+    """The upstream gradient (N, O, *L) in the products' layout (see batch_last)."""
+    return channel_major(g) if batch_last(g.shape[2:]) else g
 
 
 def conv_input_grad_arrays(g: np.ndarray, w: np.ndarray, shape: Ints, stride: Ints, pads: Pads,
-                           dilation: Ints, groups: int) -> np.ndarray:
-    """d conv/dx (= conv_transpose of g): w^T @ g gives columns, col2im adds them back."""
+                           dilation: Ints, groups: int, g_cm: np.ndarray | None = None) -> np.ndarray:
+    """d conv/dx (= conv_transpose of g): W^T @ G gives columns, col2im adds them back.
+    g_cm: grad_layout(g), if the caller has it."""
     n, o = g.shape[:2]
-    out, ksize = g.shape[2:], w.shape[2:]
+    out, ksize = tuple(g.shape[2:]), tuple(w.shape[2:])
+    last = batch_last(out)
+    gm = grad_layout(g) if g_cm is None else g_cm
+    gm = gm.reshape(groups, o // groups, -1) if last else gm.reshape(n, groups, o // groups, -1)
     wt = w.reshape(groups, o // groups, -1).transpose(0, 2, 1)  # (g, C/g * K, O/g)
-    cols = np.matmul(wt, g.reshape(n, groups, o // groups, -1))  # (N, g, C/g * K, L)
-    cols = cols.reshape((n, shape[1]) + ksize + out)
-    return col2im(cols, shape, ksize, stride, pads, dilation, out)
+    cols = np.matmul(wt, gm)  # (g, C/g * K, L*N) or (N, g, C/g * K, L)
+    cols = cols.reshape((shape[1],) + ksize + out + (n,) if last else shape[:2] + ksize + out)
+    return col2im(cols, shape, ksize, stride, pads, dilation, out, last)
 
 
-def conv_weight_grad_arrays(cols: np.ndarray, g: np.ndarray, wshape: Ints, groups: int) -> np.ndarray:
-    """d conv/dw = sum over the batch of g @ columns^T."""
-    n, o = g.shape[:2]
-    gm = g.reshape(n, groups, o // groups, -1)
-    gw = np.matmul(gm, cols.transpose(0, 1, 3, 2)).sum(axis=0)  # (g, O/g, C/g * K)
-    return gw.reshape(wshape)
+def conv_weight_grad_arrays(cols: np.ndarray, g_cm: np.ndarray, wshape: Ints, groups: int) -> np.ndarray:
+    """d conv/dw = G @ columns^T, over the batch and the positions; g_cm = grad_layout(g)."""
+    o = wshape[0]
+    if cols.ndim == 3:  # batch last: one product a group
+        gm = g_cm.reshape(groups, o // groups, -1)
+        return np.matmul(gm, cols.transpose(0, 2, 1)).reshape(wshape)  # (g, O/g, C/g * K)
+    per_sample = g_cm.reshape(g_cm.shape[0], groups, o // groups, -1)
+    return np.matmul(per_sample, cols.transpose(0, 1, 3, 2)).sum(axis=0).reshape(wshape)
 
 
 # -- the same derivatives on Tensors (create_graph) -------------------------------------------
@@ -182,13 +239,14 @@ def _is_tensor(*xs: Any) -> bool:
 
 
 def _conv_weight_grad(x: Array, g: Array, wshape: Ints, stride: Ints, pads: Pads, dilation: Ints,
-                      groups: int, cols: np.ndarray | None = None) -> Array:
+                      groups: int, cols: np.ndarray | None = None, g_cm: np.ndarray | None = None) -> Array:
     """dL/dw for y = conv(x, w) with upstream gradient g, on arrays or (recorded) Tensors."""
     out, ksize = tuple(g.shape[2:]), tuple(wshape[2:])
     if not _is_tensor(x, g):
         if cols is None:
             cols = im2col(x, ksize, stride, pads, dilation, out, groups)
-        return conv_weight_grad_arrays(cols, g, wshape, groups)
+        return conv_weight_grad_arrays(
+            cols, grad_layout(g) if g_cm is None else g_cm, wshape, groups)
     # One slice of the padded input per kernel offset; each gives a (g, O/g, C/g) block.
     x = x if isinstance(x, function.Tensor) else function.Tensor(x)
     n, c = x.shape[:2]
@@ -215,14 +273,16 @@ def _conv(x: Array, w: Array, stride: Ints, pads: Pads, dilation: Ints, groups: 
 
 
 def _conv_transpose(g: Array, w: Array, shape: Ints, stride: Ints, pads: Pads, dilation: Ints,
-                    groups: int) -> Array:
+                    groups: int, g_cm: np.ndarray | None = None) -> Array:
     if _is_tensor(g, w):
         return ConvTranspose.apply(g, w, None, stride=stride, padding=pads, output_size=shape[2:],
                                    dilation=dilation, groups=groups)
-    return conv_input_grad_arrays(g, w, shape, stride, pads, dilation, groups)
+    return conv_input_grad_arrays(g, w, shape, stride, pads, dilation, groups, g_cm)
 
 
-def _bias_grad(g: Array) -> Array:
+def _bias_grad(g: Array, g_cm: np.ndarray | None = None) -> Array:
+    if g_cm is not None and g_cm is not g:  # batch last: contiguous rows, one per channel
+        return g_cm.reshape(g_cm.shape[0], -1).sum(axis=1)
     return g.sum(axis=(0, *range(2, g.ndim)))
 
 
@@ -314,9 +374,11 @@ class Conv(Op):
         kw = ctx.kwargs
         stride, pads, dilation, groups = kw["stride"], kw["padding"], kw["dilation"], kw["groups"]
         nx, nw, nb = ctx.needs_input_grad
-        gx = _conv_transpose(g, w, x.shape, stride, pads, dilation, groups) if nx else None
-        gw = _conv_weight_grad(x, g, w.shape, stride, pads, dilation, groups, ctx.cols) if nw else None
-        return gx, gw, (_bias_grad(g) if nb else None)
+        # The three gradients share g in the (O, *L, N) layout of the products (see the top).
+        g_cm = None if _is_tensor(g, w) else grad_layout(g)
+        gx = _conv_transpose(g, w, x.shape, stride, pads, dilation, groups, g_cm) if nx else None
+        gw = _conv_weight_grad(x, g, w.shape, stride, pads, dilation, groups, ctx.cols, g_cm) if nw else None
+        return gx, gw, (_bias_grad(g, g_cm) if nb else None)
 
     def label(self) -> str:
         return geometry_label(f"conv{getattr(self, 'nd', '')}d", getattr(self, "kwargs", None))

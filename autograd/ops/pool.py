@@ -27,7 +27,7 @@ import numpy as np
 from .. import dual, function
 from ..function import Op
 from ..registry import OpInfo, register, samples
-from .conv import Ints, Pads, check_input, col2im, geometry_label, ntuple, offset_slices
+from .conv import Ints, Pads, check_input, col2im, geometry_label, ntuple, offset_slices, pad_spatial
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -60,16 +60,6 @@ def pool_geometry(op: str, size: Ints, ksize: Ints, stride: Ints, padding: Ints,
         out.append(m)
         pads.append((p, max(0, (m - 1) * s + span - n - 2 * p) + p))
     return tuple(out), tuple(pads)
-
-
-def _padded(x: np.ndarray, pads: Pads, value: float) -> np.ndarray:
-    if not any(lo or hi for lo, hi in pads):
-        return x
-    shape = x.shape[:2] + tuple(n + lo + hi for n, (lo, hi) in zip(x.shape[2:], pads, strict=True))
-    out = np.full(shape, value, dtype=x.dtype)
-    out[(slice(None), slice(None)) + tuple(slice(lo, lo + n) for n, (lo, _) in
-                                           zip(x.shape[2:], pads, strict=True))] = x
-    return out
 
 
 def _offsets(ksize: Ints) -> list[Ints]:
@@ -153,7 +143,7 @@ class MaxPool(Op):
         if (tuple(stride) == tuple(kernel_size) and not any(padding) and all(d == 1 for d in dilation)
                 and all(m * k <= n for m, k, n in zip(out, kernel_size, x.shape[2:], strict=True))):
             return MaxPool._tiled(ctx, x, kernel_size, out)
-        xp = _padded(x, pads, -np.inf)
+        xp = pad_spatial(x, pads, -np.inf)
         offsets = _offsets(kernel_size)
         y = np.array(xp[offset_slices(offsets[0], stride, dilation, out)])
         arg = np.zeros(y.shape, dtype=np.intp)
@@ -344,7 +334,7 @@ class AvgPool(Op):
         check_input(op, x, nd)
         ones = (1,) * nd
         out, pads = pool_geometry(op, x.shape[2:], kernel_size, stride, padding, ones, ceil_mode)
-        xp = _padded(x, pads, 0.0)
+        xp = pad_spatial(x, pads)
         offsets = _offsets(kernel_size)
         acc = np.array(xp[offset_slices(offsets[0], stride, ones, out)])
         for k in offsets[1:]:  # one strided slice-add per kernel offset
