@@ -134,6 +134,8 @@ TORCH: dict[str, Callable[..., Any]] = {
     # nn's normalization (BatchNorm, LayerNorm, GroupNorm), as torch's layer_norm over those axes:
     "standardize": lambda x, axis=-1, eps=1e-5: (x - x.mean(dim=axis, keepdim=True))
         / torch.sqrt(x.var(dim=axis, correction=0, keepdim=True) + eps),
+    "batch_norm": lambda x, w=None, b=None, eps=1e-5: torch.nn.functional.batch_norm(
+        x, None, None, w, b, training=True, eps=eps),
 }
 
 
