@@ -429,63 +429,68 @@ class ConvTranspose(Op):
 
 
 # -- entry points (nn.functional re-exports them under PyTorch's names) ------------------------
-def _lift(x: Any) -> Any:
+def lift(x: Any) -> Any:
+    """An operand as a Tensor (None stays None: an absent bias)."""
     return x if x is None or isinstance(x, function.Tensor) else function.Tensor(x)
 
 
-def _unbatched(op: str, x: Tensor, nd: int) -> bool:
-    """PyTorch accepts one unbatched sample (C, *S); it is run as a batch of one."""
+def batched(op: str, x: Tensor, nd: int) -> tuple[Tensor, bool]:
+    """PyTorch accepts one unbatched sample (C, *S); it is run as a batch of one. (The input,
+    batched, and whether it was a single sample.)"""
     if x.ndim == nd + 1:
-        return True
+        return x.reshape((1,) + x.shape), True
     check_input(op, x.data, nd)
-    return False
+    return x, False
+
+
+def unbatch(y: Tensor, single: bool) -> Tensor:
+    """The batch of one back to one sample, if the input was one (see `batched`)."""
+    return y.reshape(y.shape[1:]) if single else y
+
+
+def _conv_args(op: str, x: Any, weight: Any, bias: Any, stride: Any, dilation: Any, groups: Any,
+               nd: int, weight_axes: str) -> tuple[Tensor, Tensor, Any, Ints, Ints, bool]:
+    """The arguments both convolutions share, checked: (x batched, weight, bias, stride,
+    dilation, whether x was one sample)."""
+    x, weight, bias = lift(x), lift(weight), lift(bias)
+    if weight.ndim != nd + 2:
+        raise ValueError(f"{op}: expected a weight ({weight_axes}, {', '.join('K' * nd)}), got shape "
+                         f"{weight.shape}")
+    st = ntuple(op, "stride", stride, nd)
+    dl = ntuple(op, "dilation", dilation, nd)
+    if not isinstance(groups, (int, np.integer)) or groups < 1:
+        raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
+    x, single = batched(op, x, nd)
+    return x, weight, bias, st, dl, single
 
 
 def conv(x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0, dilation: Any = 1,
          groups: int = 1, nd: int = 2) -> Tensor:
     """N-d convolution with PyTorch's arguments (see `Conv`): conv1d/2d/3d are nd = 1, 2, 3."""
     op = f"conv{nd}d"
-    x, weight, bias = _lift(x), _lift(weight), _lift(bias)
-    if weight.ndim != nd + 2:
-        raise ValueError(f"{op}: expected a weight (O, C/groups, {', '.join('K' * nd)}), got shape "
-                         f"{weight.shape}")
-    st = ntuple(op, "stride", stride, nd)
-    dl = ntuple(op, "dilation", dilation, nd)
+    x, weight, bias, st, dl, single = _conv_args(op, x, weight, bias, stride, dilation, groups, nd,
+                                                 "O, C/groups")
     pads = conv_padding(op, padding, nd, weight.shape[2:], st, dl)
-    if not isinstance(groups, (int, np.integer)) or groups < 1:
-        raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
-    single = _unbatched(op, x, nd)
-    if single:
-        x = x.reshape((1,) + x.shape)
     y = Conv.apply(x, weight, bias, stride=st, padding=pads, dilation=dl, groups=int(groups))
-    return y.reshape(y.shape[1:]) if single else y
+    return unbatch(y, single)
 
 
 def conv_transpose(x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,
                    output_padding: Any = 0, groups: int = 1, dilation: Any = 1, nd: int = 2) -> Tensor:
     """N-d transposed convolution with PyTorch's arguments (see `ConvTranspose`)."""
     op = f"conv_transpose{nd}d"
-    x, weight, bias = _lift(x), _lift(weight), _lift(bias)
-    if weight.ndim != nd + 2:
-        raise ValueError(f"{op}: expected a weight (C_in, C_out/groups, {', '.join('K' * nd)}), got "
-                         f"shape {weight.shape}")
-    st = ntuple(op, "stride", stride, nd)
-    dl = ntuple(op, "dilation", dilation, nd)
+    x, weight, bias, st, dl, single = _conv_args(op, x, weight, bias, stride, dilation, groups, nd,
+                                                 "C_in, C_out/groups")
     pd = ntuple(op, "padding", padding, nd, minimum=0)
     opad = ntuple(op, "output_padding", output_padding, nd, minimum=0)
     if any(p >= max(s, d) for p, s, d in zip(opad, st, dl, strict=True)):
         raise ValueError(f"{op}: output_padding {opad} must be smaller than the stride {st} or the "
                          f"dilation {dl}")
-    if not isinstance(groups, (int, np.integer)) or groups < 1:
-        raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
-    single = _unbatched(op, x, nd)
-    if single:
-        x = x.reshape((1,) + x.shape)
     size = tuple((n - 1) * s - 2 * p + d * (k - 1) + q + 1
                  for n, s, p, d, k, q in zip(x.shape[2:], st, pd, dl, weight.shape[2:], opad, strict=True))
     y = ConvTranspose.apply(x, weight, bias, stride=st, padding=tuple((p, p) for p in pd),
                             output_size=size, dilation=dl, groups=int(groups))
-    return y.reshape(y.shape[1:]) if single else y
+    return unbatch(y, single)
 
 
 # -- references (direct definitions, one output position at a time) and registration ---------

@@ -27,7 +27,19 @@ import numpy as np
 from .. import dual, function
 from ..function import Op
 from ..registry import OpInfo, register, samples
-from .conv import Ints, Pads, check_input, col2im, geometry_label, ntuple, offset_slices, pad_spatial
+from .conv import (
+    Ints,
+    Pads,
+    batched,
+    check_input,
+    col2im,
+    geometry_label,
+    lift,
+    ntuple,
+    offset_slices,
+    pad_spatial,
+    unbatch,
+)
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -374,40 +386,24 @@ class AvgPool(Op):
 
 
 # -- entry points (nn.functional re-exports them under PyTorch's names) ------------------------
-def _lift(x: Any) -> Any:
-    return x if isinstance(x, function.Tensor) else function.Tensor(x)
-
-
-def _batched(op: str, x: Tensor, nd: int) -> tuple[Tensor, bool]:
-    """PyTorch accepts one unbatched sample (C, *S); it is run as a batch of one."""
-    if x.ndim == nd + 1:
-        return x.reshape((1,) + x.shape), True
-    check_input(op, x.data, nd)
-    return x, False
-
-
-def _unbatch(y: Tensor, single: bool) -> Tensor:
-    return y.reshape(y.shape[1:]) if single else y
-
-
 def max_pool(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
              ceil_mode: bool = False, return_indices: bool = False, nd: int = 2) -> Any:
     """N-d max pooling with PyTorch's arguments; stride defaults to kernel_size."""
     op = f"max_pool{nd}d"
     ks = ntuple(op, "kernel_size", kernel_size, nd)
     st = ks if stride is None else ntuple(op, "stride", stride, nd)
-    x, single = _batched(op, _lift(x), nd)
+    x, single = batched(op, lift(x), nd)
     y = MaxPool.apply(x, kernel_size=ks, stride=st, padding=ntuple(op, "padding", padding, nd, 0),
                       dilation=ntuple(op, "dilation", dilation, nd), ceil_mode=bool(ceil_mode))
     if not return_indices:
-        return _unbatch(y, single)
+        return unbatch(y, single)
     ctx = y._ctx
     if ctx is None:  # not recorded: compute the indices on their own
         ctx = object.__new__(MaxPool)
         MaxPool.forward(ctx, x.data, ks, st, ntuple(op, "padding", padding, nd, 0),
                         ntuple(op, "dilation", dilation, nd), bool(ceil_mode))
     indices = function.Tensor(ctx.index.astype(np.int64))
-    return _unbatch(y, single), _unbatch(indices, single)
+    return unbatch(y, single), unbatch(indices, single)
 
 
 def avg_pool(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0, ceil_mode: bool = False,
@@ -418,11 +414,11 @@ def avg_pool(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0, cei
     st = ks if stride is None else ntuple(op, "stride", stride, nd)
     if divisor_override is not None and int(divisor_override) < 1:
         raise ValueError(f"{op}: divisor_override must be a positive int, got {divisor_override!r}")
-    x, single = _batched(op, _lift(x), nd)
+    x, single = batched(op, lift(x), nd)
     y = AvgPool.apply(x, kernel_size=ks, stride=st, padding=ntuple(op, "padding", padding, nd, 0),
                       ceil_mode=bool(ceil_mode), count_include_pad=bool(count_include_pad),
                       divisor_override=None if divisor_override is None else int(divisor_override))
-    return _unbatch(y, single)
+    return unbatch(y, single)
 
 
 def _adaptive_size(op: str, x: Tensor, output_size: Any, nd: int) -> Ints:
@@ -443,14 +439,14 @@ def adaptive_avg_pool(x: Any, output_size: Any, nd: int = 2) -> Tensor:
     (L, S) averaging matrix, whose rows hold 1/window size; exact also for overlapping windows).
     When S is a multiple of L, it is avg_pool with kernel = stride = S / L."""
     op = f"adaptive_avg_pool{nd}d"
-    x, single = _batched(op, _lift(x), nd)
+    x, single = batched(op, lift(x), nd)
     out = _adaptive_size(op, x, output_size, nd)
     size = x.shape[2:]
     if all(n % m == 0 for n, m in zip(size, out, strict=True)):
         ks = tuple(n // m for n, m in zip(size, out, strict=True))
         if ks == (1,) * nd:
-            return _unbatch(x, single)
-        return _unbatch(AvgPool.apply(x, kernel_size=ks, stride=ks, padding=(0,) * nd), single)
+            return unbatch(x, single)
+        return unbatch(AvgPool.apply(x, kernel_size=ks, stride=ks, padding=(0,) * nd), single)
     y = x
     for ax, (n, m) in enumerate(zip(size, out, strict=True)):
         if n == m:
@@ -461,22 +457,22 @@ def adaptive_avg_pool(x: Any, output_size: Any, nd: int = 2) -> Tensor:
             rows = np.unique(row)
             mat[i, rows] = 1.0 / len(rows)
         y = (y.swapaxes(2 + ax, -1) @ function.Tensor(mat.T)).swapaxes(2 + ax, -1)
-    return _unbatch(y, single)
+    return unbatch(y, single)
 
 
 def adaptive_max_pool(x: Any, output_size: Any, return_indices: bool = False, nd: int = 2) -> Any:
     """Max over adaptive windows (see `AdaptiveMaxPool`), optionally with the argmax indices."""
     op = f"adaptive_max_pool{nd}d"
-    x, single = _batched(op, _lift(x), nd)
+    x, single = batched(op, lift(x), nd)
     out = _adaptive_size(op, x, output_size, nd)
     y = AdaptiveMaxPool.apply(x, output_size=out)
     if not return_indices:
-        return _unbatch(y, single)
+        return unbatch(y, single)
     ctx = y._ctx
     if ctx is None:
         ctx = object.__new__(AdaptiveMaxPool)
         AdaptiveMaxPool.forward(ctx, x.data, out)
-    return _unbatch(y, single), _unbatch(function.Tensor(ctx.index.astype(np.int64)), single)
+    return unbatch(y, single), unbatch(function.Tensor(ctx.index.astype(np.int64)), single)
 
 
 def max_unpool(x: Any, indices: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
@@ -487,7 +483,7 @@ def max_unpool(x: Any, indices: Any, kernel_size: Any, stride: Any = None, paddi
     ks = ntuple(op, "kernel_size", kernel_size, nd)
     st = ks if stride is None else ntuple(op, "stride", stride, nd)
     pd = ntuple(op, "padding", padding, nd, 0)
-    x, single = _batched(op, _lift(x), nd)
+    x, single = batched(op, lift(x), nd)
     # A copy: backward reads the indices after the caller may have changed their array.
     idx = np.array(indices.data if isinstance(indices, function.Tensor) else indices, copy=True)
     if single:
@@ -496,7 +492,7 @@ def max_unpool(x: Any, indices: Any, kernel_size: Any, stride: Any = None, paddi
         size = tuple((n - 1) * s - 2 * p + k for n, s, p, k in zip(x.shape[2:], st, pd, ks, strict=True))
     else:
         size = tuple(int(n) for n in tuple(output_size)[-nd:])
-    return _unbatch(MaxUnpool.apply(x, indices=idx, output_size=size), single)
+    return unbatch(MaxUnpool.apply(x, indices=idx, output_size=size), single)
 
 
 # -- references (one window at a time) and registration ---------------------------------------
@@ -543,8 +539,10 @@ def ref_avg_pool(x: np.ndarray, kernel_size: Any, stride: Any = None, padding: A
 
 
 def ref_adaptive(x: np.ndarray, output_size: Any, reduce: Any) -> np.ndarray:
+    """`reduce` over each adaptive window; output_size as PyTorch's (None keeps an axis)."""
     nd = x.ndim - 2
-    out = (output_size,) * nd if isinstance(output_size, int) else tuple(output_size)
+    sizes = (output_size,) * nd if isinstance(output_size, int) else tuple(output_size)
+    out = tuple(n if m is None else m for m, n in zip(sizes, x.shape[2:], strict=True))
     y = np.zeros(x.shape[:2] + out)
     for pos in itertools.product(*(range(m) for m in out)):
         idx = tuple(slice((i * n) // m, -((-(i + 1) * n) // m))
@@ -624,10 +622,7 @@ def _register() -> None:
         register(OpInfo(
             name=f"adaptive_avg_pool{nd}d",
             call=lambda x, _nd=nd, **kw: adaptive_avg_pool(x, nd=_nd, **kw),
-            ref=lambda x, output_size: ref_adaptive(
-                x, tuple(n if m is None else m for m, n in zip(
-                    (output_size,) * (x.ndim - 2) if isinstance(output_size, int) else output_size,
-                    x.shape[2:], strict=True)), np.mean),
+            ref=lambda x, output_size: ref_adaptive(x, output_size, np.mean),
             samples=adaptive_samples[nd],
             summary="y = mean of x over adaptive windows (rows floor(iS/L) .. ceil((i+1)S/L) - 1); "
                     "a composite of one averaging matmul per axis.",
@@ -635,10 +630,7 @@ def _register() -> None:
         register(OpInfo(
             name=f"adaptive_max_pool{nd}d",
             call=lambda x, _nd=nd, **kw: adaptive_max_pool(x, nd=_nd, **kw),
-            ref=lambda x, output_size: ref_adaptive(
-                x, tuple(n if m is None else m for m, n in zip(
-                    (output_size,) * (x.ndim - 2) if isinstance(output_size, int) else output_size,
-                    x.shape[2:], strict=True)), np.max),
+            ref=lambda x, output_size: ref_adaptive(x, output_size, np.max),
             samples=adaptive_samples[nd],
             function=AdaptiveMaxPool,
             make_inputs=_distinct,
