@@ -338,10 +338,8 @@ def test_recurrent_errors() -> None:
         match=r"LSTM: expected an input of shape \(L, N, I\) or \(L, I\) with I = 3",
     ):
         nn.LSTM(3, 4)(np.ones((2, 2, 5)))
-    with pytest.raises(ValueError, match=r"GRU: h_0 must have shape \(1, 2, 4\), got \(2, 4\)"):
+    with pytest.raises(ValueError, match=r"GRU: h_0 must have shape \(1, 2, 4\) = .*, got \(2, 4\)"):
         nn.GRU(3, 4)(np.ones((5, 2, 3)), np.ones((2, 4)))
-    with pytest.raises(NotImplementedError, match="bidirectional"):
-        nn.RNN(3, 4, bidirectional=True)
 
 
 # -- initialization distributions -------------------------------------------------------------------
