@@ -406,5 +406,5 @@ def test_conv_init_and_errors() -> None:
         nn.Conv2d(3, 4, 3)(np.ones((2, 2, 5, 5)))
     with pytest.raises(ValueError, match=r"divisible by groups \(2\)"):
         nn.Conv2d(3, 4, 3, groups=2)
-    with pytest.raises(NotImplementedError, match="padding_mode 'reflect' is not supported"):
-        nn.Conv2d(3, 4, 3, padding_mode="reflect")
+    with pytest.raises(ValueError, match="padding_mode must be one of 'zeros', 'reflect'"):
+        nn.Conv2d(3, 4, 3, padding_mode="reflected")

@@ -117,3 +117,38 @@ def test_recurrent_input_errors() -> None:
         nn.GRU(3, 4)(np.ones((0, 2, 3)))
     with pytest.raises(ValueError, match=r"LSTMCell: hx must be a pair \(h, c\)"):
         nn.LSTMCell(3, 4)(np.ones((2, 3)), (np.ones((2, 4)),))
+
+
+# -- convolution padding modes ----------------------------------------------------------------------
+@pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel")  # torch's, about its speed
+@pytest.mark.parametrize("mode", ["zeros", "reflect", "replicate", "circular"])
+@pytest.mark.parametrize(
+    ("name", "kwargs", "shape"),
+    [
+        ("Conv1d", {"padding": 2, "stride": 2}, (2, 2, 7)),
+        ("Conv2d", {"padding": (1, 2), "dilation": (1, 2)}, (2, 2, 5, 6)),
+        ("Conv2d", {"padding": "same", "kernel_size": (2, 3)}, (1, 2, 5, 4)),  # even: more on the right
+        ("Conv2d", {"padding": 1, "groups": 2}, (2, 5, 4)),  # unbatched (C, H, W), 2 groups
+        ("Conv3d", {"padding": 1}, (1, 2, 3, 4, 3)),
+    ],
+)
+def test_conv_padding_modes(
+    rng: np.random.Generator, mode: str, name: str, kwargs: dict[str, Any], shape: tuple[int, ...]
+) -> None:
+    kw = {"kernel_size": 3, **kwargs, "padding_mode": mode}
+    nd = int(name[4])  # Conv2d -> 2 spatial axes
+    c_in = shape[1] if len(shape) == nd + 2 else shape[0]
+    ours, theirs = getattr(nn, name)(c_in, 4, rng=0, **kw), getattr(torch.nn, name)(c_in, 4, **kw)
+    compare(ours, theirs, [rng.standard_normal(shape)])
+
+
+def test_conv_padding_mode_errors() -> None:
+    with pytest.raises(
+        ValueError,
+        match=r"Conv2d: padding_mode must be one of 'zeros', 'reflect', 'replicate', 'circular', "
+        r"got 'mirror'",
+    ):
+        nn.Conv2d(3, 4, 3, padding_mode="mirror")
+    with pytest.raises(ValueError, match=r"ConvTranspose2d: only padding_mode='zeros' is supported, got"):
+        nn.ConvTranspose2d(3, 4, 3, padding_mode="reflect")
+    assert "padding_mode='circular'" in repr(nn.Conv1d(2, 2, 3, padding=1, padding_mode="circular"))
