@@ -152,3 +152,81 @@ def test_conv_padding_mode_errors() -> None:
     with pytest.raises(ValueError, match=r"ConvTranspose2d: only padding_mode='zeros' is supported, got"):
         nn.ConvTranspose2d(3, 4, 3, padding_mode="reflect")
     assert "padding_mode='circular'" in repr(nn.Conv1d(2, 2, 3, padding=1, padding_mode="circular"))
+
+
+# -- multi-head attention ---------------------------------------------------------------------------
+def _mha(**kw: Any) -> tuple[nn.MultiheadAttention, Any]:
+    ours = nn.MultiheadAttention(8, 2, rng=0, **kw)
+    if ours.in_proj_bias is not None:  # torch starts the biases at zero: make them matter
+        ours.in_proj_bias.data[...] = np.random.default_rng(5).standard_normal(24) * 0.1
+        ours.out_proj.bias.data[...] = 0.05
+    return ours, torch.nn.MultiheadAttention(8, 2, **kw)
+
+
+def _qkv_call(**kw: Any) -> Any:
+    def call(m: Any, q: Any, k: Any, v: Any) -> Any:
+        tkw = {n: torch.from_numpy(a) if isinstance(a, np.ndarray) else a for n, a in kw.items()}
+        return m(q, k, v, **(tkw if isinstance(m, torch.nn.Module) else kw))
+
+    return call
+
+
+@pytest.mark.parametrize("batch_first", [False, True])
+def test_multihead_attention_kdim_vdim(rng: np.random.Generator, batch_first: bool) -> None:
+    ours, theirs = _mha(kdim=3, vdim=5, batch_first=batch_first)
+    assert list(ours.state_dict())[:4] == ["q_proj_weight", "k_proj_weight", "v_proj_weight", "in_proj_bias"]
+    assert ours.in_proj_weight is None
+    lead = (2, 4) if batch_first else (4, 2)  # (N, L) or (L, N)
+    slead = (2, 6) if batch_first else (6, 2)
+    q = rng.standard_normal((*lead, 8))
+    k, v = rng.standard_normal((*slead, 3)), rng.standard_normal((*slead, 5))
+    pad = np.zeros((2, 6), dtype=bool)
+    pad[1, 3:] = True
+    causal = np.triu(np.ones((4, 6), dtype=bool), k=1)
+    call = _qkv_call(key_padding_mask=pad, attn_mask=causal, average_attn_weights=False)
+    compare(ours, theirs, [q, k, v], call=call, call_torch=call)
+    # unbatched (L, E), float masks
+    fpad, fmask = rng.standard_normal(6), rng.standard_normal((2, 4, 6))
+    call = _qkv_call(key_padding_mask=fpad, attn_mask=fmask)
+    first = [t[0] if batch_first else t[:, 0] for t in (q, k, v)]
+    compare(ours, theirs, first, call=call, call_torch=call)
+
+
+def test_multihead_attention_bias_kv_zero_attn_and_dropout(rng: np.random.Generator) -> None:
+    ours, theirs = _mha(add_bias_kv=True, add_zero_attn=True, kdim=4, vdim=4)
+    assert list(ours.state_dict())[4:6] == ["bias_k", "bias_v"]
+    q, k = rng.standard_normal((3, 2, 8)), rng.standard_normal((5, 2, 4))
+    pad = np.zeros((2, 5), dtype=bool)
+    pad[0, -2:] = True
+    call = _qkv_call(key_padding_mask=pad, attn_mask=np.triu(np.ones((3, 5), dtype=bool), k=1))
+    compare(ours, theirs, [q, k, k.copy()], call=call, call_torch=call)
+    ours, theirs = _mha(add_bias_kv=True, bias=False)  # self-attention, one in_proj_weight
+    assert "in_proj_bias" not in ours.state_dict()
+    x = rng.standard_normal((3, 2, 8))
+    compare(ours, theirs, [x], call=lambda m, x: m(x, x, x), call_torch=lambda m, x: m(x, x, x))
+    # dropout=1 in training drops every weight: the returned weights (after dropout, as torch's)
+    # are zeros and the output is out_proj's bias.
+    ours, theirs = _mha(dropout=1.0)
+    compare(ours, theirs, [x], call=lambda m, x: m(x, x, x), call_torch=lambda m, x: m(x, x, x))
+    out, w = ours(x, x, x)
+    assert not w.data.any()
+    np.testing.assert_allclose(out.data, 0.05)
+
+
+def test_multihead_attention_errors() -> None:
+    with pytest.raises(ValueError, match=r"MultiheadAttention: kdim must be a positive int, got 0"):
+        nn.MultiheadAttention(8, 2, kdim=0)
+    with pytest.raises(ValueError, match=r"MultiheadAttention: num_heads must be a positive int, got 0"):
+        nn.MultiheadAttention(8, 0)
+    with pytest.raises(ValueError, match=r"MultiheadAttention: dropout must be a number in \[0, 1\]"):
+        nn.MultiheadAttention(8, 2, dropout=-0.1)
+    m = nn.MultiheadAttention(8, 2, kdim=3, vdim=5, batch_first=True)
+    with pytest.raises(
+        ValueError,
+        match=r"expected query \(N, L, 8\), key \(N, S, 3\) and value \(N, S, 5\) "
+        r"\(or unbatched, without N\), got \(2, 4, 8\), \(2, 6, 3\), \(2, 6, 3\)",
+    ):
+        m(np.ones((2, 4, 8)), np.ones((2, 6, 3)), np.ones((2, 6, 3)))
+    with pytest.raises(ValueError, match=r"key_padding_mask must have shape \(2, 6\), got \(2, 5\)"):
+        m(np.ones((2, 4, 8)), np.ones((2, 6, 3)), np.ones((2, 6, 5)), key_padding_mask=np.zeros((2, 5), bool))
+    assert "kdim=3, vdim=5" in repr(m)
