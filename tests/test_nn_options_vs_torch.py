@@ -230,3 +230,18 @@ def test_multihead_attention_errors() -> None:
     with pytest.raises(ValueError, match=r"key_padding_mask must have shape \(2, 6\), got \(2, 5\)"):
         m(np.ones((2, 4, 8)), np.ones((2, 6, 3)), np.ones((2, 6, 5)), key_padding_mask=np.zeros((2, 5), bool))
     assert "kdim=3, vdim=5" in repr(m)
+
+
+def test_new_paths_against_finite_differences(rng: np.random.Generator) -> None:
+    """Independent of torch: central differences through the new code paths."""
+    lstm = nn.LSTM(2, 3, bidirectional=True, proj_size=2, rng=0)
+    x = ag.tensor(rng.standard_normal((3, 1, 2)), requires_grad=True)
+    some = (lstm.weight_hr_l0_reverse, lstm.weight_hh_l0_reverse, lstm.bias_hh_l0)  # a few, to stay quick
+    assert ag.gradcheck(lambda x, *ps: lstm(x)[0], (x, *some))
+    mha = nn.MultiheadAttention(4, 2, kdim=3, vdim=2, add_bias_kv=True, add_zero_attn=True, rng=0)
+    q = ag.tensor(rng.standard_normal((2, 1, 4)), requires_grad=True)
+    k, v = ag.tensor(rng.standard_normal((3, 1, 3))), ag.tensor(rng.standard_normal((3, 1, 2)))
+    assert ag.gradcheck(lambda q, *ps: mha(q, k, v)[0], (q, mha.k_proj_weight, mha.bias_k, mha.bias_v))
+    conv = nn.Conv1d(1, 1, 3, padding=2, padding_mode="reflect", rng=0)
+    s = ag.tensor(rng.standard_normal((1, 1, 4)), requires_grad=True)
+    assert ag.gradcheck(lambda s, *ps: conv(s), (s, *conv.parameters()))
