@@ -396,11 +396,31 @@ def _standardize(b: Builder, node: Node) -> str:
     """nn's normalization (BatchNorm, LayerNorm, GroupNorm): (x - mean) / sqrt(var + eps) over
     `axis`, biased variance, as ReduceMean / Sub / Mul / ReduceMean / Add / Sqrt / Div."""
     (x,) = same_dtype(b, node)
-    axes = b.ints(axes_of(node.kwargs.get("axis", (-1,)), len(node.shapes[0])) or [])
-    xc = b.add("Sub", [x, b.add("ReduceMean", [x, axes], keepdims=1)])
-    var = b.add("ReduceMean", [b.add("Mul", [xc, xc]), axes], keepdims=1)
+    return _standardized(b, node, x, axes_of(node.kwargs.get("axis", (-1,)), len(node.shapes[0])) or [])
+
+
+def _standardized(b: Builder, node: Node, x: str, axes: list[int]) -> str:
+    """(x - mean) / sqrt(var + eps) over `axes`, biased variance (eps from the node)."""
+    over = b.ints(axes)
+    xc = b.add("Sub", [x, b.add("ReduceMean", [x, over], keepdims=1)])
+    var = b.add("ReduceMean", [b.add("Mul", [xc, xc]), over], keepdims=1)
     eps = b.const(float(node.kwargs.get("eps", 1e-5)), node.out_dtype)
     return str(b.add("Div", [xc, b.add("Sqrt", [b.add("Add", [var, eps])])]))
+
+
+@translates("batch_norm")
+def _batch_norm(b: Builder, node: Node) -> str:
+    """BatchNorm with the batch's own statistics: standardize over (0, 2, ...), then the weight
+    and the bias (each (C,), reshaped to (1, C, 1, ...)) when given."""
+    x, w, bias = same_dtype(b, node)
+    ndim = len(node.shapes[0])
+    y = _standardized(b, node, x, [0, *range(2, ndim)])
+    per_channel = b.ints([1, -1] + [1] * (ndim - 2))
+    if w:
+        y = b.add("Mul", [y, b.add("Reshape", [w, per_channel])])
+    if bias:
+        y = b.add("Add", [y, b.add("Reshape", [bias, per_channel])])
+    return str(y)
 
 
 # -- convolution and pooling (N, C, *spatial) ---------------------------------------------------
