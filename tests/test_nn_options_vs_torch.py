@@ -115,8 +115,10 @@ def test_recurrent_input_errors() -> None:
         m(x, (np.ones((4, 2, 2)),))
     with pytest.raises(ValueError, match=r"GRU: the sequence is empty"):
         nn.GRU(3, 4)(np.ones((0, 2, 3)))
-    with pytest.raises(ValueError, match=r"LSTMCell: hx must be a pair \(h, c\)"):
+    with pytest.raises(ValueError, match=r"LSTMCell: hx must be a pair \(h, c\), got 1 tensors"):
         nn.LSTMCell(3, 4)(np.ones((2, 3)), (np.ones((2, 4)),))
+    with pytest.raises(ValueError, match=r"LSTM: hx must be a pair \(h_0, c_0\), got a ndarray"):
+        m(x, np.ones((2, 4, 2, 2)))  # h_0 and c_0 stacked in one array: not a pair
 
 
 # -- convolution padding modes ----------------------------------------------------------------------
