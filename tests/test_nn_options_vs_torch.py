@@ -271,3 +271,32 @@ def test_more_conv_and_pool_layers(
     ours, theirs = getattr(nn, name)(*args, **kwargs), getattr(torch.nn, name)(*args, **kwargs)
     compare(ours, theirs, [rng.standard_normal(shape)])
     assert repr(ours).startswith(name)
+
+
+# -- embedding options --------------------------------------------------------------------------------
+def test_embedding_options(rng: np.random.Generator) -> None:
+    ids = np.array([[1, 4, 4, 2], [4, 0, 1, 3]])
+    options: list[dict[str, Any]] = [
+        {"scale_grad_by_freq": True, "padding_idx": 1},
+        {"max_norm": 1.5},
+        {"max_norm": 2.0, "norm_type": 1.0},
+    ]
+    for kw in options:
+        ours, theirs = nn.Embedding(6, 3, rng=0, **kw), torch.nn.Embedding(6, 3, **kw)
+        compare(ours, theirs, [ids])  # with max_norm, the renormalised tables are compared too
+        if "max_norm" in kw:
+            np.testing.assert_allclose(ours.weight.data, theirs.weight.detach().numpy(), rtol=1e-12)
+            rows = ours.weight.data[np.unique(ids)]
+            assert np.linalg.norm(rows, ord=kw.get("norm_type", 2), axis=1).max() <= kw["max_norm"]
+    table = rng.standard_normal((5, 3))
+    frozen = nn.Embedding.from_pretrained(table, padding_idx=0)
+    assert not frozen.weight.requires_grad
+    np.testing.assert_array_equal(frozen(np.array([0, 4])).data, table[[0, 4]])  # the given row 0 stays
+    tuned = nn.Embedding.from_pretrained(table, freeze=False)
+    compare(tuned, torch.nn.Embedding.from_pretrained(torch.from_numpy(table), freeze=False), [ids % 5])
+    with pytest.raises(ValueError, match=r"Embedding: sparse=True is not supported"):
+        nn.Embedding(5, 3, sparse=True)
+    with pytest.raises(ValueError, match=r"Embedding: max_norm must be a positive number or None, got -1"):
+        nn.Embedding(5, 3, max_norm=-1)
+    with pytest.raises(ValueError, match=r"Embedding.from_pretrained: embeddings must be 2-d"):
+        nn.Embedding.from_pretrained(np.ones(3))
