@@ -1,9 +1,12 @@
 """The layers' less common options against torch.nn with the same weights (float64): recurrent
 layers bidirectional, with LSTM projections, dropout and unbatched input; convolutions with
-every padding_mode; MultiheadAttention with separate key/value sizes (kdim, vdim). Our
-state_dict is loaded into the torch module by key (strict), then outputs, input gradients and
-parameter gradients are compared (`compare`, from tests/test_nn_layers_vs_torch.py). Plus
-the errors on bad arguments."""
+every padding_mode; MultiheadAttention with separate key/value sizes (kdim, vdim),
+add_bias_kv and add_zero_attn; the 1-d and 3-d pooling layers and ConvTranspose3d;
+Embedding's max_norm, scale_grad_by_freq and from_pretrained; the Transformer encoder and
+decoder. Our state_dict is loaded into the torch module by key (strict), then outputs, input
+gradients and parameter gradients are compared (`compare`, from
+tests/test_nn_layers_vs_torch.py). Plus finite differences through the new paths, and the
+errors on bad arguments."""
 
 from __future__ import annotations
 
