@@ -138,7 +138,7 @@ def test_backward_view_labels_every_edge_with_its_gradient_and_local_values() ->
     assert len(labels) == len(edges)
     assert all(re.search(r"= -?[\d.]", lab) for lab in labels)
     t = np.tanh(-0.75)
-    assert f"d/dt2 = 1-out^2 = {1 - t * t:.4g}" in dot
+    assert f"d/d(x*w) = 1-out^2 = {1 - t * t:.4g}" in dot
     assert "d/dx = w = -1.5" in dot
 
 

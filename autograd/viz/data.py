@@ -15,7 +15,7 @@ arrays, as lists. Nothing here escapes for HTML: put the result in a page with
 >>> y.backward()
 >>> d = scene_data(decide(build_graph(y)))
 >>> [n["name"] for n in d["nodes"] if n["kind"] == "tensor"]
-['w', 't1', 'y']
+['w', 'w*3', 'y']
 >>> d["nodes"][0]["grad"]
 '13.4451'
 """

@@ -27,7 +27,17 @@ from ..tensor import Tensor
 from .digraph import Picture
 from .escape import dot_html, dot_text
 from .graph import OP, TENSOR, build_graph
-from .labels import backward_name, broadcast_note, expression, fmt_array, fmt_const, fmt_shape, named_formula
+from .labels import (
+    _operand,
+    backward_name,
+    broadcast_note,
+    d,
+    expression,
+    fmt_array,
+    fmt_const,
+    fmt_shape,
+    named_formula,
+)
 from .render import DEFAULT_TIMEOUT
 from .summary import Group
 from .text import tree_text
@@ -96,7 +106,9 @@ def _tensor_label(sc: Scene, n: int, hl: bool) -> tuple[str, str]:
         if grad_text:
             rows.append([_cell(grad_text, GRAD_COLOR)])
     elif scalar:
-        row = [_cell(title, bold=True)]
+        # A scalar called by its expression (w1*x1) shows it on the op that made it: the
+        # record keeps only the numbers (a picture stays narrow enough to read at page width).
+        row = [] if _by_expression(node, sc) else [_cell(title, bold=True)]
         if sc.show_values and not sc.backward:
             row.append(_cell("data " + fmt_array(t.data, digits=DIGITS)))
         if grad_text:
@@ -111,6 +123,12 @@ def _tensor_label(sc: Scene, n: int, hl: bool) -> tuple[str, str]:
     return _table(rows, COLORS[kind], HIGHLIGHT if hl else None), COLORS[kind]
 
 
+def _by_expression(node: Any, sc: Scene) -> bool:
+    """True for a tensor node called by the expression that made it (no name, no id shown)."""
+    return (node.kind == TENSOR and not node.named and node.name != node.id and not sc.show_ids
+            and not sc.backward)
+
+
 def _args(sc: Scene, ctx: Any) -> list[str]:
     return [sc.forward.name(a) if isinstance(a, Tensor) else fmt_const(a) for a in ctx.inputs]
 
@@ -121,6 +139,10 @@ def _op_label(sc: Scene, n: int) -> str:
     assert ctx is not None  # internal: op nodes hold their node
     if not sc.backward:
         name = ctx.op_name()
+        made = sc.model.nodes[sc.model.output_of(n)] if sc.model.succs[n] else None
+        if made is not None and _by_expression(made, sc) and made.tensor is not None \
+                and made.tensor.ndim == 0:
+            return dot_text(made.name)  # what it computes, in its operands' names: w1*x1
         if name in SYMBOLS:
             return dot_text(SYMBOLS[name])
         if name in FUSED:
@@ -129,13 +151,13 @@ def _op_label(sc: Scene, n: int) -> str:
         return dot_text(ctx.label())
     out = sc.forward.name(node.tensor) if node.tensor is not None else "out"
     root_t = sc.forward.nodes[sc.forward.root].tensor
-    upstream = f"d{sc.forward.name(root_t)}/d{out}" if root_t is not None else "G"
+    upstream = d(sc.forward.name(root_t), out) if root_t is not None else "G"
     args = _args(sc, ctx)
     values = sc.local_values.get(n)
     rows = [f"<B>{dot_html(backward_name(ctx))}</B>"]
     for i, a in enumerate(ctx.inputs):
         if isinstance(a, Tensor) and a.requires_grad:
-            text = f"d/d{args[i]} = {named_formula(ctx, i, args, out, upstream)}"
+            text = f"d/d{_operand(args[i])} = {named_formula(ctx, i, args, out, upstream)}"
             if values is not None and i < len(values) and values[i] is not None:
                 text += f" = {fmt_array(values[i], digits=DIGITS)}"
             rows.append(dot_html(text))
@@ -242,7 +264,7 @@ def emit_dot(sc: Scene) -> Picture:
                 # The gradient this edge carries: d output / d (the tensor it stands for).
                 t = e.tensor
                 grad = sc.grad_of(t) if sc.show_grads else None
-                head = f"d{root_name}/d{sc.forward.name(t)}"
+                head = d(root_name, sc.forward.name(t))
                 notes.append(f"{head} = {fmt_array(grad, digits=DIGITS)}" if grad is not None else
                              f"{head} {fmt_shape(t.shape)}")
             if dst.kind == OP and dst.ctx is not None and dst.tensor is not None:

@@ -392,7 +392,7 @@
     if (nd.kind !== 't') return;
     box.appendChild(document.createTextNode('value')); box.appendChild(pre(nd.full));
     var gr = grads[n];
-    box.appendChild(document.createTextNode(gr ? 'd' + D.title + '/d' + nd.name + (gr[2] >= 0 ? ' after step ' + (gr[2] + 1) : ' (the seed)')
+    box.appendChild(document.createTextNode(gr ? dOf(D.title, nd.name) + (gr[2] >= 0 ? ' after step ' + (gr[2] + 1) : ' (the seed)')
                                               : 'gradient: not reached yet at this step'));
     if (gr) box.appendChild(pre(gr[1]));
     if (nd.stored_grad) { box.appendChild(document.createTextNode('.grad (stored)')); box.appendChild(pre(nd.stored_grad)); }
@@ -402,6 +402,18 @@
                                   : (n === D.root ? 'This is the output.' : 'No path to the output.');
     box.appendChild(links);
   }
+  // 'dE/dW11', 'dE/d(w1*x1)': names that are expressions in brackets (labels.d in Python)
+  function plain(s) {
+    if (/^[A-Za-z_][A-Za-z0-9_.\[\]']*$|^-?[0-9.e+-]+$/.test(s)) return true;
+    var m = /^[A-Za-z_][A-Za-z0-9_.]*\(/.exec(s), depth = 0;
+    if (!m || s[s.length - 1] !== ')') return false;
+    for (var i = m[0].length - 1; i < s.length; i++) {
+      if (s[i] === '(') depth++; else if (s[i] === ')') depth--;
+      if (depth === 0) return i === s.length - 1;
+    }
+    return false;
+  }
+  function dOf(a, b) { return 'd' + (plain(a) ? a : '(' + a + ')') + '/d' + (plain(b) ? b : '(' + b + ')'); }
   function select(n) {
     Array.prototype.forEach.call(vp.querySelectorAll('.onpath, .selected'), function (e) { e.classList.remove('onpath'); e.classList.remove('selected'); });
     selected = n; onpath = {};

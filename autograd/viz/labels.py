@@ -188,9 +188,32 @@ _TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_.\[\]']*|-?[0-9.e+-]+")
 
 
+_CALL = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*\(")
+
+
+def _one_call(text: str) -> bool:
+    """True for one function call, 'sigmoid(x*3)' (not 'f(a) + g(b)')."""
+    m = _CALL.match(text)
+    if m is None or not text.endswith(")"):
+        return False
+    depth = 0
+    for k in range(m.end() - 1, len(text)):
+        depth += {"(": 1, ")": -1}.get(text[k], 0)
+        if depth == 0:
+            return k == len(text) - 1
+    return False
+
+
 def _operand(text: str) -> str:
-    """An operand inside a bigger expression: parenthesised unless it is one name or number."""
-    return text if _PLAIN.fullmatch(text) else f"({text})"
+    """An operand inside a bigger expression: parenthesised unless it is one name, number or
+    function call."""
+    return text if _PLAIN.fullmatch(text) or _one_call(text) else f"({text})"
+
+
+def d(of: str, wrt: str) -> str:
+    """'dE/dW11', 'dh/d(V1*s1 + V2*s2)': the derivative of `of` with respect to `wrt`, names
+    that are expressions in parentheses."""
+    return f"d{_operand(of)}/d{_operand(wrt)}"
 
 
 def expression(ctx: Function, args: list[str]) -> str:
