@@ -41,7 +41,7 @@ from .labels import (
 from .render import DEFAULT_TIMEOUT
 from .summary import Group
 from .text import tree_text
-from .view import RANKDIRS, Scene, box_key, decide
+from .view import GHOST_USES, RANKDIRS, Scene, box_key, decide
 
 DEFAULT_MAX_NODES = 200
 HIGHLIGHT = "#d62728"
@@ -176,11 +176,11 @@ def _group_label(sc: Scene, grp: Group) -> str:
     return f"<{dot_html(first)}<BR/>{dot_html(ops)}>"
 
 
-def _clusters(dot: Picture, sc: Scene, units: list[int], add: dict[int, Any]) -> None:
-    """Emit each unit into the (nested) box of its path (module calls, roll-ups)."""
+def _clusters(dot: Picture, sc: Scene, items: list[tuple[tuple[str, ...], Any]]) -> None:
+    """Emit each item (a unit or a ghost: its box path, a function adding it to a graph) into
+    the (nested) box of its path (module calls, roll-ups)."""
     prefixes: dict[tuple[str, ...], graphviz.Digraph] = {}
-    for u in units:
-        s = sc.boxes.get(u, ())
+    for s, _ in items:
         for k in range(1, len(s) + 1):
             key = box_key(s[:k])
             if key not in prefixes:
@@ -190,9 +190,8 @@ def _clusters(dot: Picture, sc: Scene, units: list[int], add: dict[int, Any]) ->
                 c.attr(label=dot_text(title), style="rounded,dashed" if not roll else "rounded,bold",
                        color="#888888" if not roll else "#7a5195", fontcolor="#555555")
                 prefixes[key] = c
-    for u in units:
-        s = sc.boxes.get(u, ())
-        add[u](prefixes[box_key(s)] if s else dot)
+    for s, add in items:
+        add(prefixes[box_key(s)] if s else dot)
     # Attach the deepest clusters first: `subgraph` copies a cluster's text at call time.
     for key in sorted(prefixes, key=len, reverse=True):
         parent = prefixes[key[:-1]] if len(key) > 1 else dot
@@ -250,10 +249,23 @@ def emit_dot(sc: Scene) -> Picture:
         else:
             label, attrs = dot_text(fmt_const(node.value)), {"shape": "plaintext"}
         add[u] = lambda c, i=node.id, lab=label, a={**attrs, **mark}: c.node(i, lab, id=i, **a)
-    _clusters(dot, sc, units, add)
+    items = [(sc.boxes.get(u, ()), add[u]) for u in units]
+    ghost_of = {gh.edge: gh for gh in sc.ghosts}
+    for gh in sc.ghosts:
+        # A small copy of a shared leaf next to one of its uses: its name, dashed.
+        user = view.edges[gh.edge].dst
+        hl = gh.of in sc.highlighted and user in sc.highlighted
+        label = dot_text(g.nodes[gh.of].name)
+        tip = dot_text(f"{g.nodes[gh.of].name}: use {gh.use + 1} of {gh.uses} (drawn in full once)")
+        attrs = {"shape": "box", "style": "dashed,rounded,filled", "fillcolor": "#f7f7f7",
+                 "color": HIGHLIGHT if hl else "#888888", "fontcolor": "#444444", "margin": "0.05,0.02",
+                 "tooltip": tip, "height": "0.3"}
+        items.append((sc.boxes.get(user, ()),
+                      lambda c, i=gh.id, lab=label, a=attrs: c.node(i, lab, id=i, **a)))
+    _clusters(dot, sc, items)
     root_t = sc.forward.nodes[sc.forward.root].tensor
     root_name = sc.forward.name(root_t) if root_t is not None else "out"
-    for ve in view.edges:
+    for k, ve in enumerate(view.edges):
         attrs = {}
         if ve.edge >= 0:
             e = g.edges[ve.edge]
@@ -279,13 +291,17 @@ def emit_dot(sc: Scene) -> Picture:
             attrs["style"] = "dashed"
             if ve.count > 1:
                 attrs["label"] = dot_text(f"{ve.count:,} edges")
-        if _enters_box(sc, ve.src, ve.dst):
+        if k not in ghost_of and _enters_box(sc, ve.src, ve.dst):
             # One rank of room where a value enters a module's box: the box then starts below
             # the one that made the value, instead of beside it (no staircase of boxes).
             attrs["minlen"] = "2"
         if ve.src in sc.highlighted and ve.dst in sc.highlighted:
             attrs.update(color=HIGHLIGHT, penwidth="2.5")
-        dot.edge(ids[ve.src], ids[ve.dst], id=eid, **attrs)
+        src_id = ids[ve.src]
+        if k in ghost_of:  # this use reads the leaf's ghost (see `view.find_ghosts`)
+            src_id = ghost_of[k].id
+            eid = eid.replace(f"e_{ids[ve.src]}_", f"e_{src_id}_", 1)
+        dot.edge(src_id, ids[ve.dst], id=eid, **attrs)
     for a, b, index, count in sc.loops:
         if a in ids and b in ids:
             # The step-to-step edge of a rolled-up loop: drawn once, against the flow.
@@ -313,6 +329,7 @@ def draw(
     roll: bool = True,
     highlight: Tensor | Sequence[Tensor] | None = None,
     view: str = "forward",
+    ghosts: bool = True,
     timeout: float | None = DEFAULT_TIMEOUT,
 ) -> Picture:
     """A picture of the graph that computed `output` (a `graphviz.Digraph`).
@@ -336,6 +353,9 @@ def draw(
     - highlight: a tensor (or several): every path from it to the output is drawn in red.
     - view: "forward" (values) or "backward" (gradient functions, their local derivatives and
       the gradient on every edge).
+    - ghosts: a leaf used by more than 4 drawn ops (a shared weight) is drawn in full once
+      and, at each other use, as a small dashed copy with its name, so its edges stay short;
+      False draws one edge per use from the one box.
     - timeout: seconds the renderer may take in `.render()` / notebook display.
 
     Tensors without a `.name` are called by the variable they are bound to in the calling
@@ -355,7 +375,7 @@ def draw(
     scene = decide(
         fwd, view=view, show_values=show_values, show_grads=show_grads, show_ids=show_ids,
         rankdir=rankdir, max_nodes=max_nodes, group_modules=group_modules, collapse=collapse,
-        roll=roll, highlight=highlight,
+        roll=roll, highlight=highlight, ghost_uses=GHOST_USES if ghosts else None,
     )
     pic = emit_dot(scene)
     pic.timeout = timeout
