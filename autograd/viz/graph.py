@@ -245,8 +245,8 @@ def build_graph(root: Tensor, names: Mapping[int, str] | None = None) -> GraphMo
 def _name_nodes(g: GraphModel, inferred: Mapping[int, str]) -> None:
     """Give every node its displayed name (see `names.py`): `.name`, else the caller's variable,
     else a short expression of its operands' names (``w1*x1``), else its id. A variable name that
-    is also another tensor's `.name` in this graph is not used, and an expression already used
-    by another node falls back to the id (two boxes would carry one name)."""
+    is also another tensor's `.name` in this graph is not used (two boxes would carry one name),
+    nor an expression that is another tensor's name."""
     explicit = {nd.tensor.name for nd in g.nodes if nd.tensor is not None and nd.tensor.name}
     used = set(explicit)
     for nd in g.nodes:
@@ -267,8 +267,9 @@ def _name_nodes(g: GraphModel, inferred: Mapping[int, str]) -> None:
                 nd.name = nd.id
                 made = _expression(g, n, level)
                 if made is not None and made[0] not in used:
+                    # Two tensors computing the same expression may share it (both are a*b);
+                    # a name a person gave is never taken.
                     nd.name = made[0]
-                    used.add(made[0])
                     level[n] = (made[1], True)
         elif nd.kind == OP and nd.ctx is not None:
             nd.name = nd.ctx.label()
@@ -283,11 +284,17 @@ def _expression(g: GraphModel, n: int, level: dict[int, tuple[int, bool]]) -> tu
         return None
     ctx = g.nodes[op].ctx
     assert ctx is not None
-    args = [
-        (fmt_const(g.nodes[m].value) if g.nodes[m].kind == CONST else g.nodes[m].name,
-         *level.get(m, (ATOM, False)))
-        for m in g.inputs_of(op)
-    ]
+    args: list[tuple[str, int, bool]] = []
+    for m in g.inputs_of(op):
+        nd = g.nodes[m]
+        if nd.kind == CONST:
+            args.append((fmt_const(nd.value), ATOM, False))
+        elif nd.name == nd.id and g.preds[m]:
+            # An intermediate known only by its id says nothing (and may not be drawn: a
+            # rolled-up repeat's): it reads as an elided operand.
+            args.append(("…", ATOM, False))
+        else:
+            args.append((nd.name, *level.get(m, (ATOM, False))))
     return expression_name(ctx.op_name(), ctx.label(), args)
 
 

@@ -142,9 +142,14 @@ def expression_name(op: str, label: str, args: list[tuple[str, int, bool]],
     None when even with the inner expressions elided it is longer than `limit`."""
     text, level = compose(op, label, [(a, lv) for a, lv, _ in args])
     if len(text) <= limit:
-        return text, level
+        return (text, level) if _says_something(text) else None
     if any(e for _, _, e in args):
         text, level = compose(op, label, [("…", ATOM) if e else (a, lv) for a, lv, e in args])
-        if len(text) <= limit and text.strip("…() +-*/@,") != "":
+        if len(text) <= limit and _says_something(text):
             return text, level
     return None
+
+
+def _says_something(text: str) -> bool:
+    """False for an expression of elided operands only (``… + …``): an id reads better."""
+    return text.strip("…() +-*/@,") != ""
