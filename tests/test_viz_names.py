@@ -148,12 +148,12 @@ def test_formulas_use_expression_names_in_brackets_everywhere() -> None:
     out.backward()
     report = str(ag.explain(out, w1))
     assert "d(w1*x1)/dw1 = d(w1 * x1)/dw1 = x1 = 0.4" in report
-    assert "d(w1*x1*y)/d(w1*x1) = d((w1*x1) * y)/d(w1*x1) = y = 3" in report
+    assert "d(w1*x1*y)/d(w1*x1) = d(w1*x1 * y)/d(w1*x1) = y = 3" in report
     assert "dout/d(w1*x1*y + x)" in report
     tr = ag.trace_backward(out)
     table = tr.table()
     assert "d(w1*x1)/dw1 = d(w1 * x1)/dw1 = x1" in table
-    assert "d(w1*x1*y)/dy = d((w1*x1) * y)/dy = (w1*x1)" in table
+    assert "d(w1*x1*y)/dy = d(w1*x1 * y)/dy = (w1*x1)" in table
     assert "t2" not in table
     assert "t4" not in table
     # the explorer's side panel shows the same text, from the same steps

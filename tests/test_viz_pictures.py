@@ -202,6 +202,13 @@ def test_a_shared_leaf_is_drawn_once_with_a_ghost_at_each_other_use() -> None:
     a = ag.tensor(2.0, requires_grad=True)
     few = a * 2.0 + a * 3.0 + a.exp()
     assert "_use" not in ag.to_dot(few)
+    # a user reading the leaf twice (v * v) has one copy, with both edges
+    v = ag.tensor(0.5, requires_grad=True, name="v")
+    c = ag.tensor(1.5)
+    parts = ag.stack([(v * c).tanh(), (v + c).exp(), (v - c) ** 2, (v / c).sin(), v * v * c]).sum()
+    vv = ag.to_dot(parts)
+    assert len(re.findall(r"^\s*t0_use\d+ \[", vv, flags=re.M)) == 4
+    assert len(re.findall(r"^\s*t0_use4 -> ", vv, flags=re.M)) == 2
     # the data emitter (what pages read) has the ghosts too, linked to their leaf
     from autograd.viz.data import scene_data
     from autograd.viz.graph import build_graph

@@ -78,7 +78,7 @@ def scene_data(sc: Scene) -> dict[str, Any]:
             item["value"] = fmt_const(nd.value)
         nodes.append(item)
     ghost_of = {gh.edge: gh for gh in sc.ghosts}
-    for gh in sc.ghosts:  # small copies of a shared leaf, one per use after the first
+    for gh in {gh.id: gh for gh in sc.ghosts}.values():  # copies of a shared leaf, one per user
         nodes.append({"id": gh.id, "kind": "ghost", "of": ids[gh.of], "name": g.nodes[gh.of].name,
                       "use": gh.use + 1, "uses": gh.uses,
                       "box": list(box_key(sc.boxes.get(view.edges[gh.edge].dst, ())))})

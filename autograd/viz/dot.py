@@ -251,7 +251,7 @@ def emit_dot(sc: Scene) -> Picture:
         add[u] = lambda c, i=node.id, lab=label, a={**attrs, **mark}: c.node(i, lab, id=i, **a)
     items = [(sc.boxes.get(u, ()), add[u]) for u in units]
     ghost_of = {gh.edge: gh for gh in sc.ghosts}
-    for gh in sc.ghosts:
+    for gh in {gh.id: gh for gh in sc.ghosts}.values():
         # A small copy of a shared leaf next to one of its uses: its name, dashed.
         user = view.edges[gh.edge].dst
         hl = gh.of in sc.highlighted and user in sc.highlighted

@@ -41,9 +41,10 @@ GHOST_USES = 4  # a leaf with more uses than this is drawn once, plus a small co
 
 @dataclass(eq=False)
 class Ghost:
-    """A small copy of leaf unit `of` that stands for it at one use: the view edge `edge`
+    """A small copy of leaf unit `of` that stands for it at one user: the view edge `edge`
     (an index into `view.edges`) is drawn from the ghost instead; `id` is its DOT / SVG id
-    (``t0_use3``), `use` which use it is (1 = the second; the first reads the leaf itself)."""
+    (``t0_use3``), `use` which user it is (1 = the second; the first reads the leaf itself), of
+    `uses`. A user reading the leaf twice (``v * v``) has one copy, with both edges."""
 
     id: str
     of: int
@@ -257,10 +258,14 @@ def find_ghosts(v: View, limit: int | None = GHOST_USES) -> list[Ghost]:
         uses.setdefault(src, []).append(k)
     out: list[Ghost] = []
     for src, ks in uses.items():
-        if len({v.edges[k].dst for k in ks}) <= limit:
+        users = list(dict.fromkeys(v.edges[k].dst for k in ks))  # in order of first use
+        if len(users) <= limit:
             continue
-        for j, k in enumerate(ks[1:], 1):
-            out.append(Ghost(f"{g.nodes[src].id}_use{j}", src, k, j, len(ks)))
+        use = {dst: j for j, dst in enumerate(users)}
+        for k in ks:
+            j = use[v.edges[k].dst]
+            if j:  # the first user reads the leaf itself; each other one its own copy
+                out.append(Ghost(f"{g.nodes[src].id}_use{j}", src, k, j, len(users)))
     return out
 
 
