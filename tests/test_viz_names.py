@@ -159,3 +159,20 @@ def test_formulas_use_expression_names_in_brackets_everywhere() -> None:
     # the explorer's side panel shows the same text, from the same steps
     data = ag.explore(out).html
     assert "d(w1*x1)/dw1 = d(w1 * x1)/dw1 = x1" in data
+
+
+def test_module_outputs_are_called_by_what_they_apply_to() -> None:
+    import nn
+
+    model = nn.Sequential(nn.Linear(2, 3, rng=0), nn.ReLU(), nn.Linear(3, 1, rng=1))
+    x = ag.tensor([[0.5, -1.0]], name="x")
+    out = model(x).sum()
+    names = [nd.name for nd in build_graph(out).nodes if nd.kind == "tensor"]
+    # the parameters keep their dotted names; what the layers made reads as what it applied to
+    assert "0.weight" in names
+    assert "linear(x)" in names
+    assert "relu(linear(x))" in names
+    assert "linear(…)" in names
+    assert names[-1] == "out"
+    report = str(ag.explain(out, model[0].bias))
+    assert "d(relu(linear(x)))/d(linear(x)) = " in report

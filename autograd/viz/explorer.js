@@ -451,14 +451,7 @@
   }
   // 'dE/dW11', 'dE/d(w1*x1)': names that are expressions in brackets (labels.d in Python)
   function plain(s) {
-    if (/^[A-Za-z_][A-Za-z0-9_.\[\]']*$|^-?[0-9.e+-]+$/.test(s)) return true;
-    var m = /^[A-Za-z_][A-Za-z0-9_.]*\(/.exec(s), depth = 0;
-    if (!m || s[s.length - 1] !== ')') return false;
-    for (var i = m[0].length - 1; i < s.length; i++) {
-      if (s[i] === '(') depth++; else if (s[i] === ')') depth--;
-      if (depth === 0) return i === s.length - 1;
-    }
-    return false;
+    return /^[A-Za-z_][A-Za-z0-9_.\[\]']*$|^-?[0-9.e+-]+$/.test(s);
   }
   function dOf(a, b) { return 'd' + (plain(a) ? a : '(' + a + ')') + '/d' + (plain(b) ? b : '(' + b + ')'); }
   function select(n) {

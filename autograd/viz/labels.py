@@ -239,7 +239,10 @@ def _operand_of(op: str, i: int, text: str) -> str:
 def d(of: str, wrt: str) -> str:
     """'dE/dW11', 'dh/d(V1*s1 + V2*s2)': the derivative of `of` with respect to `wrt`, names
     that are expressions in parentheses."""
-    return f"d{_operand(of)}/d{_operand(wrt)}"
+    def br(text: str) -> str:  # dh/d(V1*s1 + V2*s2), d(relu(x))/dx: never dlinear(x)
+        return text if _PLAIN.fullmatch(text) else f"({text})"
+
+    return f"d{br(of)}/d{br(wrt)}"
 
 
 def expression(ctx: Function, args: list[str]) -> str:

@@ -144,9 +144,19 @@ def expression_name(op: str, label: str, args: list[tuple[str, int, bool]],
     if len(text) <= limit:
         return (text, level) if _says_something(text) else None
     if any(e for _, _, e in args):
-        text, level = compose(op, label, [("…", ATOM) if e else (a, lv) for a, lv, e in args])
+        args = [("…", ATOM, False) if e else (a, lv, e) for a, lv, e in args]
+        text, level = compose(op, label, [(a, lv) for a, lv, _ in args])
         if len(text) <= limit and _says_something(text):
             return text, level
+    # A module's parameters (dotted names: layers.0.weight) are what the op is; its other
+    # operands are what it was applied to: linear(x), relu(linear(x)).
+    params = [a for a, _, _ in args if "." in a and not a.startswith(".") and "(" not in a]
+    if params and "(" in compose(op, label, [("x", ATOM)] * len(args))[0]:
+        rest = [(a, lv) for a, lv, _ in args if a not in params]
+        if rest:
+            text, level = compose(op, label.split("(")[0], rest)
+            if len(text) <= limit and _says_something(text):
+                return text, level
     return None
 
 
