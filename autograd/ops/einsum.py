@@ -130,9 +130,7 @@ def _to_operand(grad_u: Array, term: str, unique: str, shape: tuple[int, ...]) -
 
 
 class Einsum(Op):
-    """y = einsum(subscripts, *xs).  dy/dx_k: einsum of g with the other operands onto x_k's indices."""
-
-    formulas = ("einsum(g, other operands -> x_k)",)
+    """y = einsum(subscripts, *xs).  dy/dx_k = einsum(g, other operands -> x_k)."""
 
     @staticmethod
     def forward(ctx: Einsum, *xs: np.ndarray, subscripts: str = "") -> np.ndarray:
@@ -264,9 +262,7 @@ def trace(x: Any) -> Tensor:
 
 
 class Tril(Op):
-    """y = x with the elements above diagonal k zeroed (last two axes).  dy/dx = 1 on and below it, else 0."""
-
-    formulas = ("1 on and below diagonal k",)
+    """y = x with the elements above diagonal k zeroed (last two axes).  dy/dx = 1 on and below diagonal k."""
 
     @staticmethod
     def forward(ctx: Tril, x: np.ndarray, diagonal: int = 0) -> np.ndarray:
@@ -280,9 +276,7 @@ class Tril(Op):
 
 
 class Triu(Op):
-    """y = x with the elements below diagonal k zeroed (last two axes).  dy/dx = 1 on and above it, else 0."""
-
-    formulas = ("1 on and above diagonal k",)
+    """y = x with the elements below diagonal k zeroed (last two axes).  dy/dx = 1 on and above diagonal k."""
 
     @staticmethod
     def forward(ctx: Triu, x: np.ndarray, diagonal: int = 0) -> np.ndarray:

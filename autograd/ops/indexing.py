@@ -102,9 +102,10 @@ def scatter_add_zeros(shape: tuple[int, ...], axis: int, index: np.ndarray, src:
 
 
 class Gather(Op):
-    """y[i][j] = x[index[i][j]][j] (axis 0; any axis likewise).  Backward: scatter-add g into x's shape."""
+    """y[i][j] = x[index[i][j]][j] (axis 0; any axis likewise).  dy/dx = 1 at the gathered elements.
 
-    formulas = ("1 at the gathered elements",)
+    Backward: scatter-add g into x's shape.
+    """
 
     @staticmethod
     def forward(ctx: Gather, x: np.ndarray, axis: int = 0, index: Any = None) -> np.ndarray:
@@ -120,9 +121,7 @@ class Gather(Op):
 
 
 class ScatterAdd(Op):
-    """y = x with src[i][j] added at y[index[i][j]][j] (axis 0).  dy/dx = 1, dy/dsrc: gather g at index."""
-
-    formulas = ("1", "g gathered at index")
+    """y = x with src[i][j] added at y[index[i][j]][j] (axis 0).  dy/dx = 1, dy/dsrc = 1 at index."""
 
     @staticmethod
     def forward(
@@ -145,9 +144,9 @@ class ScatterAdd(Op):
 
 
 class Scatter(Op):
-    """y = x with y[index[i][j]][j] = src[i][j] (axis 0).  dy/dx = 1 where kept, dy/dsrc: g at index."""
-
-    formulas = ("1 where not overwritten", "g gathered at index")
+    """y = x with y[index[i][j]][j] = src[i][j] (axis 0).
+    dy/dx = 1 where not overwritten, dy/dsrc = 1 at index.
+    """
 
     @staticmethod
     def forward(ctx: Scatter, x: np.ndarray, src: np.ndarray, axis: int = 0, index: Any = None) -> np.ndarray:
@@ -172,13 +171,12 @@ _REDUCES = ("sum", "prod", "mean", "amax", "amin")
 
 class ScatterReduce(Op):
     """y = x with src reduced into y[index[i][j]][j] (sum, prod, mean, amax, amin; axis 0).
+    dy/dx = d reduce / d x, dy/dsrc = d reduce / d src.
 
     Backward, for each output element and the group of values reduced into it (x's own value
     when include_self): sum: g; mean: g / count; prod: g times the product of the others
     (exact with zeros); amax/amin: g shared evenly among the values equal to the result.
     """
-
-    formulas = ("d reduce / d x", "d reduce / d src")
 
     @staticmethod
     def forward(
@@ -269,9 +267,7 @@ def _data(v: Any) -> Any:
 
 
 class MaskedFill(Op):
-    """y = value where mask else x.  dy/dx = 1 where the mask is false, else 0."""
-
-    formulas = ("1 where not mask",)
+    """y = value where mask else x.  dy/dx = 1 where not mask."""
 
     @staticmethod
     def forward(ctx: MaskedFill, x: np.ndarray, mask: Any = None, value: float = 0.0) -> np.ndarray:

@@ -38,9 +38,11 @@ def _axes(op: str, dims: Any, shape: tuple[int, ...]) -> tuple[int, ...]:
 
 
 class Flip(Op):
-    """y = x reversed along axis.  Backward: reverse g along the same axes."""
+    """y = x reversed along axis.  dy/dx = 1.
 
-    formulas = ("1",)
+    Backward: reverse g along the same axes.
+    """
+
     is_view = True
 
     @staticmethod
@@ -60,9 +62,10 @@ def _flip(g: Array, axes: tuple[int, ...]) -> Array:
 
 
 class Roll(Op):
-    """y = x shifted cyclically by `shifts` along axis.  Backward: roll g back by -shifts."""
+    """y = x shifted cyclically by `shifts` along axis.  dy/dx = 1.
 
-    formulas = ("1",)
+    Backward: roll g back by -shifts.
+    """
 
     @staticmethod
     def forward(ctx: Roll, x: np.ndarray, shifts: Any = 0, axis: Any = None) -> np.ndarray:
@@ -89,9 +92,10 @@ class Roll(Op):
 
 
 class Tile(Op):
-    """y = x repeated reps[i] times along axis i (numpy.tile, torch's `repeat`).  Backward: sum the copies."""
+    """y = x repeated reps[i] times along axis i (numpy.tile, torch's `repeat`).  dy/dx = 1.
 
-    formulas = ("1",)
+    Backward: sum the copies.
+    """
 
     @staticmethod
     def forward(ctx: Tile, x: np.ndarray, reps: tuple[int, ...] = ()) -> np.ndarray:

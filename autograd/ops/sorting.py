@@ -56,9 +56,7 @@ def _order(op: str, x: Any, axis: int, descending: bool) -> tuple[int, np.ndarra
 
 
 class Sort(Op):
-    """y = x sorted along axis (or its top k).  Backward: g goes back to where each value came from."""
-
-    formulas = ("1 at the element each value came from",)
+    """y = x sorted along axis (or its top k).  dy/dx = 1 at the element each value came from."""
 
     @staticmethod
     def forward(
