@@ -92,13 +92,9 @@ def gather_array(x: Array, axis: int, index: np.ndarray) -> Array:
 
 
 def scatter_add_zeros(shape: tuple[int, ...], axis: int, index: np.ndarray, src: Array) -> Array:
-    """zeros(shape) with src added at the places `index` points to along axis."""
-    if _is_tensor(src):
-        zeros = function._make(np.zeros(shape, dtype=src.dtype), None)
-        return ScatterAdd.apply(zeros, src, axis=axis, index=index)
-    out = np.zeros(shape, dtype=src.dtype)
-    np.add.at(out, _grid(index, axis), src)
-    return out
+    """zeros(shape) with src added at the places `index` points to along axis: `dual.index_add`
+    at those places' full numpy index (Tensors stay in the graph)."""
+    return dual.index_add(shape, _grid(index, axis), src)
 
 
 class Gather(Op):
