@@ -18,7 +18,8 @@ import numpy as np
 from .. import dual, function
 from ..function import Op
 from ..registry import OpInfo, register, samples
-from .binary import lift, where
+from .binary import where
+from .operands import as_tensor, axis_or_dim
 from .reduce import normalize_axis
 
 if TYPE_CHECKING:
@@ -287,19 +288,12 @@ class MaskedFill(Op):
 
 
 # -- functions ----------------------------------------------------------------------------------
-def _t(x: Any) -> Any:
-    x = lift(x)
-    return x if _is_tensor(x) else function._Tensor(x)
-
-
 def _axis(op: str, axis: Any, dim: Any) -> Any:
-    if dim is not None:
-        if axis is not None:
-            raise TypeError(f"{op}: give axis= or dim=, not both")
-        return dim
-    if axis is None:
+    """The axis (axis= or dim=), which these ops require."""
+    ax = axis_or_dim(op, axis, dim)
+    if ax is None:
         raise TypeError(f"{op}: missing the axis (axis= or dim=)")
-    return axis
+    return ax
 
 
 def gather(x: Any, axis: int | None = None, index: Any = None, *, dim: int | None = None) -> Tensor:
@@ -307,7 +301,7 @@ def gather(x: Any, axis: int | None = None, index: Any = None, *, dim: int | Non
 
     `index` is an integer tensor with as many axes as x; the output has its shape.
     """
-    x = _t(x)
+    x = as_tensor(x)
     ax = _axis("gather", axis, dim)
     idx = index_array("gather", index)
     ax, idx = check_index("gather", x.shape, ax, idx)
@@ -316,7 +310,7 @@ def gather(x: Any, axis: int | None = None, index: Any = None, *, dim: int | Non
 
 def take_along_axis(x: Any, indices: Any, axis: int) -> Tensor:
     """numpy.take_along_axis: gather with an index that broadcasts against x."""
-    x = _t(x)
+    x = as_tensor(x)
     idx = index_array("take_along_axis", indices)
     if idx.ndim != x.ndim:
         raise ValueError(
@@ -342,7 +336,7 @@ def take_along_axis(x: Any, indices: Any, axis: int) -> Tensor:
 
 def index_select(x: Any, axis: int | None = None, index: Any = None, *, dim: int | None = None) -> Tensor:
     """The entries `index` (a 1-D integer tensor) along axis, as torch.index_select."""
-    x = _t(x)
+    x = as_tensor(x)
     ax = normalize_axis("index_select", _axis("index_select", axis, dim), x.shape)[0]
     idx = index_array("index_select", index)
     if idx.ndim > 1:
@@ -357,7 +351,7 @@ def index_select(x: Any, axis: int | None = None, index: Any = None, *, dim: int
 def _src(op: str, x: Any, src: Any, idx: np.ndarray, ax: int) -> Any:
     if not _is_tensor(src) and np.ndim(src) == 0:  # a number: the same value everywhere
         return function._Tensor(np.full(idx.shape, src, dtype=x.dtype))
-    src = _t(src)
+    src = as_tensor(src)
     if src.ndim != idx.ndim or any(s < i for s, i in zip(src.shape, idx.shape, strict=True)):
         raise ValueError(
             f"{op}: src of shape {src.shape} must have as many axes as the index of shape "
@@ -370,7 +364,7 @@ def scatter_add(x: Any, axis: int | None = None, index: Any = None, src: Any = N
                 dim: int | None = None) -> Tensor:
     """x with src added at the places index points to along axis (repeats accumulate), as
     torch.scatter_add: out[index[i][j]][j] += src[i][j] for axis 0."""
-    x = _t(x)
+    x = as_tensor(x)
     idx = index_array("scatter_add", index)
     ax, idx = check_index("scatter_add", x.shape, _axis("scatter_add", axis, dim), idx)
     return ScatterAdd.apply(x, _src("scatter_add", x, src, idx, ax), axis=ax, index=idx)
@@ -387,7 +381,7 @@ def scatter(x: Any, axis: int | None = None, index: Any = None, src: Any = None,
         if reduce not in kinds:
             raise ValueError(f"scatter: reduce must be 'add' or 'multiply', got {reduce!r}")
         return scatter_reduce(x, axis, index, src if value is None else value, kinds[reduce], dim=dim)
-    x = _t(x)
+    x = as_tensor(x)
     idx = index_array("scatter", index)
     ax, idx = check_index("scatter", x.shape, _axis("scatter", axis, dim), idx)
     if (src is None) == (value is None):
@@ -402,7 +396,7 @@ def scatter_reduce(x: Any, axis: int | None = None, index: Any = None, src: Any 
     takes no part where something is scattered."""
     if reduce not in _REDUCES:
         raise ValueError(f"scatter_reduce: reduce must be one of {', '.join(_REDUCES)}; got {reduce!r}")
-    x = _t(x)
+    x = as_tensor(x)
     idx = index_array("scatter_reduce", index)
     ax, idx = check_index("scatter_reduce", x.shape, _axis("scatter_reduce", axis, dim), idx)
     return ScatterReduce.apply(x, _src("scatter_reduce", x, src, idx, ax), axis=ax, index=idx,
@@ -423,14 +417,14 @@ def masked_fill(x: Any, mask: Any, value: Any) -> Tensor:
             raise ValueError(
                 f"masked_fill: value must be a number or a 0-d tensor, got shape {value.shape}"
             )
-        x = _t(x)
+        x = as_tensor(x)
         return where(_mask("masked_fill", mask), value.broadcast_to(x.shape), x)
-    return MaskedFill.apply(_t(x), mask=_mask("masked_fill", mask), value=float(value))
+    return MaskedFill.apply(as_tensor(x), mask=_mask("masked_fill", mask), value=float(value))
 
 
 def masked_select(x: Any, mask: Any) -> Tensor:
     """The elements of x where mask is true, as a 1-D tensor (mask and x broadcast together)."""
-    x = _t(x)
+    x = as_tensor(x)
     m = _mask("masked_select", mask)
     try:
         shape = np.broadcast_shapes(x.shape, m.shape)

@@ -26,6 +26,7 @@ from ..function import Op
 from ..registry import BINARY, REDUCE, UNARY, OpInfo, register, samples
 from .binary import lift
 from .movement import stack
+from .operands import alias, as_tensor, axis_or_dim
 from .reduce import reduction
 
 if TYPE_CHECKING:
@@ -584,15 +585,9 @@ def logical_not(x: Any) -> Tensor:
 
 
 # -- functions ----------------------------------------------------------------------------------
-def _t(x: Any) -> Any:
-    """An operand as a Tensor (numbers and arrays become constant tensors)."""
-    x = lift(x)
-    return x if isinstance(x, function._Tensor) else function._Tensor(x)
-
-
 def atan2(y: Any, x: Any) -> Tensor:
     """The angle of the point (x, y) in (-pi, pi], elementwise with broadcasting (torch.atan2)."""
-    return Atan2.apply(_t(y), lift(x))
+    return Atan2.apply(as_tensor(y), lift(x))
 
 
 def arctan2(y: Any, x: Any) -> Tensor:
@@ -602,41 +597,32 @@ def arctan2(y: Any, x: Any) -> Tensor:
 
 def logaddexp(x: Any, y: Any) -> Tensor:
     """ln(e^x + e^y) elementwise, without overflow."""
-    return Logaddexp.apply(_t(x), lift(y))
+    return Logaddexp.apply(as_tensor(x), lift(y))
 
 
 def remainder(x: Any, y: Any) -> Tensor:
     """x mod y with the sign of y (Python's `%`, torch.remainder, numpy.mod)."""
-    return Remainder.apply(_t(x), lift(y))
+    return Remainder.apply(as_tensor(x), lift(y))
 
 
 def fmod(x: Any, y: Any) -> Tensor:
     """x mod y with the sign of x (C's fmod, torch.fmod, numpy.fmod)."""
-    return Fmod.apply(_t(x), lift(y))
+    return Fmod.apply(as_tensor(x), lift(y))
 
 
 def floor_divide(x: Any, y: Any) -> Tensor:
     """floor(x / y) (Python's `//`); its gradient is 0."""
-    return FloorDivide.apply(_t(x), lift(y))
+    return FloorDivide.apply(as_tensor(x), lift(y))
 
 
 def copysign(x: Any, y: Any) -> Tensor:
     """|x| with the sign of y; y gets no gradient (0)."""
-    return Copysign.apply(_t(x), lift(y))
+    return Copysign.apply(as_tensor(x), lift(y))
 
 
 def lerp(start: Any, end: Any, weight: Any) -> Tensor:
     """start + weight * (end - start); weight is a number or a tensor (torch.lerp)."""
-    return Lerp.apply(_t(start), lift(end), lift(weight))
-
-
-def _alias(op: str, value: Any, alias_value: Any, name: str, alias: str, default: Any) -> Any:
-    """numpy's keyword (axis=, keepdims=) or PyTorch's (dim=, keepdim=), not both."""
-    if alias_value is None:
-        return value
-    if value is not default and value != default:
-        raise TypeError(f"{op}: give {name}= or {alias}=, not both")
-    return alias_value
+    return Lerp.apply(as_tensor(start), lift(end), lift(weight))
 
 
 def var_mean(
@@ -655,9 +641,9 @@ def var_mean(
     `correction=` (its default there is 1) is accepted in place of ddof, and `dim=`/`keepdim=`
     in place of `axis=`/`keepdims=`.
     """
-    x = _t(x)
-    axis = _alias("var_mean", axis, dim, "axis", "dim", None)
-    keepdims = bool(_alias("var_mean", keepdims, keepdim, "keepdims", "keepdim", False))
+    x = as_tensor(x)
+    axis = axis_or_dim("var_mean", axis, dim)
+    keepdims = bool(alias("var_mean", keepdims, keepdim, "keepdims", "keepdim", False))
     if ddof is not None and correction is not None:
         raise TypeError("var_mean: give ddof= or correction=, not both")
     d = ddof if ddof is not None else (correction if correction is not None else 0)
@@ -681,8 +667,8 @@ def std_mean(
 
 def normalize(x: Any, p: float = 2.0, axis: int = 1, eps: float = 1e-12, *, dim: int | None = None) -> Tensor:
     """x / max(||x||_p, eps) along `axis` (default 1, as torch.nn.functional.normalize)."""
-    x = _t(x)
-    axis = _alias("normalize", axis, dim, "axis", "dim", 1)
+    x = as_tensor(x)
+    axis = alias("normalize", axis, dim, "axis", "dim", 1)
     if x.ndim == 0:
         raise ValueError("normalize: needs a tensor with at least one axis, got a 0-d tensor")
     if p == math.inf:
@@ -696,9 +682,9 @@ def norm(x: Any, p: float = 2.0, axis: Any = None, keepdims: bool = False, *, di
          keepdim: bool | None = None) -> Tensor:
     """The p-norm (sum |x|^p)^(1/p) over `axis` (all axes by default), as
     torch.linalg.vector_norm; p = inf gives max |x|. Its gradient at a zero norm is 0."""
-    x = _t(x)
-    axis = _alias("norm", axis, dim, "axis", "dim", None)
-    keepdims = bool(_alias("norm", keepdims, keepdim, "keepdims", "keepdim", False))
+    x = as_tensor(x)
+    axis = axis_or_dim("norm", axis, dim)
+    keepdims = bool(alias("norm", keepdims, keepdim, "keepdims", "keepdim", False))
     if p == math.inf:
         return x.abs().max(axis=axis, keepdims=keepdims)
     return Norm.apply(x, p=p, axis=axis, keepdims=keepdims)

@@ -14,8 +14,8 @@ import numpy as np
 from .. import dual, function
 from ..function import Op
 from ..registry import REDUCE, OpInfo, register, samples
-from .binary import lift
 from .indexing import scatter_add_zeros
+from .operands import as_tensor, axis_or_dim
 from .reduce import normalize_axis, reduction
 
 if TYPE_CHECKING:
@@ -226,22 +226,9 @@ class Prod(Op):
 
 
 # -- functions ---------------------------------------------------------------------------------------
-def _t(x: Any) -> Any:
-    x = lift(x)
-    return x if _is_tensor(x) else function._Tensor(x)
-
-
-def _axis(op: str, axis: Any, dim: Any) -> Any:
-    if dim is not None:
-        if axis is not None:
-            raise TypeError(f"{op}: give axis= or dim=, not both")
-        return dim
-    return axis
-
-
 def _scan(op: str, fn: Any, x: Any, axis: Any, dim: Any) -> Tensor:
-    x = _t(x)
-    ax = _axis(op, axis, dim)
+    x = as_tensor(x)
+    ax = axis_or_dim(op, axis, dim)
     if ax is None:  # numpy: a scan over the flattened tensor
         x, ax = x.reshape(-1), 0
     return fn.apply(x, axis=ax)
@@ -263,8 +250,8 @@ def logcumsumexp(x: Any, axis: int | None = None, *, dim: int | None = None) -> 
 
 
 def _cumextreme(op: str, x: Any, axis: Any, dim: Any, largest: bool) -> tuple[Tensor, Tensor]:
-    x = _t(x)
-    ax = _axis(op, axis, dim)
+    x = as_tensor(x)
+    ax = axis_or_dim(op, axis, dim)
     if ax is None:
         x, ax = x.reshape(-1), 0
     values = Cumextreme.apply(x, axis=ax, largest=largest)
@@ -294,7 +281,7 @@ def prod(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
          keepdim: bool | None = None) -> Tensor:
     """Product over axis (all axes by default); the gradient is exact where x has zeros."""
     keep = bool(keepdims if keepdim is None else keepdim)
-    return Prod.apply(_t(x), axis=_axis("prod", axis, dim), keepdims=keep)
+    return Prod.apply(as_tensor(x), axis=axis_or_dim("prod", axis, dim), keepdims=keep)
 
 
 class ScanMixin:
