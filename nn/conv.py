@@ -32,6 +32,7 @@ from . import init
 from .module import Module, Parameter
 
 Rng = np.random.Generator | int | None
+_PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 
 def _tuple(where: str, name: str, value: Any, nd: int) -> tuple[int, ...]:
@@ -71,8 +72,13 @@ class _ConvNd(Module):
                 f"{where}: in_channels ({in_channels}) and out_channels ({out_channels}) must both be "
                 f"divisible by groups ({groups})"
             )
-        if padding_mode != "zeros":
-            raise NotImplementedError(f"{where}: padding_mode {padding_mode!r} is not supported; use 'zeros'")
+        if padding_mode not in _PADDING_MODES:
+            raise ValueError(
+                f"{where}: padding_mode must be one of {', '.join(map(repr, _PADDING_MODES))}, "
+                f"got {padding_mode!r}"
+            )
+        if self._transposed and padding_mode != "zeros":
+            raise ValueError(f"{where}: only padding_mode='zeros' is supported, got {padding_mode!r}")
         self.in_channels, self.out_channels, self.groups = int(in_channels), int(out_channels), int(groups)
         self.kernel_size = _tuple(where, "kernel_size", kernel_size, nd)
         self.stride = _tuple(where, "stride", stride, nd)
@@ -123,6 +129,8 @@ class _ConvNd(Module):
             s += f", groups={self.groups}"
         if self.bias is None:
             s += ", bias=False"
+        if self.padding_mode != "zeros":
+            s += f", padding_mode={self.padding_mode!r}"
         return s
 
 
@@ -161,9 +169,24 @@ class _Conv(_ConvNd):
         )
 
     def forward(self, x: Any) -> Tensor:
-        return self._function(
-            self._check(x), self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
-        )
+        x, padding = self._check(x), self.padding
+        if self.padding_mode != "zeros":  # pad first with the mode, then convolve without padding
+            x, padding = F.pad(x, self._mode_pads(), mode=self.padding_mode), 0
+        return self._function(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
+
+    def _mode_pads(self) -> list[int]:
+        """The padding as F.pad's list, (left, right) of the last axis first; "same" puts the odd
+        one of an even total on the right, as torch."""
+        pads: list[int] = []
+        for i in reversed(range(self._nd)):
+            if self.padding == "same":
+                total = self.dilation[i] * (self.kernel_size[i] - 1)
+                pads += [total // 2, total - total // 2]
+            elif self.padding == "valid":
+                pads += [0, 0]
+            else:
+                pads += [self.padding[i]] * 2
+        return pads
 
 
 class _ConvTranspose(_ConvNd):
@@ -225,7 +248,8 @@ class Conv1d(_Conv):
 class Conv2d(_Conv):
     """2-d convolution: x (N, C_in, H, W) -> (N, C_out, H', W'), H' = floor((H + 2 padding -
     dilation (KH - 1) - 1) / stride) + 1; weight (C_out, C_in/groups, KH, KW), bias (C_out,).
-    padding: an int, a pair, "valid" or "same"."""
+    padding: an int, a pair, "valid" or "same"; padding_mode: what the padding holds, "zeros",
+    "reflect" (mirrored, without the edge), "replicate" (the edge) or "circular" (wrapped)."""
 
     _nd = 2
     _function = staticmethod(F.conv2d)
