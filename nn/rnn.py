@@ -53,6 +53,18 @@ def _positive(where: str, **sizes: Any) -> None:
             raise ValueError(f"{where}: {name} must be a positive int, got {v!r}")
 
 
+def _states(where: str, hx: Any, names: tuple[str, ...]) -> tuple[Any, ...]:
+    """hx as one entry per state (None: zeros): an LSTM's (h, c), the others' h."""
+    if hx is None:
+        return (None,) * len(names)
+    if len(names) == 1:
+        return (hx,)
+    if not isinstance(hx, (tuple, list)) or len(hx) != 2:
+        got = f"a {type(hx).__name__}" if not isinstance(hx, (tuple, list)) else f"{len(hx)} tensors"
+        raise ValueError(f"{where}: hx must be a pair ({', '.join(names)}), got {got}")
+    return tuple(hx)
+
+
 def _check_nonlinearity(where: str, nonlinearity: str) -> None:
     if nonlinearity not in ("tanh", "relu"):
         raise ValueError(f"{where}: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
@@ -153,9 +165,7 @@ class _Cell(Module):
             x = x.reshape((1, -1))
         n, H = x.shape[0], self.hidden_size  # noqa: N806 - the shapes' usual letters
         names = ("h", "c") if self._kind == "LSTM" else ("hx",)
-        given = (None,) * len(names) if hx is None else (tuple(hx) if len(names) == 2 else (hx,))
-        if len(given) != len(names):
-            raise ValueError(f"{where}: hx must be a pair (h, c), got {len(given)} tensors")
+        given = _states(where, hx, names)
         state = []
         for what, h in zip(names, given, strict=True):
             if h is None:
@@ -284,9 +294,7 @@ class _RNNBase(Module):
         LD = self.num_layers * self._directions  # noqa: N806 - the shapes' usual letters
         names = ("h_0", "c_0") if self._kind == "LSTM" else ("h_0",)
         sizes = (self.proj_size or self.hidden_size, self.hidden_size)
-        given = (None,) * len(names) if hx is None else (tuple(hx) if len(names) == 2 else (hx,))
-        if len(given) != len(names):
-            raise ValueError(f"{self._kind}: hx must be a pair (h_0, c_0), got {len(given)} tensors")
+        given = _states(self._kind, hx, names)
         per_state = []
         for what, size, h in zip(names, sizes, given, strict=False):
             if h is None:

@@ -115,8 +115,10 @@ def test_recurrent_input_errors() -> None:
         m(x, (np.ones((4, 2, 2)),))
     with pytest.raises(ValueError, match=r"GRU: the sequence is empty"):
         nn.GRU(3, 4)(np.ones((0, 2, 3)))
-    with pytest.raises(ValueError, match=r"LSTMCell: hx must be a pair \(h, c\)"):
+    with pytest.raises(ValueError, match=r"LSTMCell: hx must be a pair \(h, c\), got 1 tensors"):
         nn.LSTMCell(3, 4)(np.ones((2, 3)), (np.ones((2, 4)),))
+    with pytest.raises(ValueError, match=r"LSTM: hx must be a pair \(h_0, c_0\), got a ndarray"):
+        m(x, np.ones((2, 4, 2, 2)))  # h_0 and c_0 stacked in one array: not a pair
 
 
 # -- convolution padding modes ----------------------------------------------------------------------
@@ -245,3 +247,27 @@ def test_new_paths_against_finite_differences(rng: np.random.Generator) -> None:
     conv = nn.Conv1d(1, 1, 3, padding=2, padding_mode="reflect", rng=0)
     s = ag.tensor(rng.standard_normal((1, 1, 4)), requires_grad=True)
     assert ag.gradcheck(lambda s, *ps: conv(s), (s, *conv.parameters()))
+
+
+# -- the 1-d and 3-d pooling layers and ConvTranspose3d -------------------------------------------------
+@pytest.mark.parametrize(
+    ("name", "args", "kwargs", "shape"),
+    [
+        ("MaxPool1d", (3,), {"stride": 2, "padding": 1, "dilation": 2}, (2, 3, 9)),
+        ("MaxPool3d", (2,), {"ceil_mode": True}, (1, 2, 5, 4, 5)),
+        ("AvgPool1d", (3,), {"padding": 1, "count_include_pad": False}, (2, 3, 7)),
+        ("AvgPool3d", (2,), {"stride": 1, "divisor_override": 3}, (1, 2, 3, 4, 3)),
+        ("AdaptiveAvgPool1d", (3,), {}, (2, 3, 7)),
+        ("AdaptiveAvgPool3d", ((2, 1, 3),), {}, (1, 2, 5, 4, 6)),
+        ("AdaptiveMaxPool1d", (2,), {}, (2, 3, 5)),
+        ("AdaptiveMaxPool3d", (2,), {}, (1, 2, 5, 4, 3)),
+        ("ConvTranspose3d", (2, 4, 2), {"stride": 2, "padding": 1, "output_padding": 1}, (1, 2, 2, 3, 2)),
+        ("ConvTranspose1d", (4, 2, 3), {"groups": 2, "dilation": 2}, (2, 4, 5)),
+    ],
+)
+def test_more_conv_and_pool_layers(
+    rng: np.random.Generator, name: str, args: tuple[Any, ...], kwargs: dict[str, Any], shape: tuple[int, ...]
+) -> None:
+    ours, theirs = getattr(nn, name)(*args, **kwargs), getattr(torch.nn, name)(*args, **kwargs)
+    compare(ours, theirs, [rng.standard_normal(shape)])
+    assert repr(ours).startswith(name)
