@@ -1,9 +1,12 @@
 """The layers' less common options against torch.nn with the same weights (float64): recurrent
 layers bidirectional, with LSTM projections, dropout and unbatched input; convolutions with
-every padding_mode; MultiheadAttention with separate key/value sizes (kdim, vdim). Our
-state_dict is loaded into the torch module by key (strict), then outputs, input gradients and
-parameter gradients are compared (`compare`, from tests/test_nn_layers_vs_torch.py). Plus
-the errors on bad arguments."""
+every padding_mode; MultiheadAttention with separate key/value sizes (kdim, vdim),
+add_bias_kv and add_zero_attn; the 1-d and 3-d pooling layers and ConvTranspose3d;
+Embedding's max_norm, scale_grad_by_freq and from_pretrained; the Transformer encoder and
+decoder. Our state_dict is loaded into the torch module by key (strict), then outputs, input
+gradients and parameter gradients are compared (`compare`, from
+tests/test_nn_layers_vs_torch.py). Plus finite differences through the new paths, and the
+errors on bad arguments."""
 
 from __future__ import annotations
 
@@ -271,3 +274,102 @@ def test_more_conv_and_pool_layers(
     ours, theirs = getattr(nn, name)(*args, **kwargs), getattr(torch.nn, name)(*args, **kwargs)
     compare(ours, theirs, [rng.standard_normal(shape)])
     assert repr(ours).startswith(name)
+
+
+# -- embedding options --------------------------------------------------------------------------------
+def test_embedding_options(rng: np.random.Generator) -> None:
+    ids = np.array([[1, 4, 4, 2], [4, 0, 1, 3]])
+    options: list[dict[str, Any]] = [
+        {"scale_grad_by_freq": True, "padding_idx": 1},
+        {"max_norm": 1.5},
+        {"max_norm": 2.0, "norm_type": 1.0},
+    ]
+    for kw in options:
+        ours, theirs = nn.Embedding(6, 3, rng=0, **kw), torch.nn.Embedding(6, 3, **kw)
+        compare(ours, theirs, [ids])  # with max_norm, the renormalised tables are compared too
+        if "max_norm" in kw:
+            np.testing.assert_allclose(ours.weight.data, theirs.weight.detach().numpy(), rtol=1e-12)
+            rows = ours.weight.data[np.unique(ids)]
+            assert np.linalg.norm(rows, ord=kw.get("norm_type", 2), axis=1).max() <= kw["max_norm"]
+    table = rng.standard_normal((5, 3))
+    frozen = nn.Embedding.from_pretrained(table, padding_idx=0)
+    assert not frozen.weight.requires_grad
+    np.testing.assert_array_equal(frozen(np.array([0, 4])).data, table[[0, 4]])  # the given row 0 stays
+    tuned = nn.Embedding.from_pretrained(table, freeze=False)
+    compare(tuned, torch.nn.Embedding.from_pretrained(torch.from_numpy(table), freeze=False), [ids % 5])
+    with pytest.raises(ValueError, match=r"Embedding: sparse=True is not supported"):
+        nn.Embedding(5, 3, sparse=True)
+    with pytest.raises(ValueError, match=r"Embedding: max_norm must be a positive number or None, got -1"):
+        nn.Embedding(5, 3, max_norm=-1)
+    with pytest.raises(ValueError, match=r"Embedding.from_pretrained: embeddings must be 2-d"):
+        nn.Embedding.from_pretrained(np.ones(3))
+
+
+# -- transformer layers ------------------------------------------------------------------------------
+def _transformer_kw(norm_first: bool, activation: str) -> dict[str, Any]:
+    # dropout 0: torch's eval-mode fast path differs (it zeroes padded positions), so both run in
+    # training mode, where dropout would be random.
+    return {"dim_feedforward": 12, "dropout": 0.0, "activation": activation, "norm_first": norm_first}
+
+
+def _perturb(m: nn.Module) -> None:
+    """torch starts biases and LayerNorm at 0 and 1: make every parameter matter."""
+    g = np.random.default_rng(3)
+    for _, p in m.named_parameters():
+        p.data[...] += 0.1 * g.standard_normal(p.shape)
+
+
+@pytest.mark.parametrize(("norm_first", "activation"), [(False, "relu"), (True, "gelu")])
+def test_transformer_encoder(rng: np.random.Generator, norm_first: bool, activation: str) -> None:
+    kw = _transformer_kw(norm_first, activation)
+    ours = nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2, batch_first=True, rng=0, **kw), 2,
+                                 norm=nn.LayerNorm(8))
+    theirs = torch.nn.TransformerEncoder(torch.nn.TransformerEncoderLayer(8, 2, batch_first=True, **kw), 2,
+                                         norm=torch.nn.LayerNorm(8), enable_nested_tensor=False)
+    assert ours.layers[0].linear1.weight is not ours.layers[1].linear1.weight
+    np.testing.assert_array_equal(ours.layers[0].linear1.weight.data, ours.layers[1].linear1.weight.data)
+    _perturb(ours)
+    x = rng.standard_normal((2, 5, 8))
+    pad = np.zeros((2, 5), dtype=bool)
+    pad[1, -2:] = True
+    causal = np.triu(np.ones((5, 5), dtype=bool), k=1)
+
+    def call(m: Any, x: Any) -> Any:
+        if isinstance(m, torch.nn.Module):
+            return m(x, mask=torch.from_numpy(causal), src_key_padding_mask=torch.from_numpy(pad))
+        return m(x, mask=causal, src_key_padding_mask=pad)
+
+    compare(ours, theirs, [x], call=call, call_torch=call)
+
+
+@pytest.mark.parametrize("norm_first", [False, True])
+def test_transformer_decoder(rng: np.random.Generator, norm_first: bool) -> None:
+    kw = _transformer_kw(norm_first, "relu")
+    ours = nn.TransformerDecoder(nn.TransformerDecoderLayer(8, 2, rng=0, **kw), 2)
+    theirs = torch.nn.TransformerDecoder(torch.nn.TransformerDecoderLayer(8, 2, **kw), 2)
+    _perturb(ours)
+    tgt, memory = rng.standard_normal((4, 2, 8)), rng.standard_normal((6, 2, 8))
+    mpad = np.zeros((2, 6), dtype=bool)
+    mpad[0, :2] = True
+    causal = np.triu(np.ones((4, 4), dtype=bool), k=1)
+
+    def call(m: Any, t: Any, mem: Any) -> Any:
+        if isinstance(m, torch.nn.Module):
+            tm, mp = torch.from_numpy(causal), torch.from_numpy(mpad)
+            return m(t, mem, tgt_mask=tm, memory_key_padding_mask=mp)
+        return m(t, mem, tgt_mask=causal, memory_key_padding_mask=mpad)
+
+    compare(ours, theirs, [tgt, memory], call=call, call_torch=call)
+
+
+def test_transformer_errors() -> None:
+    with pytest.raises(ValueError, match=r"TransformerEncoderLayer: d_model \(6\) must be a multiple of"):
+        nn.TransformerEncoderLayer(6, 4)
+    with pytest.raises(ValueError, match=r"TransformerDecoderLayer: activation must be 'relu', 'gelu' or a"):
+        nn.TransformerDecoderLayer(8, 2, activation="swish")
+    with pytest.raises(ValueError, match=r"TransformerEncoderLayer: dropout must be a number in \[0, 1\]"):
+        nn.TransformerEncoderLayer(8, 2, dropout=2)
+    with pytest.raises(TypeError, match=r"TransformerEncoder: the layer must be a TransformerEncoderLayer"):
+        nn.TransformerEncoder(nn.Linear(2, 2), 2)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"TransformerDecoder: num_layers must be a positive int, got 0"):
+        nn.TransformerDecoder(nn.TransformerDecoderLayer(8, 2), 0)
