@@ -32,6 +32,10 @@ def test_locals_name_unnamed_tensors_in_text_and_dot() -> None:
     assert "label=<w1*x1>" in dot
     assert "label=<w1*x1 + b>" in dot
     assert "<B>w1*x1</B>" not in dot
+    # a structure-only picture keeps the name in the box (it has no numbers to show)
+    bare = ag.to_dot(h1, show_values=False, show_grads=False)
+    assert "<B>w1*x1</B>" in bare
+    assert "<TR></TR>" not in bare
 
 
 def test_globals_are_searched_after_locals() -> None:

@@ -126,7 +126,7 @@ def _tensor_label(sc: Scene, n: int, hl: bool) -> tuple[str, str]:
 def _by_expression(node: Any, sc: Scene) -> bool:
     """True for a tensor node called by the expression that made it (no name, no id shown)."""
     return (node.kind == TENSOR and not node.named and node.name != node.id and not sc.show_ids
-            and not sc.backward)
+            and not sc.backward and sc.show_values)
 
 
 def _args(sc: Scene, ctx: Any) -> list[str]:

@@ -266,7 +266,11 @@ def _call(g: GraphModel, t: Tensor) -> str:
     for e in ins:
         node = g.nodes[g.edges[e].src]
         args.append(fmt_const(node.value) if node.kind == CONST else g.name(node.tensor))  # type: ignore[arg-type]
-    return f"{g.name(t)} = {ctx.label()}({', '.join(args)})"
+    label = ctx.label()
+    if "(" in label:  # reshape(shape=(-1,)) applied to x: reshape(x, shape=(-1,))
+        head, rest = label.split("(", 1)
+        return f"{g.name(t)} = {head}({', '.join(args)}, {rest}"
+    return f"{g.name(t)} = {label}({', '.join(args)})"
 
 
 def _args(g: GraphModel, ctx: Function) -> list[str]:
