@@ -99,8 +99,8 @@ def sort(x: Any, axis: int = -1, descending: bool = False, stable: bool = True, 
          dim: int | None = None) -> tuple[Tensor, Tensor]:
     """(values, indices): x sorted along axis (ascending unless descending=True), as torch.sort.
     axis=None sorts the flattened tensor, as numpy. The sort is always stable (equal values keep
-    their order). The values' gradient flows back
-    to the elements they came from; the indices (int64) have none."""
+    their order). The values' gradient flows back to the elements they came from; the indices
+    (int64) have none."""
     x, ax = _flat_if_none(as_tensor(x), _axis("sort", axis, dim))
     return _sorted(x, ax, descending, None)
 
