@@ -20,8 +20,8 @@ import autograd as ag
 import nn
 from nn import functional as F  # noqa: N812 - PyTorch's convention
 
-from ._common import figure, out_dir, progress, require_extras, save_figure, wrote
-from .digits import SEED, split
+from ._common import figure, out_dir, require_extras, save_figure, wrote
+from .digits import SEED, fit, load
 
 TITLE = "Handwritten digits with a small CNN (Conv2d, BatchNorm2d, MaxPool2d): learned filters"
 MLP_TEST_ACCURACY = 0.964  # what the `digits` demo's MLP reaches on the same split
@@ -48,32 +48,14 @@ def main(out: str | Path = "out", quick: bool = False) -> dict[str, Any]:
     require_extras()
     folder = out_dir(out)
     start = time.perf_counter()
-    x, y = nn.load_digits()
-    images = x.astype(np.float32).reshape(-1, 1, 8, 8)
-    train, test = split(y, SEED)
-    print(f"seed: {SEED}; {len(x)} images of 8x8 pixels, {len(train)} to train, {len(test)} to test")
+    x, y, train, test = load()
+    images = x.reshape(-1, 1, 8, 8)
     ag.manual_seed(SEED)
     model = make_model()
     print(f"model: {model.num_parameters()} parameters, float32\n{model}")
     epochs = 6 if quick else 20
-    opt = nn.optim.Adam(model.parameters(), lr=0.01)
-    sched = nn.optim.CosineAnnealingLR(opt, T_max=epochs, eta_min=1e-4)
-    loader = nn.DataLoader(images[train], y[train], batch_size=64, shuffle=True, seed=SEED)
-    bar = progress(range(epochs), desc="training", enabled=not quick)
-    losses = []
     t0 = time.perf_counter()
-    model.train()
-    for _ in bar:
-        total = 0.0
-        for xb, yb in loader:
-            loss = F.cross_entropy(model(xb), yb)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            total += loss.item() * len(yb)
-        sched.step()
-        losses.append(total / len(train))
-        bar.set_postfix(loss=f"{losses[-1]:.4f}", refresh=False)
+    losses = fit(model, images[train], y[train], epochs, quick)  # the digits demo's training
     train_seconds = time.perf_counter() - t0
     model.eval()
     with ag.no_grad():

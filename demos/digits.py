@@ -37,23 +37,24 @@ def split(y: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return np.sort(np.concatenate(train)), np.sort(np.concatenate(test))
 
 
-def main(out: str | Path = "out", quick: bool = False) -> dict[str, Any]:
-    require_extras()
-    folder = out_dir(out)
-    start = time.perf_counter()
+def load() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The digits as float32 pixels x (1797, 64), labels y, and the indices of the fixed
+    stratified split (train, test); shared with the `cnn-digits` demo."""
     x, y = nn.load_digits()
-    x = x.astype(np.float32)
     train, test = split(y, SEED)
     print(f"seed: {SEED}; {len(x)} images of 8x8 pixels, {len(train)} to train, {len(test)} to test")
+    return x.astype(np.float32), y, train, test
 
-    model = nn.MLP(64, [64, 10], activation="relu", rng=SEED, dtype=np.float32)
-    print(f"model: {model.num_parameters()} parameters, float32\n{model}")
-    epochs = 20
+
+def fit(model: nn.Module, x: np.ndarray, y: np.ndarray, epochs: int, quick: bool) -> list[float]:
+    """Train `model` (in training mode) on (x, y) with cross-entropy, Adam (lr 0.01) on shuffled
+    minibatches of 64 and a cosine learning-rate schedule; the mean loss of every epoch."""
     opt = nn.optim.Adam(model.parameters(), lr=0.01)
     sched = nn.optim.CosineAnnealingLR(opt, T_max=epochs, eta_min=1e-4)
-    loader = nn.DataLoader(x[train], y[train], batch_size=64, shuffle=True, seed=SEED)
+    loader = nn.DataLoader(x, y, batch_size=64, shuffle=True, seed=SEED)
     bar = progress(range(epochs), desc="training", enabled=not quick)
-    t0 = time.perf_counter()
+    losses = []
+    model.train()
     for _ in bar:
         total = 0.0
         for xb, yb in loader:
@@ -63,15 +64,30 @@ def main(out: str | Path = "out", quick: bool = False) -> dict[str, Any]:
             opt.step()
             total += loss.item() * len(yb)
         sched.step()
-        bar.set_postfix(loss=f"{total / len(train):.4f}", refresh=False)
+        losses.append(total / len(x))
+        bar.set_postfix(loss=f"{losses[-1]:.4f}", refresh=False)
+    return losses
+
+
+def main(out: str | Path = "out", quick: bool = False) -> dict[str, Any]:
+    require_extras()
+    folder = out_dir(out)
+    start = time.perf_counter()
+    x, y, train, test = load()
+    model = nn.MLP(64, [64, 10], activation="relu", rng=SEED, dtype=np.float32)
+    print(f"model: {model.num_parameters()} parameters, float32\n{model}")
+    epochs = 20
+    t0 = time.perf_counter()
+    fit(model, x[train], y[train], epochs, quick)
     train_seconds = time.perf_counter() - t0
     with ag.no_grad():
-        pred = model(x).data.argmax(axis=1)
+        logits = model(x)
+    pred = logits.data.argmax(axis=1)
     train_acc = float((pred[train] == y[train]).mean())
     test_acc = float((pred[test] == y[test]).mean())
     confusion = np.zeros((10, 10), dtype=np.int64)
     np.add.at(confusion, (y[test], pred[test]), 1)
-    print(f"trained {epochs} epochs in {train_seconds:.2f} s; loss dtype {loss.dtype}")
+    print(f"trained {epochs} epochs in {train_seconds:.2f} s; dtype {logits.dtype}")
     print(f"train accuracy {train_acc:.1%}, test accuracy {test_acc:.1%} "
           f"({int((pred[test] != y[test]).sum())} of {len(test)} test images wrong)")
     path = _plot(confusion, x[test], y[test], pred[test], test_acc, folder / "digits.png")
@@ -81,7 +97,7 @@ def main(out: str | Path = "out", quick: bool = False) -> dict[str, Any]:
         "train_accuracy": train_acc,
         "test_accuracy": test_acc,
         "train_seconds": train_seconds,
-        "dtype": str(loss.dtype),
+        "dtype": str(logits.dtype),
         "confusion": confusion,
         "files": [path],
         "seconds": time.perf_counter() - start,

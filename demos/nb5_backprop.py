@@ -66,7 +66,7 @@ def network() -> tuple[ag.Tensor, dict[str, ag.Tensor]]:
     y_hat = h.sigmoid()
     y_hat.name = "y_hat"
     # The fused binary cross-entropy is one op whose local derivative is dE/dy_hat.
-    error = F.binary_cross_entropy(y_hat, Y, reduction="none")
+    error = F.binary_cross_entropy(y_hat, ag.tensor(Y, name="y"), reduction="none")
     error.name = "E"
     return error, p
 

@@ -2,8 +2,8 @@
 and `MultiheadAttention`, with PyTorch's signatures, masks and weight layout.
 
 Both are composites of existing ops (matmul, softmax, where, linear), so gradients of any
-order come from those; tests/test_nn_norm_attention.py checks them against finite differences
-and against torch with the same weights.
+order come from those; tests/test_nn_layers_vs_torch.py and test_nn_options_vs_torch.py check
+them against finite differences and against torch with the same weights.
 
 >>> import autograd as ag, nn
 >>> mha = nn.MultiheadAttention(8, 2, batch_first=True)
@@ -106,17 +106,23 @@ class MultiheadAttention(Module):
     """Multi-head attention, as torch.nn.MultiheadAttention (its parameters and their names).
 
     y = concat(head_1..head_h) W_o^T + b_o with head_i = softmax(Q_i K_i^T / sqrt(d) + mask) V_i,
-    Q = query W_q^T + b_q (likewise K, V), d = embed_dim / num_heads.
+    Q = query W_q^T + b_q, K = key W_k^T + b_k, V = value W_v^T + b_v, d = embed_dim / num_heads.
 
-    Parameters: `in_proj_weight` (3E, E) = [W_q; W_k; W_v] (xavier uniform), `in_proj_bias`
-    (3E,) (zeros), `out_proj.weight` (E, E) and `out_proj.bias` (zeros). Inputs are
-    (L, N, E), or (N, L, E) with `batch_first`, or (L, E) unbatched.
+    Parameters: `in_proj_weight` (3E, E) = [W_q; W_k; W_v] (xavier uniform); or, when the keys
+    or values have other sizes (`kdim`, `vdim` != E), `q_proj_weight` (E, E), `k_proj_weight`
+    (E, kdim) and `v_proj_weight` (E, vdim) (each xavier uniform); `in_proj_bias` (3E,)
+    (zeros), `out_proj.weight` (E, E) and `out_proj.bias` (zeros). `add_bias_kv` learns one
+    more key and value, `bias_k`, `bias_v` (1, 1, E) (xavier normal), appended to every
+    sequence; `add_zero_attn` appends a key and a value of zeros (per head). Inputs are
+    query (L, N, E), key (S, N, kdim), value (S, N, vdim), or batch first (N, L, E) with
+    `batch_first`, or unbatched (L, E).
 
     forward(query, key, value, key_padding_mask=None, need_weights=True, attn_mask=None,
     average_attn_weights=True, is_causal=False) -> (output, weights or None). Masks use
     PyTorch's convention here (not SDPA's): a boolean True means "do not attend";
     `key_padding_mask` is (N, S), `attn_mask` (L, S) or (N * num_heads, L, S); float masks
-    are added. The weights are (N, L, S) averaged over heads, or (N, num_heads, L, S).
+    are added. The weights (after dropout, as torch's) are (N, L, S) averaged over heads,
+    or (N, num_heads, L, S).
     """
 
     def __init__(
@@ -125,38 +131,79 @@ class MultiheadAttention(Module):
         num_heads: int,
         dropout: float = 0.0,
         bias: bool = True,
+        add_bias_kv: bool = False,
+        add_zero_attn: bool = False,
+        kdim: int | None = None,
+        vdim: int | None = None,
         batch_first: bool = False,
         rng: Rng = None,
         dtype: Any = None,
     ) -> None:
         super().__init__()
-        if embed_dim < 1 or num_heads < 1 or embed_dim % num_heads:
+        where = "MultiheadAttention"
+        sizes = {"embed_dim": embed_dim, "num_heads": num_heads, "kdim": kdim, "vdim": vdim}
+        for name, v in sizes.items():
+            if v is None and name in ("kdim", "vdim"):
+                continue
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+                raise ValueError(f"{where}: {name} must be a positive int, got {v!r}")
+        if embed_dim % num_heads:
             raise ValueError(
-                f"MultiheadAttention: embed_dim ({embed_dim}) must be a positive multiple of "
-                f"num_heads ({num_heads})"
+                f"{where}: embed_dim ({embed_dim}) must be a positive multiple of num_heads ({num_heads})"
             )
-        if not 0.0 <= dropout <= 1.0:
-            raise ValueError(f"MultiheadAttention: dropout must be in [0, 1], got {dropout}")
+        if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0.0 <= dropout <= 1.0:
+            raise ValueError(f"{where}: dropout must be a number in [0, 1], got {dropout!r}")
         self.embed_dim, self.num_heads = int(embed_dim), int(num_heads)
+        self.kdim = self.embed_dim if kdim is None else int(kdim)
+        self.vdim = self.embed_dim if vdim is None else int(vdim)
         self.head_dim = self.embed_dim // self.num_heads
         self.dropout = float(dropout)
         self.batch_first = bool(batch_first)
+        self.add_zero_attn = bool(add_zero_attn)
         gen = resolve(rng)
         self.rng = None if rng is None else gen
         dt = np.dtype(get_default_dtype() if dtype is None else dtype)
-        self.in_proj_weight = init.xavier_uniform_(
-            Parameter(np.zeros((3 * self.embed_dim, self.embed_dim), dtype=dt)), rng=gen
-        )
-        self.in_proj_bias: Parameter | None = (
-            Parameter(np.zeros(3 * self.embed_dim, dtype=dt)) if bias else None
-        )
+        E = self.embed_dim  # noqa: N806 - the shapes' usual letters
+
+        def xavier(shape: tuple[int, ...]) -> Parameter:
+            return init.xavier_uniform_(Parameter(np.zeros(shape, dtype=dt)), rng=gen)
+
+        # Assigned in torch's order, so the state_dict lists the same keys in the same order.
+        self.in_proj_weight: Parameter | None = None
+        if self.kdim == E and self.vdim == E:
+            self.in_proj_weight = xavier((3 * E, E))
+        else:
+            self.q_proj_weight = xavier((E, E))
+            self.k_proj_weight = xavier((E, self.kdim))
+            self.v_proj_weight = xavier((E, self.vdim))
+        self.in_proj_bias: Parameter | None = Parameter(np.zeros(3 * E, dtype=dt)) if bias else None
+        self.bias_k: Parameter | None = None
+        self.bias_v: Parameter | None = None
+        if add_bias_kv:
+            self.bias_k = init.xavier_normal_(Parameter(np.zeros((1, 1, E), dtype=dt)), rng=gen)
+            self.bias_v = init.xavier_normal_(Parameter(np.zeros((1, 1, E), dtype=dt)), rng=gen)
         # Imported here: nn.functional imports this module for scaled_dot_product_attention,
         # and nn.layers needs nn.functional complete.
         from .layers import Linear
 
-        self.out_proj = Linear(self.embed_dim, self.embed_dim, bias=bias, rng=gen, dtype=dt)
+        self.out_proj = Linear(E, E, bias=bias, rng=gen, dtype=dt)
         if self.out_proj.bias is not None:
             self.out_proj.bias.data[...] = 0.0
+
+    def _project(self, q: Tensor, k: Tensor, v: Tensor, same: bool) -> tuple[Tensor, Tensor, Tensor]:
+        """Q, K, V = query W_q^T + b_q, key W_k^T + b_k, value W_v^T + b_v, each (N, ., E)."""
+        E, w, b = self.embed_dim, self.in_proj_weight, self.in_proj_bias  # noqa: N806
+        bs = [None if b is None else b[i * E : (i + 1) * E] for i in range(3)]
+        ws: list[Tensor]
+        if w is None:
+            ws = [self.q_proj_weight, self.k_proj_weight, self.v_proj_weight]
+        elif same:  # self-attention: one matmul for Q, K and V
+            qkv = ag.linear(q, w, b)
+            return qkv[..., :E], qkv[..., E : 2 * E], qkv[..., 2 * E :]
+        else:
+            ws = [w[i * E : (i + 1) * E] for i in range(3)]
+        qp, kp, vp = (ag.linear(t, wi, bi) for t, wi, bi in zip((q, k, v), ws, bs, strict=True))
+        return qp, kp, vp
 
     def forward(
         self,
@@ -176,12 +223,13 @@ class MultiheadAttention(Module):
         if (
             any(t.ndim != q.ndim for t in (k, v))
             or q.ndim not in (2, 3)
-            or any(t.shape[-1] != E for t in (q, k, v))
+            or (q.shape[-1], k.shape[-1], v.shape[-1]) != (E, self.kdim, self.vdim)
         ):
-            layout = "(N, L, E)" if self.batch_first else "(L, N, E)"
+            layout = "(N, {}, {})" if self.batch_first else "({}, N, {})"
             raise ValueError(
-                f"{where}: expected query, key and value of shape {layout} or (L, E) with E = {E}, "
-                f"got {q.shape}, {k.shape}, {v.shape}"
+                f"{where}: expected query {layout.format('L', E)}, key {layout.format('S', self.kdim)} "
+                f"and value {layout.format('S', self.vdim)} (or unbatched, without N), got "
+                f"{q.shape}, {k.shape}, {v.shape}"
             )
         same = query is key and key is value
         if unbatched:
@@ -194,26 +242,28 @@ class MultiheadAttention(Module):
                 f"batch must match the query's: got {query.shape}, {key.shape}, {value.shape}"
             )
         N, L, S = q.shape[0], q.shape[1], k.shape[1]  # noqa: N806 - the shapes' usual letters
-        w, b = self.in_proj_weight, self.in_proj_bias
-        if same:  # self-attention: one matmul for Q, K and V
-            qkv = ag.linear(q, w, b)
-            qp, kp, vp = qkv[..., :E], qkv[..., E : 2 * E], qkv[..., 2 * E :]
-        else:
-            parts = [
-                (w[i * E : (i + 1) * E], None if b is None else b[i * E : (i + 1) * E]) for i in range(3)
-            ]
-            qp, kp, vp = (ag.linear(t, wi, bi) for t, (wi, bi) in zip((q, k, v), parts, strict=True))
-
-        def heads(t: Tensor, n: int) -> Tensor:  # (N, n, E) -> (N, H, n, D)
-            return t.reshape((N, n, H, D)).transpose((0, 2, 1, 3))
-
+        qp, kp, vp = self._project(q, k, v, same)
         mask = self._mask(where, attn_mask, key_padding_mask, is_causal, N, L, S, unbatched, q.dtype)
-        scores = (heads(qp, L) @ heads(kp, S).swapaxes(-1, -2)) * (1.0 / math.sqrt(D))
+        if self.bias_k is not None and self.bias_v is not None:  # one more key and value: S + 1
+            kp = ag.concatenate([kp, self.bias_k + ag.zeros(N, 1, E, dtype=kp.dtype)], axis=1)
+            vp = ag.concatenate([vp, self.bias_v + ag.zeros(N, 1, E, dtype=vp.dtype)], axis=1)
+
+        def heads(t: Tensor) -> Tensor:  # (N, n, E) -> (N, H, n, D)
+            return t.reshape((N, t.shape[1], H, D)).transpose((0, 2, 1, 3))
+
+        kh, vh = heads(kp), heads(vp)
+        if self.add_zero_attn:  # and one key and value of zeros per head
+            zeros = ag.zeros(N, H, 1, D, dtype=kh.dtype)
+            kh, vh = ag.concatenate([kh, zeros], axis=2), ag.concatenate([vh, zeros], axis=2)
+        if mask is not None and kh.shape[2] > S:  # the added keys are never masked
+            mask = np.pad(mask, [(0, 0)] * 3 + [(0, kh.shape[2] - S)])
+        scores = (heads(qp) @ kh.swapaxes(-1, -2)) * (1.0 / math.sqrt(D))
         if mask is not None:
             scores = scores + mask
         weights = scores.softmax(axis=-1)
-        dropped = _dropout(weights, self.dropout, self.rng) if self.training else weights
-        out = (dropped @ heads(vp, S)).transpose((0, 2, 1, 3)).reshape((N, L, E))
+        if self.training:
+            weights = _dropout(weights, self.dropout, self.rng)
+        out = (weights @ vh).transpose((0, 2, 1, 3)).reshape((N, L, E))
         out = self.out_proj(out)
         if unbatched:
             out = out.reshape((L, E))
@@ -270,4 +320,9 @@ class MultiheadAttention(Module):
         return total
 
     def extra_repr(self) -> str:
-        return f"embed_dim={self.embed_dim}, num_heads={self.num_heads}, batch_first={self.batch_first}"
+        s = f"embed_dim={self.embed_dim}, num_heads={self.num_heads}, batch_first={self.batch_first}"
+        if (self.kdim, self.vdim) != (self.embed_dim, self.embed_dim):
+            s += f", kdim={self.kdim}, vdim={self.vdim}"
+        if self.bias_k is not None:
+            s += ", add_bias_kv=True"
+        return s + (", add_zero_attn=True" if self.add_zero_attn else "")

@@ -1,6 +1,5 @@
-"""Convolution and pooling layers, as torch.nn's: Conv1d, Conv2d, Conv3d, ConvTranspose1d,
-ConvTranspose2d, MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d,
-AdaptiveAvgPool2d, AdaptiveMaxPool2d.
+"""Convolution and pooling layers, as torch.nn's: Conv1d/2d/3d, ConvTranspose1d/2d/3d,
+MaxPool1d/2d/3d, AvgPool1d/2d/3d, AdaptiveAvgPool1d/2d/3d and AdaptiveMaxPool1d/2d/3d.
 
 Thin modules over `nn.functional`'s convolutions and pooling (im2col on numpy strided views and
 BLAS, autograd/ops/conv.py and pool.py). Weight layouts, state-dict keys and initialization
@@ -32,6 +31,7 @@ from . import init
 from .module import Module, Parameter
 
 Rng = np.random.Generator | int | None
+_PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 
 def _tuple(where: str, name: str, value: Any, nd: int) -> tuple[int, ...]:
@@ -71,8 +71,13 @@ class _ConvNd(Module):
                 f"{where}: in_channels ({in_channels}) and out_channels ({out_channels}) must both be "
                 f"divisible by groups ({groups})"
             )
-        if padding_mode != "zeros":
-            raise NotImplementedError(f"{where}: padding_mode {padding_mode!r} is not supported; use 'zeros'")
+        if padding_mode not in _PADDING_MODES:
+            raise ValueError(
+                f"{where}: padding_mode must be one of {', '.join(map(repr, _PADDING_MODES))}, "
+                f"got {padding_mode!r}"
+            )
+        if self._transposed and padding_mode != "zeros":
+            raise ValueError(f"{where}: only padding_mode='zeros' is supported, got {padding_mode!r}")
         self.in_channels, self.out_channels, self.groups = int(in_channels), int(out_channels), int(groups)
         self.kernel_size = _tuple(where, "kernel_size", kernel_size, nd)
         self.stride = _tuple(where, "stride", stride, nd)
@@ -123,6 +128,8 @@ class _ConvNd(Module):
             s += f", groups={self.groups}"
         if self.bias is None:
             s += ", bias=False"
+        if self.padding_mode != "zeros":
+            s += f", padding_mode={self.padding_mode!r}"
         return s
 
 
@@ -161,16 +168,31 @@ class _Conv(_ConvNd):
         )
 
     def forward(self, x: Any) -> Tensor:
-        return self._function(
-            self._check(x), self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
-        )
+        x, padding = self._check(x), self.padding
+        if self.padding_mode != "zeros":  # pad first with the mode, then convolve without padding
+            x, padding = F.pad(x, self._mode_pads(), mode=self.padding_mode), 0
+        return self._function(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
+
+    def _mode_pads(self) -> list[int]:
+        """The padding as F.pad's list, (left, right) of the last axis first; "same" puts the odd
+        one of an even total on the right, as torch."""
+        pads: list[int] = []
+        for i in reversed(range(self._nd)):
+            if self.padding == "same":
+                total = self.dilation[i] * (self.kernel_size[i] - 1)
+                pads += [total // 2, total - total // 2]
+            elif self.padding == "valid":
+                pads += [0, 0]
+            else:
+                pads += [self.padding[i]] * 2
+        return pads
 
 
 class _ConvTranspose(_ConvNd):
     """A transposed convolution of `_nd` spatial axes, with torch.nn's signature."""
 
     _transposed = True
-    _function: Any = staticmethod(F.conv_transpose2d)  # F.conv_transpose1d or 2d
+    _function: Any = staticmethod(F.conv_transpose2d)  # F.conv_transpose1d, 2d or 3d
 
     def __init__(
         self,
@@ -225,7 +247,8 @@ class Conv1d(_Conv):
 class Conv2d(_Conv):
     """2-d convolution: x (N, C_in, H, W) -> (N, C_out, H', W'), H' = floor((H + 2 padding -
     dilation (KH - 1) - 1) / stride) + 1; weight (C_out, C_in/groups, KH, KW), bias (C_out,).
-    padding: an int, a pair, "valid" or "same"."""
+    padding: an int, a pair, "valid" or "same"; padding_mode: what the padding holds, "zeros",
+    "reflect" (mirrored, without the edge), "replicate" (the edge) or "circular" (wrapped)."""
 
     _nd = 2
     _function = staticmethod(F.conv2d)
@@ -254,20 +277,33 @@ class ConvTranspose2d(_ConvTranspose):
     _function = staticmethod(F.conv_transpose2d)
 
 
+class ConvTranspose3d(_ConvTranspose):
+    """3-d transposed convolution: x (N, C_in, D, H, W); weight (C_in, C_out/groups, KD, KH, KW)."""
+
+    _nd = 3
+    _function = staticmethod(F.conv_transpose3d)
+
+
 class _Pool(Module):
+    _function: Any = staticmethod(F.max_pool2d)  # the functional form, one per class
+
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0, **kw: Any) -> None:
         super().__init__()
         self.kernel_size, self.padding = kernel_size, padding
         self.stride = kernel_size if stride is None else stride
         self.options = kw
 
+    def forward(self, x: Any) -> Any:
+        return self._function(x, self.kernel_size, self.stride, self.padding, **self.options)
+
     def extra_repr(self) -> str:
         s = f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
         return s + "".join(f", {k}={v}" for k, v in self.options.items())
 
 
-class MaxPool1d(_Pool):
-    """Max over windows of (N, C, L) (stride defaults to kernel_size)."""
+class _MaxPool(_Pool):
+    """Max over windows (stride defaults to kernel_size; padding counts as -inf), with
+    torch.nn's signature; with `return_indices` also the argmax positions (for max_unpool)."""
 
     def __init__(
         self,
@@ -287,38 +323,30 @@ class MaxPool1d(_Pool):
             ceil_mode=ceil_mode,
         )
 
-    def forward(self, x: Any) -> Any:
-        return F.max_pool1d(x, self.kernel_size, self.stride, self.padding, **self.options)
+
+class MaxPool1d(_MaxPool):
+    """Max over windows of (N, C, L) (stride defaults to kernel_size)."""
+
+    _function = staticmethod(F.max_pool1d)
 
 
-class MaxPool2d(_Pool):
+class MaxPool2d(_MaxPool):
     """Max over windows of (N, C, H, W) (stride defaults to kernel_size; padding counts as
     -inf); with `return_indices` also the argmax positions (for max_unpool2d)."""
 
-    def __init__(
-        self,
-        kernel_size: Any,
-        stride: Any = None,
-        padding: Any = 0,
-        dilation: Any = 1,
-        return_indices: bool = False,
-        ceil_mode: bool = False,
-    ) -> None:
-        super().__init__(
-            kernel_size,
-            stride,
-            padding,
-            dilation=dilation,
-            return_indices=return_indices,
-            ceil_mode=ceil_mode,
-        )
+    _function = staticmethod(F.max_pool2d)
 
-    def forward(self, x: Any) -> Any:
-        return F.max_pool2d(x, self.kernel_size, self.stride, self.padding, **self.options)
+
+class MaxPool3d(_MaxPool):
+    """Max over windows of (N, C, D, H, W) (stride defaults to kernel_size)."""
+
+    _function = staticmethod(F.max_pool3d)
 
 
 class AvgPool1d(_Pool):
     """Mean over windows of (N, C, L) (stride defaults to kernel_size)."""
+
+    _function = staticmethod(F.avg_pool1d)
 
     def __init__(
         self,
@@ -332,13 +360,12 @@ class AvgPool1d(_Pool):
             kernel_size, stride, padding, ceil_mode=ceil_mode, count_include_pad=count_include_pad
         )
 
-    def forward(self, x: Any) -> Tensor:
-        return F.avg_pool1d(x, self.kernel_size, self.stride, self.padding, **self.options)
-
 
 class AvgPool2d(_Pool):
     """Mean over windows of (N, C, H, W) (stride defaults to kernel_size); the divisor is the
     window size, or with count_include_pad=False the input elements in it, or divisor_override."""
+
+    _function = staticmethod(F.avg_pool2d)
 
     def __init__(
         self,
@@ -358,15 +385,23 @@ class AvgPool2d(_Pool):
             divisor_override=divisor_override,
         )
 
-    def forward(self, x: Any) -> Tensor:
-        return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding, **self.options)
+
+class AvgPool3d(AvgPool2d):
+    """Mean over windows of (N, C, D, H, W), with AvgPool2d's options."""
+
+    _function = staticmethod(F.avg_pool3d)
 
 
 class _Adaptive(Module):
+    _function: Any = staticmethod(F.adaptive_avg_pool2d)
+
     def __init__(self, output_size: Any, **kw: Any) -> None:
         super().__init__()
         self.output_size = output_size
         self.options = kw
+
+    def forward(self, x: Any) -> Any:
+        return self._function(x, self.output_size, **self.options)
 
     def extra_repr(self) -> str:
         return f"output_size={self.output_size}" + "".join(f", {k}={v}" for k, v in self.options.items())
@@ -375,8 +410,7 @@ class _Adaptive(Module):
 class AdaptiveAvgPool1d(_Adaptive):
     """Mean over adaptive windows: (N, C, L) -> (N, C, output_size)."""
 
-    def forward(self, x: Any) -> Tensor:
-        return F.adaptive_avg_pool1d(x, self.output_size)
+    _function = staticmethod(F.adaptive_avg_pool1d)
 
 
 class AdaptiveAvgPool2d(_Adaptive):
@@ -384,15 +418,33 @@ class AdaptiveAvgPool2d(_Adaptive):
     size S covers floor(i S / L) .. ceil((i + 1) S / L) - 1. AdaptiveAvgPool2d(1) is global
     average pooling."""
 
-    def forward(self, x: Any) -> Tensor:
-        return F.adaptive_avg_pool2d(x, self.output_size)
+    _function = staticmethod(F.adaptive_avg_pool2d)
 
 
-class AdaptiveMaxPool2d(_Adaptive):
-    """Max over adaptive windows: (N, C, H, W) -> (N, C, *output_size)."""
+class AdaptiveAvgPool3d(_Adaptive):
+    """Mean over adaptive windows: (N, C, D, H, W) -> (N, C, *output_size)."""
 
+    _function = staticmethod(F.adaptive_avg_pool3d)
+
+
+class _AdaptiveMax(_Adaptive):
     def __init__(self, output_size: Any, return_indices: bool = False) -> None:
         super().__init__(output_size, return_indices=return_indices)
 
-    def forward(self, x: Any) -> Any:
-        return F.adaptive_max_pool2d(x, self.output_size, **self.options)
+
+class AdaptiveMaxPool1d(_AdaptiveMax):
+    """Max over adaptive windows: (N, C, L) -> (N, C, output_size)."""
+
+    _function = staticmethod(F.adaptive_max_pool1d)
+
+
+class AdaptiveMaxPool2d(_AdaptiveMax):
+    """Max over adaptive windows: (N, C, H, W) -> (N, C, *output_size)."""
+
+    _function = staticmethod(F.adaptive_max_pool2d)
+
+
+class AdaptiveMaxPool3d(_AdaptiveMax):
+    """Max over adaptive windows: (N, C, D, H, W) -> (N, C, *output_size)."""
+
+    _function = staticmethod(F.adaptive_max_pool3d)

@@ -28,7 +28,11 @@ class Embedding(Module):
     `weight` (num_embeddings, embedding_dim) is drawn from N(0, 1), as PyTorch's. With
     `padding_idx`, that row starts at zero and gets no gradient (its output still reads the
     row's current value). The gradient of the table sums the upstream gradients of every
-    position that looked a row up.
+    position that looked a row up; with `scale_grad_by_freq` each position's share is divided
+    by the number of times its id occurs in the batch. With `max_norm`, every row that is
+    looked up and whose `norm_type`-norm exceeds max_norm is first rescaled in place to
+    max_norm (w * max_norm / (norm + 1e-7), as torch). Sparse gradients are not supported
+    (`sparse=True` is an error). `Embedding.from_pretrained(table)` wraps a given table.
     """
 
     def __init__(
@@ -36,6 +40,10 @@ class Embedding(Module):
         num_embeddings: int,
         embedding_dim: int,
         padding_idx: int | None = None,
+        max_norm: float | None = None,
+        norm_type: float = 2.0,
+        scale_grad_by_freq: bool = False,
+        sparse: bool = False,
         rng: Rng = None,
         dtype: Any = None,
     ) -> None:
@@ -43,6 +51,13 @@ class Embedding(Module):
         for what, v in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
                 raise ValueError(f"Embedding: {what} must be a positive int, got {v!r}")
+        if sparse:
+            raise ValueError("Embedding: sparse=True is not supported (gradients are dense arrays)")
+        if max_norm is not None and not (isinstance(max_norm, (int, float)) and max_norm > 0):
+            raise ValueError(f"Embedding: max_norm must be a positive number or None, got {max_norm!r}")
+        self.max_norm = None if max_norm is None else float(max_norm)
+        self.norm_type, self.scale_grad_by_freq = float(norm_type), bool(scale_grad_by_freq)
+        self.sparse = False
         self.num_embeddings, self.embedding_dim = int(num_embeddings), int(embedding_dim)
         if padding_idx is not None:
             if not -self.num_embeddings <= padding_idx < self.num_embeddings:
@@ -58,6 +73,31 @@ class Embedding(Module):
             table[padding_idx] = 0.0
         self.weight = Parameter(table)
 
+    @classmethod
+    def from_pretrained(
+        cls,
+        embeddings: Any,
+        freeze: bool = True,
+        padding_idx: int | None = None,
+        max_norm: float | None = None,
+        norm_type: float = 2.0,
+        scale_grad_by_freq: bool = False,
+        sparse: bool = False,
+    ) -> Embedding:
+        """An Embedding whose table is a copy of `embeddings` (rows, dim), as torch's:
+        frozen (no gradient) unless freeze=False; the padding row keeps its given values."""
+        table = embeddings.data if isinstance(embeddings, Tensor) else np.asarray(embeddings)
+        if table.ndim != 2:
+            raise ValueError(
+                f"Embedding.from_pretrained: embeddings must be 2-d (num_embeddings, embedding_dim), "
+                f"got shape {table.shape}"
+            )
+        dt = table.dtype if table.dtype.kind == "f" else None
+        rows, dim = table.shape
+        emb = cls(rows, dim, padding_idx, max_norm, norm_type, scale_grad_by_freq, sparse, rng=0, dtype=dt)
+        emb.weight = Parameter(table, requires_grad=not freeze, dtype=dt)
+        return emb
+
     def forward(self, ids: Any) -> Tensor:
         where = f"Embedding {self._name!r}" if self._name else "Embedding"
         idx = ids.data if isinstance(ids, Tensor) else np.asarray(ids)
@@ -70,12 +110,32 @@ class Embedding(Module):
                 f"(ids must be in [0, {self.num_embeddings}))"
             )
         idx = np.array(idx, dtype=np.intp)  # our own copy: the caller may reuse theirs
+        if self.max_norm is not None:
+            self._renorm(np.unique(idx))
         out = self.weight[idx]
         if self.padding_idx is not None:
             keep = (idx != self.padding_idx)[..., None]
             out = ag.where(keep, out, out.detach())  # no gradient into the padding row
+        if self.scale_grad_by_freq and out.requires_grad:
+            counts = np.bincount(idx.ravel(), minlength=self.num_embeddings)
+            scale = (1.0 / counts[idx])[..., None].astype(out.dtype)
+            out.register_hook(lambda g: g * scale)  # exact: the value is untouched
         return out
 
+    def _renorm(self, rows: np.ndarray) -> None:
+        """Rows (looked up now) longer than max_norm, rescaled in place as torch's embedding_renorm_."""
+        w = self.weight.data
+        norms = np.linalg.norm(w[rows], ord=self.norm_type, axis=1)
+        big = norms > self.max_norm
+        if big.any():
+            w[rows[big]] *= (self.max_norm / (norms[big] + 1e-7))[:, None].astype(w.dtype)
+
     def extra_repr(self) -> str:
-        pad = f", padding_idx={self.padding_idx}" if self.padding_idx is not None else ""
-        return f"{self.num_embeddings}, {self.embedding_dim}{pad}"
+        s = f"{self.num_embeddings}, {self.embedding_dim}"
+        if self.padding_idx is not None:
+            s += f", padding_idx={self.padding_idx}"
+        if self.max_norm is not None:
+            s += f", max_norm={self.max_norm}"
+        if self.norm_type != 2:
+            s += f", norm_type={self.norm_type}"
+        return s + (", scale_grad_by_freq=True" if self.scale_grad_by_freq else "")

@@ -3,21 +3,26 @@
 Parameter names, shapes, gate order and initialization are PyTorch's, so weights move between
 the two by key: a cell has `weight_ih` (G*H, I), `weight_hh` (G*H, H), `bias_ih`, `bias_hh`
 (G*H,), with G = 1 (RNN), 3 (GRU: r, z, n) or 4 (LSTM: i, f, g, o); layer k of a sequence
-model has `weight_ih_l{k}` and so on. Everything is drawn from U(-1/sqrt(H), 1/sqrt(H)).
+model has `weight_ih_l{k}` and so on, its reverse direction (`bidirectional=True`)
+`weight_ih_l{k}_reverse` and so on, and an LSTM with `proj_size` P also `weight_hr_l{k}`
+(P, H). Everything is drawn from U(-1/sqrt(H), 1/sqrt(H)).
 
-The sequence models loop over time in Python (one step per position, each a handful of ops);
-the input projections of a whole layer are one matmul before the loop.
+Each kind's time step (its equations) is written once, in `_ElmanStep`, `_GRUStep` and
+`_LSTMStep`; the cell and the sequence model of a kind share it. The sequence models loop over
+time in Python (one step per position, each a handful of ops); the input projections of a
+whole layer and direction are one matmul before the loop.
 
 >>> import autograd as ag, nn
->>> lstm = nn.LSTM(4, 8, num_layers=2, batch_first=True)
+>>> lstm = nn.LSTM(4, 8, num_layers=2, batch_first=True, bidirectional=True)
 >>> out, (h, c) = lstm(ag.randn(3, 5, 4))
 >>> out.shape, h.shape, c.shape
-((3, 5, 8), (2, 3, 8), (2, 3, 8))
+((3, 5, 16), (4, 3, 8), (4, 3, 8))
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -31,7 +36,7 @@ from . import init
 from .module import Module, Parameter
 
 Rng = np.random.Generator | int | None
-_GATES = {"RNN": 1, "GRU": 3, "LSTM": 4}
+State = tuple[Tensor, ...]  # (h,) or, for the LSTM, (h, c)
 
 
 def _tensor(x: Any) -> Tensor:
@@ -42,32 +47,81 @@ def _uniform(shape: tuple[int, ...], bound: float, gen: np.random.Generator, dt:
     return init.uniform_(Parameter(np.zeros(shape, dtype=dt)), -bound, bound, rng=gen)
 
 
-def _rnn_step(
-    kind: str, xp: Tensor, h: Tensor, c: Tensor | None, w_hh: Tensor, b_hh: Tensor | None, nonlinearity: str
-) -> tuple[Tensor, Tensor | None]:
-    """One time step, given the input's projection xp = x W_ih^T + b_ih (N, G*H)."""
-    hp = ag.linear(h, w_hh, b_hh)
-    if kind == "RNN":
-        pre = xp + hp
-        return (pre.tanh() if nonlinearity == "tanh" else pre.relu()), None
-    H = h.shape[-1]  # noqa: N806 - the shapes' usual letters
-    if kind == "GRU":
+def _positive(where: str, **sizes: Any) -> None:
+    for name, v in sizes.items():
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+            raise ValueError(f"{where}: {name} must be a positive int, got {v!r}")
+
+
+def _states(where: str, hx: Any, names: tuple[str, ...]) -> tuple[Any, ...]:
+    """hx as one entry per state (None: zeros): an LSTM's (h, c), the others' h."""
+    if hx is None:
+        return (None,) * len(names)
+    if len(names) == 1:
+        return (hx,)
+    if not isinstance(hx, (tuple, list)) or len(hx) != 2:
+        got = f"a {type(hx).__name__}" if not isinstance(hx, (tuple, list)) else f"{len(hx)} tensors"
+        raise ValueError(f"{where}: hx must be a pair ({', '.join(names)}), got {got}")
+    return tuple(hx)
+
+
+def _check_nonlinearity(where: str, nonlinearity: str) -> None:
+    if nonlinearity not in ("tanh", "relu"):
+        raise ValueError(f"{where}: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
+
+
+# -- the time steps: one per kind, shared by the cell and the sequence model ------------------------
+# `xp` is the input's projection x W_ih^T + b_ih (N, G*H), computed outside the step (for a
+# sequence, for all positions at once); the step adds the recurrent part h W_hh^T + b_hh.
+class _ElmanStep:
+    _kind, _gates = "RNN", 1
+    nonlinearity = "tanh"
+
+    def _step(self, xp: Tensor, state: State, w_hh: Tensor, b_hh: Tensor | None, w_hr: Any = None) -> State:
+        """h' = act(x W_ih^T + b_ih + h W_hh^T + b_hh), act = tanh or relu."""
+        (h,) = state
+        pre = xp + ag.linear(h, w_hh, b_hh)
+        return (pre.tanh() if self.nonlinearity == "tanh" else pre.relu(),)
+
+
+class _GRUStep:
+    _kind, _gates = "GRU", 3
+
+    def _step(self, xp: Tensor, state: State, w_hh: Tensor, b_hh: Tensor | None, w_hr: Any = None) -> State:
+        """r = s(x W_ir^T + b_ir + h W_hr^T + b_hr), z = s(x W_iz^T + b_iz + h W_hz^T + b_hz),
+        n = tanh(x W_in^T + b_in + r (h W_hn^T + b_hn)), h' = (1 - z) n + z h."""
+        (h,) = state
+        hp = ag.linear(h, w_hh, b_hh)
+        H = h.shape[-1]  # noqa: N806 - the shapes' usual letters
         r = (xp[..., :H] + hp[..., :H]).sigmoid()
         z = (xp[..., H : 2 * H] + hp[..., H : 2 * H]).sigmoid()
         n = (xp[..., 2 * H :] + r * hp[..., 2 * H :]).tanh()
-        return n + z * (h - n), None  # = (1 - z) n + z h
-    gates = xp + hp
-    i = gates[..., :H].sigmoid()
-    f = gates[..., H : 2 * H].sigmoid()
-    g = gates[..., 2 * H : 3 * H].tanh()
-    o = gates[..., 3 * H :].sigmoid()
-    assert c is not None
-    c_new = f * c + i * g
-    return o * c_new.tanh(), c_new
+        return (n + z * (h - n),)  # = (1 - z) n + z h, one op fewer
 
 
+class _LSTMStep:
+    _kind, _gates = "LSTM", 4
+
+    def _step(self, xp: Tensor, state: State, w_hh: Tensor, b_hh: Tensor | None, w_hr: Any = None) -> State:
+        """[i f g o] = x W_ih^T + b_ih + h W_hh^T + b_hh; i, f, o = s(.), g = tanh(.);
+        c' = f c + i g, h' = o tanh(c') (then h' W_hr^T with a projection)."""
+        h, c = state
+        gates = xp + ag.linear(h, w_hh, b_hh)
+        H = c.shape[-1]  # noqa: N806 - the shapes' usual letters
+        i = gates[..., :H].sigmoid()
+        f = gates[..., H : 2 * H].sigmoid()
+        g = gates[..., 2 * H : 3 * H].tanh()
+        o = gates[..., 3 * H :].sigmoid()
+        c_new = f * c + i * g
+        h_new = o * c_new.tanh()
+        return (h_new if w_hr is None else ag.linear(h_new, w_hr), c_new)
+
+
+# -- cells: one time step ---------------------------------------------------------------------------
 class _Cell(Module):
-    _kind = "RNN"
+    _kind: str
+    _gates: int
+    _step: Any
 
     def __init__(
         self,
@@ -76,19 +130,16 @@ class _Cell(Module):
         bias: bool = True,
         rng: Rng = None,
         dtype: Any = None,
+        *,
         nonlinearity: str = "tanh",
     ) -> None:
         super().__init__()
         name = f"{self._kind}Cell"
-        if input_size < 1 or hidden_size < 1:
-            raise ValueError(
-                f"{name}: input_size and hidden_size must be positive, got {input_size}, {hidden_size}"
-            )
-        if nonlinearity not in ("tanh", "relu"):
-            raise ValueError(f"{name}: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
+        _positive(name, input_size=input_size, hidden_size=hidden_size)
+        _check_nonlinearity(name, nonlinearity)
         self.input_size, self.hidden_size = int(input_size), int(hidden_size)
         self.nonlinearity = nonlinearity
-        G = _GATES[self._kind] * self.hidden_size  # noqa: N806 - the shapes' usual letters
+        G = self._gates * self.hidden_size  # noqa: N806 - the shapes' usual letters
         gen, bound = resolve(rng), 1.0 / math.sqrt(self.hidden_size)
         dt = np.dtype(get_default_dtype() if dtype is None else dtype)
         self.weight_ih = _uniform((G, self.input_size), bound, gen, dt)
@@ -96,96 +147,81 @@ class _Cell(Module):
         self.bias_ih: Parameter | None = _uniform((G,), bound, gen, dt) if bias else None
         self.bias_hh: Parameter | None = _uniform((G,), bound, gen, dt) if bias else None
 
-    def _input(self, x: Any) -> tuple[Tensor, bool]:
+    def forward(self, x: Any, hx: Any = None) -> Any:
+        """x (N, I) or (I,), hx (N, H) or (H,) (None: zeros) -> h' (an LSTMCell: (h', c'))."""
+        return self._cell(x, hx)[0]
+
+    def _cell(self, x: Any, hx: Any) -> State:
+        """One step from x (N, I) or (I,) and the state(s) hx (None: zeros): the new state."""
+        where = type(self).__name__
         x = _tensor(x)
         if x.ndim not in (1, 2) or x.shape[-1] != self.input_size:
             raise ValueError(
-                f"{type(self).__name__}: expected an input of shape (N, {self.input_size}) or "
+                f"{where}: expected an input of shape (N, {self.input_size}) or "
                 f"({self.input_size},), got {x.shape}"
             )
-        return (x.reshape((1, -1)), True) if x.ndim == 1 else (x, False)
-
-    def _state(self, h: Any, n: int, unbatched: bool, what: str) -> Tensor:
-        if h is None:
-            return ag.zeros(n, self.hidden_size, dtype=self.weight_hh.dtype)
-        h = _tensor(h)
-        want = (self.hidden_size,) if unbatched else (n, self.hidden_size)
-        if h.shape != want:
-            raise ValueError(f"{type(self).__name__}: {what} must have shape {want}, got {h.shape}")
-        return h.reshape((1, -1)) if unbatched else h
+        unbatched = x.ndim == 1
+        if unbatched:
+            x = x.reshape((1, -1))
+        n, H = x.shape[0], self.hidden_size  # noqa: N806 - the shapes' usual letters
+        names = ("h", "c") if self._kind == "LSTM" else ("hx",)
+        given = _states(where, hx, names)
+        state = []
+        for what, h in zip(names, given, strict=True):
+            if h is None:
+                state.append(ag.zeros(n, H, dtype=self.weight_hh.dtype))
+                continue
+            h = _tensor(h)
+            want = (H,) if unbatched else (n, H)
+            if h.shape != want:
+                raise ValueError(f"{where}: {what} must have shape {want}, got {h.shape}")
+            state.append(h.reshape((1, H)) if unbatched else h)
+        xp = ag.linear(x, self.weight_ih, self.bias_ih)
+        new = self._step(xp, tuple(state), self.weight_hh, self.bias_hh)
+        return tuple(s.reshape((H,)) for s in new) if unbatched else new
 
     def extra_repr(self) -> str:
-        return f"{self.input_size}, {self.hidden_size}" + ("" if self.bias_ih is not None else ", bias=False")
+        s = f"{self.input_size}, {self.hidden_size}"
+        s += "" if self.bias_ih is not None else ", bias=False"
+        return s + ("" if self.nonlinearity == "tanh" else f", nonlinearity={self.nonlinearity!r}")
 
 
-class RNNCell(_Cell):
-    """h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh) (or relu): x (N, I), h (N, H) -> (N, H)."""
-
-    _kind = "RNN"
-
-    def forward(self, x: Any, hx: Any = None) -> Tensor:
-        x, unbatched = self._input(x)
-        h = self._state(hx, x.shape[0], unbatched, "hx")
-        out, _ = _rnn_step(
-            "RNN",
-            ag.linear(x, self.weight_ih, self.bias_ih),
-            h,
-            None,
-            self.weight_hh,
-            self.bias_hh,
-            self.nonlinearity,
-        )
-        return out.reshape((-1,)) if unbatched else out
-
-
-class GRUCell(_Cell):
-    """r = s(W_ir x + b_ir + W_hr h + b_hr), z = s(W_iz x + b_iz + W_hz h + b_hz),
-    n = tanh(W_in x + b_in + r (W_hn h + b_hn)), h' = (1 - z) n + z h: x (N, I) -> (N, H)."""
-
-    _kind = "GRU"
+class RNNCell(_ElmanStep, _Cell):
+    """h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh) (or relu): x (N, I), h (N, H) -> (N, H)
+    (or unbatched: x (I,), h (H,) -> (H,)). forward(x, hx=None), hx = zeros by default."""
 
     def __init__(
-        self, input_size: int, hidden_size: int, bias: bool = True, rng: Rng = None, dtype: Any = None
+        self,
+        input_size: int,
+        hidden_size: int,
+        bias: bool = True,
+        nonlinearity: str = "tanh",
+        rng: Rng = None,
+        dtype: Any = None,
     ) -> None:
-        super().__init__(input_size, hidden_size, bias, rng, dtype)
-
-    def forward(self, x: Any, hx: Any = None) -> Tensor:
-        x, unbatched = self._input(x)
-        h = self._state(hx, x.shape[0], unbatched, "hx")
-        out, _ = _rnn_step(
-            "GRU", ag.linear(x, self.weight_ih, self.bias_ih), h, None, self.weight_hh, self.bias_hh, "tanh"
-        )
-        return out.reshape((-1,)) if unbatched else out
+        super().__init__(input_size, hidden_size, bias, rng, dtype, nonlinearity=nonlinearity)
 
 
-class LSTMCell(_Cell):
+class GRUCell(_GRUStep, _Cell):
+    """r = s(W_ir x + b_ir + W_hr h + b_hr), z = s(W_iz x + b_iz + W_hz h + b_hz),
+    n = tanh(W_in x + b_in + r (W_hn h + b_hn)), h' = (1 - z) n + z h: x (N, I) -> (N, H);
+    s is the sigmoid, the gates' rows of weight_ih/weight_hh are in the order r, z, n."""
+
+
+class LSTMCell(_LSTMStep, _Cell):
     """[i f g o] = x W_ih^T + b_ih + h W_hh^T + b_hh; i, f, o through the sigmoid, g through
     tanh; c' = f c + i g, h' = o tanh(c'). forward(x, (h, c)) -> (h', c'), each (N, H)."""
 
-    _kind = "LSTM"
-
-    def __init__(
-        self, input_size: int, hidden_size: int, bias: bool = True, rng: Rng = None, dtype: Any = None
-    ) -> None:
-        super().__init__(input_size, hidden_size, bias, rng, dtype)
-
     def forward(self, x: Any, hx: Any = None) -> tuple[Tensor, Tensor]:
-        x, unbatched = self._input(x)
-        n = x.shape[0]
-        h0, c0 = (None, None) if hx is None else hx
-        h = self._state(h0, n, unbatched, "h")
-        c = self._state(c0, n, unbatched, "c")
-        h, c_new = _rnn_step(
-            "LSTM", ag.linear(x, self.weight_ih, self.bias_ih), h, c, self.weight_hh, self.bias_hh, "tanh"
-        )
-        assert c_new is not None
-        if unbatched:
-            return h.reshape((-1,)), c_new.reshape((-1,))
-        return h, c_new
+        h, c = self._cell(x, hx)
+        return h, c
 
 
+# -- sequence models: layers of cells over time, one or two directions --------------------------------
 class _RNNBase(Module):
-    _kind = "RNN"
+    _kind: str
+    _gates: int
+    _step: Any
 
     def __init__(
         self,
@@ -196,56 +232,91 @@ class _RNNBase(Module):
         batch_first: bool = False,
         dropout: float = 0.0,
         bidirectional: bool = False,
+        proj_size: int = 0,
         rng: Rng = None,
         dtype: Any = None,
+        *,
         nonlinearity: str = "tanh",
     ) -> None:
         super().__init__()
         name = self._kind
-        if input_size < 1 or hidden_size < 1 or num_layers < 1:
-            raise ValueError(f"{name}: input_size, hidden_size and num_layers must be positive")
-        if bidirectional:
-            raise NotImplementedError(f"{name}: bidirectional=True is not supported")
-        if not 0.0 <= dropout <= 1.0:
-            raise ValueError(f"{name}: dropout must be in [0, 1], got {dropout}")
-        if nonlinearity not in ("tanh", "relu"):
-            raise ValueError(f"{name}: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
-        self.input_size, self.hidden_size, self.num_layers = (
-            int(input_size),
-            int(hidden_size),
-            int(num_layers),
-        )
-        self.batch_first, self.dropout, self.nonlinearity = bool(batch_first), float(dropout), nonlinearity
-        self.bias = bool(bias)
+        _positive(name, input_size=input_size, hidden_size=hidden_size, num_layers=num_layers)
+        _check_nonlinearity(name, nonlinearity)
+        if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0.0 <= dropout <= 1.0:
+            raise ValueError(f"{name}: dropout must be a number in [0, 1], got {dropout!r}")
+        if isinstance(proj_size, bool) or not isinstance(proj_size, (int, np.integer)) or proj_size < 0:
+            raise ValueError(f"{name}: proj_size must be an int >= 0, got {proj_size!r}")
+        if proj_size and self._kind != "LSTM":
+            raise ValueError(f"{name}: proj_size is only supported by LSTM, got proj_size={proj_size}")
+        if proj_size >= hidden_size:
+            raise ValueError(
+                f"{name}: proj_size ({proj_size}) must be smaller than hidden_size ({hidden_size})"
+            )
+        if dropout > 0 and num_layers == 1:
+            warnings.warn(
+                f"{name}: dropout={dropout} acts between layers, so it does nothing with num_layers=1",
+                stacklevel=2,
+            )
+        self.input_size, self.hidden_size = int(input_size), int(hidden_size)
+        self.num_layers = int(num_layers)
+        self.nonlinearity, self.bias, self.batch_first = nonlinearity, bool(bias), bool(batch_first)
+        self.dropout, self.bidirectional, self.proj_size = float(dropout), bool(bidirectional), int(proj_size)
         self.rng = None if rng is None else resolve(rng)
-        G = _GATES[self._kind] * self.hidden_size  # noqa: N806 - the shapes' usual letters
-        gen, bound = resolve(rng), 1.0 / math.sqrt(self.hidden_size)
+        D, H = self._directions, self.hidden_size  # noqa: N806 - the shapes' usual letters
+        out = self.proj_size or H  # the size of h (the output), H without a projection
+        gen, bound = resolve(rng), 1.0 / math.sqrt(H)
         dt = np.dtype(get_default_dtype() if dtype is None else dtype)
+        # Assigned in torch's order (layer, direction, then w_ih, w_hh, b_ih, b_hh, w_hr), so the
+        # state_dict lists the same keys in the same order.
         for k in range(self.num_layers):
-            n_in = self.input_size if k == 0 else self.hidden_size
-            setattr(self, f"weight_ih_l{k}", _uniform((G, n_in), bound, gen, dt))
-            setattr(self, f"weight_hh_l{k}", _uniform((G, self.hidden_size), bound, gen, dt))
-            if self.bias:
-                setattr(self, f"bias_ih_l{k}", _uniform((G,), bound, gen, dt))
-                setattr(self, f"bias_hh_l{k}", _uniform((G,), bound, gen, dt))
+            n_in = self.input_size if k == 0 else out * D
+            for suffix in ("", "_reverse")[:D]:
+                setattr(self, f"weight_ih_l{k}{suffix}", _uniform((self._gates * H, n_in), bound, gen, dt))
+                setattr(self, f"weight_hh_l{k}{suffix}", _uniform((self._gates * H, out), bound, gen, dt))
+                if self.bias:
+                    setattr(self, f"bias_ih_l{k}{suffix}", _uniform((self._gates * H,), bound, gen, dt))
+                    setattr(self, f"bias_hh_l{k}{suffix}", _uniform((self._gates * H,), bound, gen, dt))
+                if self.proj_size:
+                    setattr(self, f"weight_hr_l{k}{suffix}", _uniform((out, H), bound, gen, dt))
 
-    def _layer(self, k: int) -> tuple[Tensor, Tensor, Tensor | None, Tensor | None]:
+    @property
+    def _directions(self) -> int:
+        return 2 if self.bidirectional else 1
+
+    def _weights(self, k: int, suffix: str) -> tuple[Any, ...]:
+        """(w_ih, w_hh, b_ih, b_hh, w_hr) of layer k, direction suffix "" or "_reverse" (None if absent)."""
         d = self.__dict__
-        return d[f"weight_ih_l{k}"], d[f"weight_hh_l{k}"], d.get(f"bias_ih_l{k}"), d.get(f"bias_hh_l{k}")
+        names = ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr")
+        return tuple(d.get(f"{w}_l{k}{suffix}") for w in names)
 
-    def _initial(self, h: Any, n: int, unbatched: bool, what: str, dt: Any) -> list[Tensor]:
-        L, H = self.num_layers, self.hidden_size  # noqa: N806 - the shapes' usual letters
-        if h is None:
-            return [ag.zeros(n, H, dtype=dt) for _ in range(L)]
-        h = _tensor(h)
-        want = (L, H) if unbatched else (L, n, H)
-        if h.shape != want:
-            raise ValueError(f"{self._kind}: {what} must have shape {want}, got {h.shape}")
-        if unbatched:
-            h = h.reshape((L, 1, H))
-        return [h[k] for k in range(L)]
+    def _initial(self, hx: Any, n: int, unbatched: bool, dt: Any) -> list[State]:
+        """The initial state of every (layer, direction), in h_0's order k * D + d."""
+        LD = self.num_layers * self._directions  # noqa: N806 - the shapes' usual letters
+        names = ("h_0", "c_0") if self._kind == "LSTM" else ("h_0",)
+        sizes = (self.proj_size or self.hidden_size, self.hidden_size)
+        given = _states(self._kind, hx, names)
+        per_state = []
+        for what, size, h in zip(names, sizes, given, strict=False):
+            if h is None:
+                per_state.append([ag.zeros(n, size, dtype=dt)] * LD)
+                continue
+            h = _tensor(h)
+            want = (LD, size) if unbatched else (LD, n, size)
+            if h.shape != want:
+                layout = "(num_layers * num_directions, " + ("" if unbatched else "N, ") + (
+                    "proj_size)" if size != self.hidden_size else "hidden_size)"
+                )
+                raise ValueError(f"{self._kind}: {what} must have shape {want} = {layout}, got {h.shape}")
+            per_state.append([h[j].reshape((1, size)) if unbatched else h[j] for j in range(LD)])
+        return list(zip(*per_state, strict=True))
 
-    def _run(self, x: Any, hx: Any) -> tuple[Tensor, list[Tensor], list[Tensor] | None]:
+    def forward(self, x: Any, hx: Any = None) -> Any:
+        """-> (output, h_n); an LSTM: (output, (h_n, c_n))."""
+        out, (h_n,) = self._run(x, hx)
+        return out, h_n
+
+    def _run(self, x: Any, hx: Any) -> tuple[Tensor, list[Tensor]]:
+        """output and the final states stacked as h_n (and c_n): [(L*D, N, size), ...]."""
         x = _tensor(x)
         name = self._kind
         if x.ndim not in (2, 3) or x.shape[-1] != self.input_size:
@@ -260,73 +331,72 @@ class _RNNBase(Module):
         elif self.batch_first:
             x = x.swapaxes(0, 1)  # time first inside: (T, N, I)
         T, n = x.shape[0], x.shape[1]  # noqa: N806 - the shapes' usual letters
-        dt = self._layer(0)[1].dtype
-        is_lstm = self._kind == "LSTM"
-        h0, c0 = (hx if hx is not None else (None, None)) if is_lstm else (hx, None)
-        hs = self._initial(h0, n, unbatched, "h_0", dt)
-        cs = self._initial(c0, n, unbatched, "c_0", dt) if is_lstm else None
-        h_n, c_n = [], []
+        if T == 0:
+            raise ValueError(f"{name}: the sequence is empty (length L = 0)")
+        states = self._initial(hx, n, unbatched, self._weights(0, "")[1].dtype)
+        finals: list[State] = []
         seq = x
         for k in range(self.num_layers):
-            w_ih, w_hh, b_ih, b_hh = self._layer(k)
-            proj = ag.linear(seq, w_ih, b_ih)  # (T, N, G*H): the whole layer's input in one matmul
-            h, c = hs[k], (cs[k] if cs is not None else None)
-            outs = []
-            for t in range(T):
-                h, c_new = _rnn_step(self._kind, proj[t], h, c, w_hh, b_hh, self.nonlinearity)
-                c = c_new if is_lstm else c
-                outs.append(h)
-            seq = ag.stack(outs, axis=0)
-            h_n.append(h)
-            if c is not None:
-                c_n.append(c)
+            outputs = []
+            for d, suffix in enumerate(("", "_reverse")[: self._directions]):
+                w_ih, w_hh, b_ih, b_hh, w_hr = self._weights(k, suffix)
+                proj = ag.linear(seq, w_ih, b_ih)  # (T, N, G*H): the whole input in one matmul
+                state = states[k * self._directions + d]
+                hs: list[Any] = [None] * T  # h at every position, filled in reading order
+                for t in range(T) if d == 0 else range(T - 1, -1, -1):  # the reverse reads backwards
+                    state = self._step(proj[t], state, w_hh, b_hh, w_hr)
+                    hs[t] = state[0]
+                finals.append(state)
+                outputs.append(ag.stack(hs, axis=0))
+            seq = outputs[0] if len(outputs) == 1 else ag.concatenate(outputs, axis=-1)  # [forward, reverse]
             if self.training and self.dropout > 0 and k < self.num_layers - 1:
                 keep = resolve(self.rng).random(seq.shape) >= self.dropout
-                seq = seq * (keep * (1.0 / (1.0 - self.dropout))).astype(seq.dtype)
+                scale = 0.0 if self.dropout == 1.0 else 1.0 / (1.0 - self.dropout)  # p = 1: all dropped
+                seq = seq * (keep * scale).astype(seq.dtype)
         out = seq
         if unbatched:
-            out = out.reshape((T, self.hidden_size))
+            out = out.reshape((T, out.shape[-1]))
         elif self.batch_first:
             out = out.swapaxes(0, 1)
-        return out, h_n, (c_n if is_lstm else None)
-
-    def _stack_state(self, hs: list[Tensor], unbatched: bool) -> Tensor:
-        s = ag.stack(hs, axis=0)
-        return s.reshape((self.num_layers, self.hidden_size)) if unbatched else s
+        stacked = [ag.stack([s[i] for s in finals], axis=0) for i in range(len(finals[0]))]
+        if unbatched:
+            stacked = [s.reshape((s.shape[0], s.shape[-1])) for s in stacked]
+        return out, stacked
 
     def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"
+        if self.proj_size:
+            s += f", proj_size={self.proj_size}"
         if self.num_layers != 1:
             s += f", num_layers={self.num_layers}"
+        if self.nonlinearity != "tanh":
+            s += f", nonlinearity={self.nonlinearity!r}"
+        if not self.bias:
+            s += ", bias=False"
         if self.batch_first:
             s += ", batch_first=True"
+        if self.dropout:
+            s += f", dropout={self.dropout}"
+        if self.bidirectional:
+            s += ", bidirectional=True"
         return s
 
 
-class RNN(_RNNBase):
+class RNN(_ElmanStep, _RNNBase):
     """An Elman RNN over a sequence: layer k runs RNNCell's step over time on layer k-1's
     outputs. forward(x, h_0=None) -> (output, h_n): x (L, N, I) (or (N, L, I) with
-    `batch_first`, or (L, I)), output (L, N, H) (the last layer's h at every step), h_n
-    (num_layers, N, H). `dropout` applies to every layer's output but the last, in training."""
-
-    _kind = "RNN"
-
-    def forward(self, x: Any, hx: Any = None) -> tuple[Tensor, Tensor]:
-        out, h_n, _ = self._run(x, hx)
-        return out, self._stack_state(h_n, out.ndim == 2)
-
-
-class GRU(_RNNBase):
-    """A GRU over a sequence (GRUCell's step), layered as `RNN`. forward(x, h_0=None) ->
-    (output, h_n)."""
-
-    _kind = "GRU"
+    `batch_first`, or (L, I)), output (L, N, D*H) (the last layer's h at every step; D = 2 with
+    `bidirectional`, the forward and the reverse direction's h side by side), h_n and h_0
+    (num_layers*D, N, H), row k*D + d for layer k, direction d. With `bidirectional` the
+    reverse direction reads the sequence from the end, and layer k+1 reads both directions.
+    `dropout` applies to every layer's output but the last, in training."""
 
     def __init__(
         self,
         input_size: int,
         hidden_size: int,
         num_layers: int = 1,
+        nonlinearity: str = "tanh",
         bias: bool = True,
         batch_first: bool = False,
         dropout: float = 0.0,
@@ -335,38 +405,23 @@ class GRU(_RNNBase):
         dtype: Any = None,
     ) -> None:
         super().__init__(
-            input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, rng, dtype
+            input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, 0, rng, dtype,
+            nonlinearity=nonlinearity,
         )
 
-    def forward(self, x: Any, hx: Any = None) -> tuple[Tensor, Tensor]:
-        out, h_n, _ = self._run(x, hx)
-        return out, self._stack_state(h_n, out.ndim == 2)
+
+class GRU(_GRUStep, _RNNBase):
+    """A GRU over a sequence (GRUCell's step), layered and bidirectional as `RNN`.
+    forward(x, h_0=None) -> (output, h_n). (`proj_size` is an LSTM's only.)"""
 
 
-class LSTM(_RNNBase):
-    """An LSTM over a sequence (LSTMCell's step), layered as `RNN`. forward(x, (h_0, c_0)=None)
-    -> (output, (h_n, c_n)), h_n and c_n (num_layers, N, H)."""
-
-    _kind = "LSTM"
-
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        num_layers: int = 1,
-        bias: bool = True,
-        batch_first: bool = False,
-        dropout: float = 0.0,
-        bidirectional: bool = False,
-        rng: Rng = None,
-        dtype: Any = None,
-    ) -> None:
-        super().__init__(
-            input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, rng, dtype
-        )
+class LSTM(_LSTMStep, _RNNBase):
+    """An LSTM over a sequence (LSTMCell's step), layered and bidirectional as `RNN`.
+    forward(x, (h_0, c_0)=None) -> (output, (h_n, c_n)), h_n and c_n (num_layers*D, N, H).
+    With `proj_size` P > 0 each step's h is projected, h' = (o tanh(c')) W_hr^T
+    (`weight_hr_l{k}` (P, H)): then h, h_0, h_n and the output have P features, not H, and
+    `weight_hh_l{k}` is (4H, P); c stays (.., H)."""
 
     def forward(self, x: Any, hx: Any = None) -> tuple[Tensor, tuple[Tensor, Tensor]]:
-        out, h_n, c_n = self._run(x, hx)
-        assert c_n is not None
-        unbatched = out.ndim == 2
-        return out, (self._stack_state(h_n, unbatched), self._stack_state(c_n, unbatched))
+        out, (h_n, c_n) = self._run(x, hx)
+        return out, (h_n, c_n)

@@ -217,7 +217,8 @@ def test_backward_view_shows_gradient_functions_with_formulas() -> None:
     out.backward()
     dot = ag.to_dot(out, view="backward")
     assert "SigmoidBackward" in dot
-    assert "d/dt1 = t2*(1-t2) = [0.04518, 0.04518]" in dot  # formula in names, and its value
+    # the formula in the operands' names (expressions, as no variable holds them), and its value
+    assert "d/d(x*3) = sigmoid(x*3)*(1-sigmoid(x*3)) = [0.04518, 0.04518]" in dot
     assert "MulBackward" in dot
     assert "d/dx = 3 = [3, 3]" in dot
     assert "SumBackward" in dot

@@ -322,3 +322,133 @@ def test_trace_backward_and_explore_show_the_explorer_inline_in_a_notebook(tmp_p
         assert len(data["steps"]) == 3  # sigmoid, then mul into w and into x
         assert {n["name"] for n in data["nodes"]} >= {"x", "w", "h", "y"}  # h, y: the cell's variables
         assert "backward pass" in output.data["text/plain"]
+
+
+def recurrent_trace(steps: int = 8) -> tuple[Trace, ag.Tensor]:
+    """h = tanh(x_t @ W + h @ U + b) for `steps` steps: the steps after the first roll up."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    w = ag.tensor(rng.normal(size=(3, 4)) * 0.3, requires_grad=True, name="W")
+    u = ag.tensor(rng.normal(size=(4, 4)) * 0.3, requires_grad=True, name="U")
+    b = ag.tensor(np.zeros(4), requires_grad=True, name="b")
+    h = ag.tensor(np.zeros((1, 4)), name="h0")
+    for _ in range(steps):
+        h = (ag.tensor(rng.normal(size=(1, 3))) @ w + h @ u + b).tanh()
+    return ag.trace_backward((h * h).sum()), w
+
+
+def test_rolled_up_repeats_are_one_closed_box_in_the_page_data() -> None:
+    from autograd.viz.explorer import page_data
+
+    tr, _ = recurrent_trace(8)
+    d = page_data(tr)
+    rolls = [g for g in d["groups"] if g["kind"] == "roll"]
+    assert len(rolls) == 1
+    r = rolls[0]
+    assert r["title"] == "x 7"  # the first step reads h0, the next 7 repeat
+    assert r["count"] == 7
+    assert r["period"] == 5
+    assert not r["open"]
+    k = d["groups"].index(r)
+    inside = [n for n in d["nodes"] if k in n["groups"]]
+    assert len(inside) == 7 * (5 * 2 + 1)  # 5 ops and their outputs, and x_t, per repeat
+    assert sorted({n["rep"] for n in inside}) == list(range(1, 8))
+    # the shared weights are read by every repeat: they stay outside, one box for all
+    assert all(k not in n["groups"] for n in d["nodes"] if n["name"] in ("W", "U", "b"))
+
+
+@pytest.mark.slow
+@needs_browser
+def test_rolled_up_repeats_expand_collapse_and_light_up_when_stepped_into(tmp_path: Path) -> None:
+    tr, _ = recurrent_trace(8)
+    page = Path(tr.explorer().save(tmp_path / "rnn.html"))
+    g = tr.model
+    # the first step that passes a gradient into a node of the rolled-up repeats
+    inside = next(k for k, s in enumerate(tr.steps) if g.nodes[g.node_of(s.input)].id not in  # type: ignore[index]
+                  {"t0", "t1", "t2", "t3"} and k >= 4)
+    out = probe(page, f"""
+        document.getElementById('autoopen').checked = false;
+        function ids(sel) {{
+            return Array.prototype.map.call(document.querySelectorAll(sel), function (e) {{ return e.id; }});
+        }}
+        out.closed = explorer.state().units;
+        out.rolls = Array.prototype.map.call(document.querySelectorAll('#viewport .node.grp.roll'),
+                                             function (e) {{ return e.textContent; }});
+        explorer.show({inside});
+        out.lit = ids('#viewport .node.active');
+        out.at = document.querySelector('#viewport .node.grp.roll tspan.at').textContent;
+        // a click on the closed box opens it
+        function click(sel) {{
+            document.querySelector(sel).dispatchEvent(new MouseEvent('click', {{bubbles: true}}));
+        }}
+        click('#viewport .node.grp.roll');
+        out.open = explorer.state().units;
+        out.frame = ids('#viewport .box.roll');
+        explorer.show({inside} + 1);
+        out.lit2 = ids('#viewport .node.active');
+        out.step2 = explorer.state().step;
+        // its title closes it again
+        click('#viewport .box.roll text');
+        out.closed2 = explorer.state().units;
+        key('ArrowRight');
+        out.lit3 = ids('#viewport .node.active');
+        out.step3 = explorer.state().step;
+    """)
+    assert len(out["rolls"]) == 1
+    assert out["rolls"][0].startswith("\u25b8 x 7")
+    assert any(i.startswith("grp") for i in out["lit"])  # the step lights the closed box
+    assert out["at"].startswith("repeat ")
+    assert " grad " in out["at"]
+    assert out["open"] > out["closed"] + 60  # 77 nodes come out of the box
+    assert len(out["frame"]) == 1
+    s = tr.steps[inside + 1]
+    assert {g.nodes[g.node_of(s.input)].id, g.nodes[g.node_of(s.output)].id} <= set(out["lit2"])  # type: ignore[index]
+    assert out["step2"] == inside + 2
+    assert out["closed2"] == out["closed"]
+    assert out["step3"] == inside + 3
+    assert any(i.startswith("grp") for i in out["lit3"])
+
+
+@pytest.mark.slow
+@needs_browser
+def test_a_shared_weight_has_a_ghost_at_each_other_use_linked_to_it(tmp_path: Path) -> None:
+    w = ag.tensor(0.5, requires_grad=True, name="w")
+    xs = [ag.tensor(0.1 * k + 0.3, name=f"x{k}") for k in range(8)]
+    loss = xs[0] * w
+    for k in range(1, 8):
+        loss = loss + (w * xs[k]) ** (k + 1)
+    tr = ag.trace_backward(loss)
+    page = Path(tr.explorer().save(tmp_path / "shared.html"))
+    g = tr.model
+    into_w = [k for k, s in enumerate(tr.steps) if s.input is w]
+    out = probe(page, f"""
+        function all(sel, f) {{ return Array.prototype.map.call(document.querySelectorAll(sel), f); }}
+        out.ghosts = all('#viewport .node.ghost', function (e) {{
+            return [e.id, e.querySelector('text').textContent];
+        }});
+        out.edges = all('#viewport .edge', function (e) {{ return e.id; }});
+        var lit = [];
+        {json.dumps(into_w)}.forEach(function (k) {{
+            explorer.show(k);
+            lit.push(Array.prototype.map.call(document.querySelectorAll('#viewport .active'),
+                                              function (e) {{ return e.id; }}));
+        }});
+        out.lit = lit;
+        var ghost = document.querySelector('#viewport .node.ghost');
+        ghost.dispatchEvent(new MouseEvent('click', {{bubbles: true}}));
+        out.selected = Array.prototype.map.call(document.querySelectorAll('#viewport .node.selected'),
+                                                function (e) {{ return e.id; }});
+        out.panel = document.getElementById('node-panel').textContent;
+    """)
+    w_id = g.nodes[g.node_of(w)].id  # type: ignore[index]
+    assert len(out["ghosts"]) == 7  # 8 uses: the box once, a copy at each of the 7 others
+    assert all(name == "w" for _, name in out["ghosts"])
+    assert sum(1 for e in out["edges"] if e.startswith(f"e_{w_id}_op")) == 1
+    assert sum(1 for e in out["edges"] if e.startswith(f"e_{w_id}_use_")) == 7
+    assert len(into_w) == 8
+    # each step into w lights w and, past its first use, the copy at that use and its edge
+    assert all(w_id in lit for lit in out["lit"])
+    assert sum(1 for lit in out["lit"] if any(i.startswith(f"{w_id}_use_") for i in lit)) == 7
+    assert out["selected"] == [w_id]  # a click on a copy selects the weight itself
+    assert "w" in out["panel"]

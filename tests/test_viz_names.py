@@ -23,8 +23,19 @@ def test_locals_name_unnamed_tensors_in_text_and_dot() -> None:
     dot = ag.to_dot(h1)
     for name in ("h1", "w1", "x1", "b"):
         assert f"<B>{name}</B>" in dot
-    # the intermediate w1 * x1 has no variable: it keeps its id
-    assert "t3" in text
+    # the intermediates have no variable: they are called by what computes them, not t3
+    assert "w1*x1 = mul(w1, x1)" in text
+    assert "w1*x1 + b = add(w1*x1, b)" in text
+    assert "t3" not in text
+    assert "t3" not in ag.render_text(h1)
+    # the picture writes the expression on the op node; the record keeps the numbers
+    assert "label=<w1*x1>" in dot
+    assert "label=<w1*x1 + b>" in dot
+    assert "<B>w1*x1</B>" not in dot
+    # a structure-only picture keeps the name in the box (it has no numbers to show)
+    bare = ag.to_dot(h1, show_values=False, show_grads=False)
+    assert "<B>w1*x1</B>" in bare
+    assert "<TR></TR>" not in bare
 
 
 def test_globals_are_searched_after_locals() -> None:
@@ -91,5 +102,81 @@ def test_walk_skips_library_frames_and_ids_are_the_last_resort() -> None:
     names = caller_names()
     assert names[id(a)] == "a"
     g = build_graph((a * 2.0).exp(), names={})
-    assert [nd.name for nd in g.nodes if nd.kind == "tensor"] == ["t0", "t1", "t2"]
+    # no names at all: the leaf keeps its id, the rest are expressions of it
+    assert [nd.name for nd in g.nodes if nd.kind == "tensor"] == ["t0", "t0*2", "exp(t0*2)"]
     assert not any(nd.named for nd in g.nodes if nd.kind == "tensor")
+
+
+def test_expression_names_are_short_unique_and_bracketed_right() -> None:
+    from autograd.viz.names import EXPR_CHARS
+
+    a = ag.tensor(1.5, requires_grad=True)
+    b = ag.tensor(2.0, requires_grad=True)
+    c = ag.tensor(3.0, requires_grad=True)
+    out = (a - (b + c)) * (a / (b * c))
+    g = build_graph(out)
+    names = [nd.name for nd in g.nodes if nd.kind == "tensor"]
+    assert "b + c" in names
+    assert "a - (b + c)" in names
+    assert "b*c" in names
+    assert "a/(b*c)" in names
+    assert names[-1] == "out"
+    # a deep expression is elided to stay short; one that cannot be shortened keeps its id
+    deep = (a * b + c * a + b * c).exp() * 2.0
+    names = [nd.name for nd in build_graph(deep).nodes if nd.kind == "tensor"]
+    assert all(len(n) <= EXPR_CHARS for n in names), names
+    assert "a*b + c*a + b*c" in names
+    assert "exp(…)" in names
+    assert names[-1] == "deep"
+    # (…)*(…) says nothing: the id
+    names = [nd.name for nd in build_graph(((a * b + c * a) * (b * c + a * a)).exp()).nodes
+             if nd.kind == "tensor"]
+    assert names[-2].startswith("t")
+    assert names[-1] == "exp(…)"  # an operand known by its id only is elided
+    # two tensors that compute the same expression both read a*b; a name a person gave wins
+    twice = (a * b) + (a * b)
+    names = [nd.name for nd in build_graph(twice).nodes if nd.kind == "tensor"]
+    assert names.count("a*b") == 2
+    p = a * b
+    p.name = "a*b"  # a person's name equal to the expression: the other one keeps its id
+    names = [nd.name for nd in build_graph(p + a * b).nodes if nd.kind == "tensor"]
+    assert names.count("a*b") == 1
+
+
+def test_formulas_use_expression_names_in_brackets_everywhere() -> None:
+    w1 = ag.tensor(0.5, requires_grad=True)
+    x1 = ag.tensor(0.4)
+    x = ag.tensor(0.25, requires_grad=True)  # letters the ops' own formulas use: no clash
+    y = ag.tensor(3.0, requires_grad=True)
+    out = ((w1 * x1) * y + x).sigmoid()
+    out.backward()
+    report = str(ag.explain(out, w1))
+    assert "d(w1*x1)/dw1 = d(w1 * x1)/dw1 = x1 = 0.4" in report
+    assert "d(w1*x1*y)/d(w1*x1) = d(w1*x1 * y)/d(w1*x1) = y = 3" in report
+    assert "dout/d(w1*x1*y + x)" in report
+    tr = ag.trace_backward(out)
+    table = tr.table()
+    assert "d(w1*x1)/dw1 = d(w1 * x1)/dw1 = x1" in table
+    assert "d(w1*x1*y)/dy = d(w1*x1 * y)/dy = (w1*x1)" in table
+    assert "t2" not in table
+    assert "t4" not in table
+    # the explorer's side panel shows the same text, from the same steps
+    data = ag.explore(out).html
+    assert "d(w1*x1)/dw1 = d(w1 * x1)/dw1 = x1" in data
+
+
+def test_module_outputs_are_called_by_what_they_apply_to() -> None:
+    import nn
+
+    model = nn.Sequential(nn.Linear(2, 3, rng=0), nn.ReLU(), nn.Linear(3, 1, rng=1))
+    x = ag.tensor([[0.5, -1.0]], name="x")
+    out = model(x).sum()
+    names = [nd.name for nd in build_graph(out).nodes if nd.kind == "tensor"]
+    # the parameters keep their dotted names; what the layers made reads as what it applied to
+    assert "0.weight" in names
+    assert "linear(x)" in names
+    assert "relu(linear(x))" in names
+    assert "linear(…)" in names
+    assert names[-1] == "out"
+    report = str(ag.explain(out, model[0].bias))
+    assert "d(relu(linear(x)))/d(linear(x)) = " in report

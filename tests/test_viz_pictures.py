@@ -138,7 +138,7 @@ def test_backward_view_labels_every_edge_with_its_gradient_and_local_values() ->
     assert len(labels) == len(edges)
     assert all(re.search(r"= -?[\d.]", lab) for lab in labels)
     t = np.tanh(-0.75)
-    assert f"d/dt2 = 1-out^2 = {1 - t * t:.4g}" in dot
+    assert f"d/d(x*w) = 1-out^2 = {1 - t * t:.4g}" in dot
     assert "d/dx = w = -1.5" in dot
 
 
@@ -149,8 +149,12 @@ def test_recurrent_cell_is_rolled_up_with_one_edge_per_shared_weight() -> None:
     w_edges = re.findall(r"^\s*t0 -> ", dot, flags=re.M)  # W is t0
     assert 1 <= len(w_edges) <= 2
     assert "next step" in dot
-    full = ag.to_dot(loss, roll=False, max_nodes=None)
+    full = ag.to_dot(loss, roll=False, max_nodes=None, ghosts=False)
     assert len(re.findall(r"^\s*t0 -> ", full, flags=re.M)) == 60
+    # unrolled, W is drawn once and read by a small copy at each other step
+    ghosted = ag.to_dot(loss, roll=False, max_nodes=None)
+    assert len(re.findall(r"^\s*t0 -> ", ghosted, flags=re.M)) == 1
+    assert len(re.findall(r"^\s*t0_use\d+ -> ", ghosted, flags=re.M)) == 59
 
 
 def _png_size(data: bytes) -> tuple[int, int]:
@@ -168,3 +172,72 @@ def test_recurrent_picture_size(monkeypatch: pytest.MonkeyPatch) -> None:
     assert isinstance(png, bytes)
     w, h = _png_size(png)
     assert max(w, h) <= 2500, (w, h)  # was 27,430 x 3,076 px before roll-ups
+
+
+def shared_weight(uses: int = 20) -> ag.Tensor:
+    """A weight read by `uses` ops that are no repeat (each power differs): nothing rolls up."""
+    w = ag.tensor(0.5, requires_grad=True, name="w")
+    xs = [ag.tensor(0.1 * k + 0.3) for k in range(uses)]
+    loss = xs[0] * w
+    for k in range(1, uses):
+        loss = loss + (w * xs[k]) ** (k % 7 + 1)
+    loss.backward()
+    return loss
+
+
+def test_a_shared_leaf_is_drawn_once_with_a_ghost_at_each_other_use() -> None:
+    loss = shared_weight(20)
+    dot = ag.to_dot(loss)
+    assert "repeats drawn" not in dot  # nothing rolled up
+    assert len(re.findall(r"^\s*t0 -> ", dot, flags=re.M)) == 1  # w: one edge, at its first use
+    ghosts = re.findall(r"^\s*(t0_use\d+) -> (op\d+)", dot, flags=re.M)
+    assert len(ghosts) == 19
+    assert len({op for _, op in ghosts}) == 19  # one ghost per use, each next to its op
+    assert re.search(r't0_use3 \[label=<w> .*style="dashed,rounded,filled" tooltip=<w: use 4 of 20', dot)
+    # the same count of edges as without ghosts: none is lost
+    plain = ag.to_dot(loss, ghosts=False)
+    assert len(re.findall(r"^\s*t0 -> ", plain, flags=re.M)) == 20
+    assert len(re.findall(r" -> ", plain)) == len(re.findall(r" -> ", dot))
+    # a leaf with a few uses is drawn as before
+    a = ag.tensor(2.0, requires_grad=True)
+    few = a * 2.0 + a * 3.0 + a.exp()
+    assert "_use" not in ag.to_dot(few)
+    # a user reading the leaf twice (v * v) has one copy, with both edges
+    v = ag.tensor(0.5, requires_grad=True, name="v")
+    c = ag.tensor(1.5)
+    parts = ag.stack([(v * c).tanh(), (v + c).exp(), (v - c) ** 2, (v / c).sin(), v * v * c]).sum()
+    vv = ag.to_dot(parts)
+    assert len(re.findall(r"^\s*t0_use\d+ \[", vv, flags=re.M)) == 4
+    assert len(re.findall(r"^\s*t0_use4 -> ", vv, flags=re.M)) == 2
+    # the data emitter (what pages read) has the ghosts too, linked to their leaf
+    from autograd.viz.data import scene_data
+    from autograd.viz.graph import build_graph
+    from autograd.viz.view import decide
+
+    d = scene_data(decide(build_graph(loss)))
+    gs = [n for n in d["nodes"] if n["kind"] == "ghost"]
+    assert len(gs) == 19
+    assert {n["of"] for n in gs} == {"t0"}
+    assert sum(1 for e in d["edges"] if e["src"].startswith("t0_use")) == 19
+
+
+def _edge_lengths(svg: str) -> list[float]:
+    """Straight-line length of every edge of a Graphviz SVG (start to end of its path)."""
+    out = []
+    for m in re.finditer(r'class="edge">.*?<path[^>]* d="M([-\d.]+),([-\d.]+)C(.*?)"', svg, flags=re.S):
+        x1, y1 = (float(v) for v in re.findall(r"([-\d.]+),([-\d.]+)", m.group(3))[-1])
+        out.append(((x1 - float(m.group(1))) ** 2 + (y1 - float(m.group(2))) ** 2) ** 0.5)
+    return out
+
+
+@needs_pure
+def test_ghosts_keep_a_shared_weights_edges_short(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert PURE is not None
+    monkeypatch.setenv(ENV_VAR, PURE)
+    loss = shared_weight(20)
+    with_ghosts = _edge_lengths(ag.draw(loss).pipe("svg", encoding="utf-8"))
+    without = _edge_lengths(ag.draw(loss, ghosts=False).pipe("svg", encoding="utf-8"))
+    assert len(with_ghosts) == len(without) == 174
+    # measured: 33,062 pt of edges (the longest 2,571 pt) without ghosts; 5,855 (254) with
+    assert sum(with_ghosts) < 0.3 * sum(without)
+    assert max(with_ghosts) < 400 < max(without)

@@ -16,12 +16,12 @@ def test_tree_lists_each_tensor_with_its_op_and_branches_on_several_inputs() -> 
     out.name = "out"
     text = ag.render_text(out, show_values=False)
     assert text.splitlines() == [
-        "out = tanh(t4)  () float64",
-        "t4 = add(c, t3)  () float64",
+        "out = tanh(c + exp(a))  () float64",
+        "c + exp(a) = add(c, exp(a))  () float64",
         "├─ c = mul(a, b)  () float64",
         "│  ├─ a  (parameter)  () float64",
         "│  └─ b  (parameter)  () float64",
-        "└─ t3 = exp(a)  () float64",
+        "└─ exp(a) = exp(a)  () float64",
         "   a  (see above)",
     ]
 
@@ -31,7 +31,7 @@ def test_values_grads_and_constants() -> None:
     y = (x * 3.0).sum()
     y.backward()
     text = ag.render_text(y)
-    assert "t1 = mul(x, 3)  (2,) float64  data [3, 6]" in text
+    assert "x*3 = mul(x, 3)  (2,) float64  data [3, 6]" in text
     assert "x  (parameter)  (2,) float64  data [1, 2]  grad [3, 3]" in text
     assert "grad" not in ag.render_text(y, show_grads=False)
     assert "data" not in ag.render_text(y, show_values=False)

@@ -15,7 +15,7 @@ arrays, as lists. Nothing here escapes for HTML: put the result in a page with
 >>> y.backward()
 >>> d = scene_data(decide(build_graph(y)))
 >>> [n["name"] for n in d["nodes"] if n["kind"] == "tensor"]
-['w', 't1', 'y']
+['w', 'w*3', 'y']
 >>> d["nodes"][0]["grad"]
 '13.4451'
 """
@@ -77,12 +77,18 @@ def scene_data(sc: Scene) -> dict[str, Any]:
         elif nd.kind == CONST:
             item["value"] = fmt_const(nd.value)
         nodes.append(item)
+    ghost_of = {gh.edge: gh for gh in sc.ghosts}
+    for gh in {gh.id: gh for gh in sc.ghosts}.values():  # copies of a shared leaf, one per user
+        nodes.append({"id": gh.id, "kind": "ghost", "of": ids[gh.of], "name": g.nodes[gh.of].name,
+                      "use": gh.use + 1, "uses": gh.uses,
+                      "box": list(box_key(sc.boxes.get(view.edges[gh.edge].dst, ())))})
     edges: list[dict[str, Any]] = []
-    for ve in view.edges:
+    for k, ve in enumerate(view.edges):
         if ve.edge >= 0:
             e = g.edges[ve.edge]
-            edge: dict[str, Any] = {"id": f"e_{ids[ve.src]}_{ids[ve.dst]}_{e.index}",
-                                    "src": ids[ve.src], "dst": ids[ve.dst], "index": e.index}
+            src = ghost_of[k].id if k in ghost_of else ids[ve.src]
+            edge: dict[str, Any] = {"id": f"e_{src}_{ids[ve.dst]}_{e.index}",
+                                    "src": src, "dst": ids[ve.dst], "index": e.index}
             if e.tensor is not None:
                 grad = sc.grad_of(e.tensor)
                 edge["grad"] = None if grad is None else fmt_array(grad)

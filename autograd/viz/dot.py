@@ -27,11 +27,21 @@ from ..tensor import Tensor
 from .digraph import Picture
 from .escape import dot_html, dot_text
 from .graph import OP, TENSOR, build_graph
-from .labels import backward_name, broadcast_note, expression, fmt_array, fmt_const, fmt_shape, named_formula
+from .labels import (
+    _operand,
+    backward_name,
+    broadcast_note,
+    d,
+    expression,
+    fmt_array,
+    fmt_const,
+    fmt_shape,
+    named_formula,
+)
 from .render import DEFAULT_TIMEOUT
 from .summary import Group
 from .text import tree_text
-from .view import RANKDIRS, Scene, box_key, decide
+from .view import GHOST_USES, RANKDIRS, Scene, box_key, decide
 
 DEFAULT_MAX_NODES = 200
 HIGHLIGHT = "#d62728"
@@ -96,7 +106,9 @@ def _tensor_label(sc: Scene, n: int, hl: bool) -> tuple[str, str]:
         if grad_text:
             rows.append([_cell(grad_text, GRAD_COLOR)])
     elif scalar:
-        row = [_cell(title, bold=True)]
+        # A scalar called by its expression (w1*x1) shows it on the op that made it: the
+        # record keeps only the numbers (a picture stays narrow enough to read at page width).
+        row = [] if _by_expression(node, sc) else [_cell(title, bold=True)]
         if sc.show_values and not sc.backward:
             row.append(_cell("data " + fmt_array(t.data, digits=DIGITS)))
         if grad_text:
@@ -111,6 +123,12 @@ def _tensor_label(sc: Scene, n: int, hl: bool) -> tuple[str, str]:
     return _table(rows, COLORS[kind], HIGHLIGHT if hl else None), COLORS[kind]
 
 
+def _by_expression(node: Any, sc: Scene) -> bool:
+    """True for a tensor node called by the expression that made it (no name, no id shown)."""
+    return (node.kind == TENSOR and not node.named and node.name != node.id and not sc.show_ids
+            and not sc.backward and sc.show_values)
+
+
 def _args(sc: Scene, ctx: Any) -> list[str]:
     return [sc.forward.name(a) if isinstance(a, Tensor) else fmt_const(a) for a in ctx.inputs]
 
@@ -121,6 +139,10 @@ def _op_label(sc: Scene, n: int) -> str:
     assert ctx is not None  # internal: op nodes hold their node
     if not sc.backward:
         name = ctx.op_name()
+        made = sc.model.nodes[sc.model.output_of(n)] if sc.model.succs[n] else None
+        if made is not None and _by_expression(made, sc) and made.tensor is not None \
+                and made.tensor.ndim == 0:
+            return dot_text(made.name)  # what it computes, in its operands' names: w1*x1
         if name in SYMBOLS:
             return dot_text(SYMBOLS[name])
         if name in FUSED:
@@ -129,13 +151,13 @@ def _op_label(sc: Scene, n: int) -> str:
         return dot_text(ctx.label())
     out = sc.forward.name(node.tensor) if node.tensor is not None else "out"
     root_t = sc.forward.nodes[sc.forward.root].tensor
-    upstream = f"d{sc.forward.name(root_t)}/d{out}" if root_t is not None else "G"
+    upstream = d(sc.forward.name(root_t), out) if root_t is not None else "G"
     args = _args(sc, ctx)
     values = sc.local_values.get(n)
     rows = [f"<B>{dot_html(backward_name(ctx))}</B>"]
     for i, a in enumerate(ctx.inputs):
         if isinstance(a, Tensor) and a.requires_grad:
-            text = f"d/d{args[i]} = {named_formula(ctx, i, args, out, upstream)}"
+            text = f"d/d{_operand(args[i])} = {named_formula(ctx, i, args, out, upstream)}"
             if values is not None and i < len(values) and values[i] is not None:
                 text += f" = {fmt_array(values[i], digits=DIGITS)}"
             rows.append(dot_html(text))
@@ -154,11 +176,11 @@ def _group_label(sc: Scene, grp: Group) -> str:
     return f"<{dot_html(first)}<BR/>{dot_html(ops)}>"
 
 
-def _clusters(dot: Picture, sc: Scene, units: list[int], add: dict[int, Any]) -> None:
-    """Emit each unit into the (nested) box of its path (module calls, roll-ups)."""
+def _clusters(dot: Picture, sc: Scene, items: list[tuple[tuple[str, ...], Any]]) -> None:
+    """Emit each item (a unit or a ghost: its box path, a function adding it to a graph) into
+    the (nested) box of its path (module calls, roll-ups)."""
     prefixes: dict[tuple[str, ...], graphviz.Digraph] = {}
-    for u in units:
-        s = sc.boxes.get(u, ())
+    for s, _ in items:
         for k in range(1, len(s) + 1):
             key = box_key(s[:k])
             if key not in prefixes:
@@ -168,9 +190,8 @@ def _clusters(dot: Picture, sc: Scene, units: list[int], add: dict[int, Any]) ->
                 c.attr(label=dot_text(title), style="rounded,dashed" if not roll else "rounded,bold",
                        color="#888888" if not roll else "#7a5195", fontcolor="#555555")
                 prefixes[key] = c
-    for u in units:
-        s = sc.boxes.get(u, ())
-        add[u](prefixes[box_key(s)] if s else dot)
+    for s, add in items:
+        add(prefixes[box_key(s)] if s else dot)
     # Attach the deepest clusters first: `subgraph` copies a cluster's text at call time.
     for key in sorted(prefixes, key=len, reverse=True):
         parent = prefixes[key[:-1]] if len(key) > 1 else dot
@@ -228,10 +249,23 @@ def emit_dot(sc: Scene) -> Picture:
         else:
             label, attrs = dot_text(fmt_const(node.value)), {"shape": "plaintext"}
         add[u] = lambda c, i=node.id, lab=label, a={**attrs, **mark}: c.node(i, lab, id=i, **a)
-    _clusters(dot, sc, units, add)
+    items = [(sc.boxes.get(u, ()), add[u]) for u in units]
+    ghost_of = {gh.edge: gh for gh in sc.ghosts}
+    for gh in {gh.id: gh for gh in sc.ghosts}.values():
+        # A small copy of a shared leaf next to one of its uses: its name, dashed.
+        user = view.edges[gh.edge].dst
+        hl = gh.of in sc.highlighted and user in sc.highlighted
+        label = dot_text(g.nodes[gh.of].name)
+        tip = dot_text(f"{g.nodes[gh.of].name}: use {gh.use + 1} of {gh.uses} (drawn in full once)")
+        attrs = {"shape": "box", "style": "dashed,rounded,filled", "fillcolor": "#f7f7f7",
+                 "color": HIGHLIGHT if hl else "#888888", "fontcolor": "#444444", "margin": "0.05,0.02",
+                 "tooltip": tip, "height": "0.3"}
+        items.append((sc.boxes.get(user, ()),
+                      lambda c, i=gh.id, lab=label, a=attrs: c.node(i, lab, id=i, **a)))
+    _clusters(dot, sc, items)
     root_t = sc.forward.nodes[sc.forward.root].tensor
     root_name = sc.forward.name(root_t) if root_t is not None else "out"
-    for ve in view.edges:
+    for k, ve in enumerate(view.edges):
         attrs = {}
         if ve.edge >= 0:
             e = g.edges[ve.edge]
@@ -242,7 +276,7 @@ def emit_dot(sc: Scene) -> Picture:
                 # The gradient this edge carries: d output / d (the tensor it stands for).
                 t = e.tensor
                 grad = sc.grad_of(t) if sc.show_grads else None
-                head = f"d{root_name}/d{sc.forward.name(t)}"
+                head = d(root_name, sc.forward.name(t))
                 notes.append(f"{head} = {fmt_array(grad, digits=DIGITS)}" if grad is not None else
                              f"{head} {fmt_shape(t.shape)}")
             if dst.kind == OP and dst.ctx is not None and dst.tensor is not None:
@@ -257,13 +291,17 @@ def emit_dot(sc: Scene) -> Picture:
             attrs["style"] = "dashed"
             if ve.count > 1:
                 attrs["label"] = dot_text(f"{ve.count:,} edges")
-        if _enters_box(sc, ve.src, ve.dst):
+        if k not in ghost_of and _enters_box(sc, ve.src, ve.dst):
             # One rank of room where a value enters a module's box: the box then starts below
             # the one that made the value, instead of beside it (no staircase of boxes).
             attrs["minlen"] = "2"
         if ve.src in sc.highlighted and ve.dst in sc.highlighted:
             attrs.update(color=HIGHLIGHT, penwidth="2.5")
-        dot.edge(ids[ve.src], ids[ve.dst], id=eid, **attrs)
+        src_id = ids[ve.src]
+        if k in ghost_of:  # this use reads the leaf's ghost (see `view.find_ghosts`)
+            src_id = ghost_of[k].id
+            eid = eid.replace(f"e_{ids[ve.src]}_", f"e_{src_id}_", 1)
+        dot.edge(src_id, ids[ve.dst], id=eid, **attrs)
     for a, b, index, count in sc.loops:
         if a in ids and b in ids:
             # The step-to-step edge of a rolled-up loop: drawn once, against the flow.
@@ -291,6 +329,7 @@ def draw(
     roll: bool = True,
     highlight: Tensor | Sequence[Tensor] | None = None,
     view: str = "forward",
+    ghosts: bool = True,
     timeout: float | None = DEFAULT_TIMEOUT,
 ) -> Picture:
     """A picture of the graph that computed `output` (a `graphviz.Digraph`).
@@ -314,6 +353,9 @@ def draw(
     - highlight: a tensor (or several): every path from it to the output is drawn in red.
     - view: "forward" (values) or "backward" (gradient functions, their local derivatives and
       the gradient on every edge).
+    - ghosts: a leaf used by more than 4 drawn ops (a shared weight) is drawn in full once
+      and, at each other use, as a small dashed copy with its name, so its edges stay short;
+      False draws one edge per use from the one box.
     - timeout: seconds the renderer may take in `.render()` / notebook display.
 
     Tensors without a `.name` are called by the variable they are bound to in the calling
@@ -333,7 +375,7 @@ def draw(
     scene = decide(
         fwd, view=view, show_values=show_values, show_grads=show_grads, show_ids=show_ids,
         rankdir=rankdir, max_nodes=max_nodes, group_modules=group_modules, collapse=collapse,
-        roll=roll, highlight=highlight,
+        roll=roll, highlight=highlight, ghost_uses=GHOST_USES if ghosts else None,
     )
     pic = emit_dot(scene)
     pic.timeout = timeout

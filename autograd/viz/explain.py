@@ -23,7 +23,8 @@ from .. import engine
 from ..function import Function
 from ..tensor import Tensor
 from .graph import CONST, GraphModel, build_graph, descendants
-from .labels import derivative_text, fmt_array, fmt_const, fmt_number, formula
+from .labels import _operand, derivative_text, fmt_array, fmt_const, fmt_number, formula
+from .labels import d as d_
 from .local import input_grads, local_derivatives, replayed
 
 DEFAULT_MAX_PATHS = 1000
@@ -265,7 +266,11 @@ def _call(g: GraphModel, t: Tensor) -> str:
     for e in ins:
         node = g.nodes[g.edges[e].src]
         args.append(fmt_const(node.value) if node.kind == CONST else g.name(node.tensor))  # type: ignore[arg-type]
-    return f"{g.name(t)} = {ctx.label()}({', '.join(args)})"
+    label = ctx.label()
+    if "(" in label:  # reshape(shape=(-1,)) applied to x: reshape(x, shape=(-1,))
+        head, rest = label.split("(", 1)
+        return f"{g.name(t)} = {head}({', '.join(args)}, {rest}"
+    return f"{g.name(t)} = {label}({', '.join(args)})"
 
 
 def _args(g: GraphModel, ctx: Function) -> list[str]:
@@ -276,7 +281,7 @@ def _args(g: GraphModel, ctx: Function) -> list[str]:
 def _report(ex: Explanation) -> str:
     g = ex.model
     out, wrt = g.name(ex.output), g.name(ex.wrt)
-    d = f"d{out}/d{wrt}"
+    d = d_(out, wrt)
     lines = []
     n = len(ex.paths)
     lines.append(f"{d} by the chain rule: {n} path{'s' if n != 1 else ''} from {wrt} to {out}.")
@@ -293,15 +298,15 @@ def _report(ex: Explanation) -> str:
             lines.append(f"  {_call(g, t)} = {fmt_array(t.data)}")
     for k, p in enumerate(ex.paths, 1):
         lines.append("")
-        chain = " -> ".join(g.name(t) for t in p.tensors) or wrt
+        chain = " -> ".join(_operand(g.name(t)) for t in p.tensors) or wrt
         lines.append(f"Path {k}: {chain}")
         factors = []
         scalar = p.scalar  # once per path: it looks at every edge
         for e in p.edges:
             o, i = g.name(e.output), g.name(e.input)
             # The formula in the operands' own names: no letter of the op's can clash with them.
-            d_local = derivative_text(e.op, e.index, _args(g, e.op), o, upstream=f"d{out}/d{o}")
-            lines.append(f"  d{o}/d{i} = {d_local} = {fmt_array(e.local)}")
+            d_local = derivative_text(e.op, e.index, _args(g, e.op), o, upstream=d_(out, o))
+            lines.append(f"  {d_(o, i)} = {d_local} = {fmt_array(e.local)}")
             if not scalar:
                 lines.append(f"      {out} gradient passed down to {i}: {fmt_array(e.downstream)}")
             factors.append(fmt_array(e.local))

@@ -54,12 +54,21 @@
       }
       ue.model.push(k);
     });
+    ghostUnits();
     units.forEach(function (u) {
-      if (u.key[0] === 'n') {
+      if (u.key[0] === 'h') {
+        u.lines = [[[N[u.of].name, 'nm']]];
+      } else if (u.key[0] === 'n') {
         u.lines = lines(u.members[0]);
       } else {
         var g = G[+u.key.slice(1)];
-        u.lines = [[['\u25B8 ' + g.title, 'nm']], [[u.members.length + ' nodes: click to open', 'dim']]];
+        var head = g.kind === 'roll' ? g.title + '  (repeats of ' + g.period + ' ops)' : g.title;
+        // The third line says which node inside the closed box the current step reaches.
+        var reach = u.members.reduce(function (w, m) {
+          return N[m].kind === 't' ? Math.max(w, N[m].name.length + widest[m] + 16) : w;
+        }, 0);
+        u.lines = [[['\u25B8 ' + head, 'nm']], [[u.members.length + ' nodes: click to open', 'dim']],
+                   [[new Array(Math.min(reach, 60) + 1).join('0'), 'at']]];
       }
       u.w = 2 * PADX + Math.max.apply(null, u.lines.map(function (l) {
         // the gradient is written in bold: measured in the regular font, it needs ~10% more
@@ -68,6 +77,29 @@
       u.h = 2 * PADY + LINE * u.lines.length;
     });
     layout();
+  }
+
+  // A leaf read by more than GHOST_USES boxes (a shared weight) is drawn once, at its first
+  // use; every other use reads a small dashed copy of it next to that use ('h' units; a click
+  // on one selects the leaf), so its edges stay short (as in the static picture, view.py).
+  var GHOST_USES = 4, ghostOf = {};
+  function ghostUnits() {
+    ghostOf = {};
+    units.slice().forEach(function (u) {
+      if (u.key[0] !== 'n' || N[u.members[0]].kind !== 't' || u.preds.length || u.succs.length <= GHOST_USES) return;
+      var n = u.members[0];
+      unitEdges.forEach(function (ue) {
+        if (ue.src !== u.key || ue.dst === u.succs[0]) return;
+        var key = 'h' + n + '_' + ue.dst, h = {key: key, order: U[ue.dst].order - 0.5, members: [n], of: n,
+                                                preds: [], succs: [ue.dst]};
+        U[key] = h; units.push(h);
+        var ps = U[ue.dst].preds; ps[ps.indexOf(u.key)] = key;
+        ghostOf[u.key + '>' + ue.dst] = key;
+        ue.orig = u.key + '>' + ue.dst; ue.src = key;
+        ue.id = ue.id.replace('e_' + N[n].id + '_', 'e_' + N[n].id + '_use_');
+      });
+      u.succs = [u.succs[0]];
+    });
   }
 
   // ---- layout: ranks by longest path, order and heights by neighbours' positions --------------
@@ -165,15 +197,16 @@
     if (parent) parent.appendChild(e);
     return e;
   }
-  var gradSpans, nodeEls, edgeEls, modelEdgeEl;
+  var gradSpans, atSpans, nodeEls, edgeEls, modelEdgeEl;
   function draw() {
     while (vp.firstChild) vp.removeChild(vp.firstChild);
-    gradSpans = {}; nodeEls = {}; edgeEls = {}; modelEdgeEl = {};
+    gradSpans = {}; atSpans = {}; nodeEls = {}; edgeEls = {}; modelEdgeEl = {};
     // Open boxes (modules, chains) as a frame behind their members; its title closes it.
     G.forEach(function (g, k) {
       if (!g.open) return;
       var mem = units.filter(function (u) {
-        return u.key[0] === 'n' && N[u.members[0]].groups.indexOf(k) >= 0;
+        var v = u.key[0] === 'h' ? U[u.succs[0]] : u;  // a ghost sits in its use's box
+        return v.key[0] === 'n' && N[v.members[0]].groups.indexOf(k) >= 0;
       });
       if (!mem.length) return;
       var x0 = Math.min.apply(null, mem.map(function (u) { return u.x; })) - 8;
@@ -197,15 +230,18 @@
         var X1 = a.x + a.w / 2, Y1 = a.y + a.h, X2 = b.x + b.w / 2, Y2 = b.y, C = Math.max(20, (Y2 - Y1) / 2);
         d = 'M' + X1 + ',' + Y1 + ' C' + X1 + ',' + (Y1 + C) + ' ' + X2 + ',' + (Y2 - C) + ' ' + X2 + ',' + Y2;
       }
-      var g = el('g', {'class': 'edge', id: ue.id}, eg);
+      var g = el('g', {'class': 'edge' + (ue.orig ? ' ghost' : ''), id: ue.id}, eg);
       el('path', {d: d, 'marker-end': 'url(#arrow)'}, g);
       edgeEls[ue.src + '>' + ue.dst] = g;
+      if (ue.orig) edgeEls[ue.orig] = g;  // a step along leaf -> op lights the ghost's edge
       ue.model.forEach(function (k) { modelEdgeEl[k] = g; });
     });
     units.forEach(function (u) {
-      var isNode = u.key[0] === 'n', nd = isNode ? N[u.members[0]] : null;
-      var cls = 'node ' + (isNode ? nd.kind + (nd.param ? ' param' : '') : 'grp');
-      var g = el('g', {'class': cls, id: isNode ? nd.id : 'grp' + u.key.slice(1),
+      var isNode = u.key[0] === 'n', isGhost = u.key[0] === 'h', nd = isNode ? N[u.members[0]] : null;
+      var cls = 'node ' + (isNode ? nd.kind + (nd.param ? ' param' : '') : isGhost ? 'ghost'
+                           : 'grp ' + G[+u.key.slice(1)].kind);
+      var gid = isNode ? nd.id : isGhost ? N[u.of].id + '_use_' + N[U[u.succs[0]].members[0]].id : 'grp' + u.key.slice(1);
+      var g = el('g', {'class': cls, id: gid,
                        transform: 'translate(' + u.x + ',' + u.y + ')'}, ng);
       el('rect', {width: u.w, height: u.h, rx: nd && nd.kind === 'o' ? u.h / 2 : 5}, g);
       u.lines.forEach(function (line, i) {
@@ -214,16 +250,18 @@
           var sp = el('tspan', part[1] ? {'class': part[1]} : {}, t);
           sp.textContent = part[0];
           if (part[1] === 'grad') gradSpans[u.members[0]] = sp;
+          if (part[1] === 'at') { atSpans[u.key] = sp; sp.textContent = ' '; }
         });
       });
-      if (isNode) {
+      if (isNode || isGhost) {
         var tip = el('title', {}, g);
-        tip.textContent = nd.name + (nd.shape ? ' ' + nd.shape : '');
+        tip.textContent = isNode ? nd.name + (nd.shape ? ' ' + nd.shape : '')
+                                 : N[u.of].name + ': shared, drawn in full once (click: select it)';
       }
       g.addEventListener('click', function (ev) {
         if (moved) return;
         ev.stopPropagation();
-        if (isNode) select(u.members[0]); else setOpen(+u.key.slice(1), true);
+        if (isNode) select(u.members[0]); else if (isGhost) select(u.of); else setOpen(+u.key.slice(1), true);
       });
       nodeEls[u.key] = g;
     });
@@ -348,7 +386,16 @@
     });
     Array.prototype.forEach.call(vp.querySelectorAll('.active, .fresh'), function (e) { e.classList.remove('active'); e.classList.remove('fresh'); });
     var keys = [s[0], s[1], s[2]].filter(function (n) { return n >= 0; }).map(unitOf);
+    if (s[1] >= 0 && s[0] >= 0 && ghostOf[unitOf(s[1]) + '>' + unitOf(s[0])]) keys.push(ghostOf[unitOf(s[1]) + '>' + unitOf(s[0])]);
     keys.forEach(function (key) { if (nodeEls[key]) nodeEls[key].classList.add('active'); });
+    // A closed box the step reaches into says where: 'repeat 37: h@U  grad ...'
+    Object.keys(atSpans).forEach(function (key) { atSpans[key].textContent = ' '; });
+    [s[1], s[2]].forEach(function (n) {
+      if (n < 0 || !atSpans[unitOf(n)] || atSpans[unitOf(n)].textContent !== ' ') return;
+      var gr = grads[n];
+      atSpans[unitOf(n)].textContent = (N[n].rep ? 'repeat ' + N[n].rep + ': ' : '') + N[n].name +
+        (gr ? '  grad ' + gr[0] : '');
+    });
     if (s[1] >= 0 && nodeEls[unitOf(s[1])]) nodeEls[unitOf(s[1])].classList.add('fresh');
     [[s[1], s[0]], [s[0], s[2]]].forEach(function (p) {
       if (p[0] < 0 || p[1] < 0) return;
@@ -392,7 +439,7 @@
     if (nd.kind !== 't') return;
     box.appendChild(document.createTextNode('value')); box.appendChild(pre(nd.full));
     var gr = grads[n];
-    box.appendChild(document.createTextNode(gr ? 'd' + D.title + '/d' + nd.name + (gr[2] >= 0 ? ' after step ' + (gr[2] + 1) : ' (the seed)')
+    box.appendChild(document.createTextNode(gr ? dOf(D.title, nd.name) + (gr[2] >= 0 ? ' after step ' + (gr[2] + 1) : ' (the seed)')
                                               : 'gradient: not reached yet at this step'));
     if (gr) box.appendChild(pre(gr[1]));
     if (nd.stored_grad) { box.appendChild(document.createTextNode('.grad (stored)')); box.appendChild(pre(nd.stored_grad)); }
@@ -402,6 +449,11 @@
                                   : (n === D.root ? 'This is the output.' : 'No path to the output.');
     box.appendChild(links);
   }
+  // 'dE/dW11', 'dE/d(w1*x1)': names that are expressions in brackets (labels.d in Python)
+  function plain(s) {
+    return /^[A-Za-z_][A-Za-z0-9_.\[\]']*$|^-?[0-9.e+-]+$/.test(s);
+  }
+  function dOf(a, b) { return 'd' + (plain(a) ? a : '(' + a + ')') + '/d' + (plain(b) ? b : '(' + b + ')'); }
   function select(n) {
     Array.prototype.forEach.call(vp.querySelectorAll('.onpath, .selected'), function (e) { e.classList.remove('onpath'); e.classList.remove('selected'); });
     selected = n; onpath = {};

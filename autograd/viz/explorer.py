@@ -14,8 +14,14 @@ The page (explorer.js and explorer.css, inlined; no network, no external files):
   URL's ``#step=N`` follows the current step (opening it with ``#step=N`` goes there);
 - click a node: its full value and gradient, and every path from it to the output highlighted;
 - "steps reaching": only the steps whose gradient flows on into one chosen parameter;
-- modules (and long chains, when the graph is big) are boxes that expand and collapse; a step
-  inside a collapsed box opens it (unless asked not to), so steps light up the nodes they reach.
+- modules, rolled-up repeats (a loop's steps, a module called in a loop: one box marked
+  ``x N`` around all N repeats, closed at first; `rollup.find_runs` finds them as for the
+  static picture) and long chains (when the graph is big) are boxes that expand and collapse;
+  a step inside a collapsed box opens it (unless asked not to: then the box lights up and says
+  which repeat and node the step reaches, with its running gradient);
+- a leaf read by more than 4 boxes (a shared weight) is drawn once, and as a small dashed
+  copy at each other use (a click on a copy selects the leaf; a step into it lights the copy
+  at that use), so its edges stay short.
 
 Python's part is only data: the graph model (`build_graph`), the trace's steps, and text for
 every value, embedded as JSON (with ``<``, ``>`` and ``&`` written as ``\\u003c`` ... so no name can
@@ -36,6 +42,7 @@ import numpy as np
 from ..tensor import Tensor
 from .graph import CONST, OP, TENSOR, GraphModel
 from .labels import fmt_array, fmt_const, fmt_shape
+from .rollup import find_runs
 from .summary import fold_chains
 
 if TYPE_CHECKING:
@@ -102,6 +109,48 @@ def _kept_nodes(g: GraphModel, trace: Trace, max_steps: int) -> tuple[list[int],
     return sorted(keep), steps
 
 
+def _roll_groups(g: GraphModel, index: dict[int, int], paths: list[list[int]],
+                 groups: list[dict[str, Any]], repeat: dict[int, int]) -> None:
+    """Add one closed box per rolled-up run (`rollup.find_runs`: a loop's repeated ops, a module
+    called in a loop), titled ``x N``, around all N repeats: the ops, their outputs, their
+    constants and the inputs each repeat reads alone (``x_t``). It sits inside the module boxes
+    the whole loop runs in and around those that differ from repeat to repeat (each call of a
+    module called in the loop). Shared weights stay outside: one box reads them all."""
+    ops = [n for n, nd in enumerate(g.nodes) if nd.kind == OP]
+    for s, p, reps in sorted(find_runs(g)):
+        first, last = ops[s : s + p], ops[s + (reps - 1) * p : s + reps * p]
+        depth = min(_shared(g.nodes[a].scope, g.nodes[b].scope) for a, b in zip(first, last, strict=True))
+        members: list[int] = []
+        for q in range(reps):
+            for op in ops[s + q * p : s + (q + 1) * p]:
+                mine = [op, g.output_of(op)]
+                for m in g.inputs_of(op):
+                    nd = g.nodes[m]
+                    if nd.kind == CONST or (nd.kind == TENSOR and not g.preds[m] and len(g.succs[m]) == 1):
+                        mine.append(m)
+                for m in mine:
+                    repeat.setdefault(m, q + 1)
+                members.extend(mine)
+        gid = len(groups)
+        inside = [index[m] for m in dict.fromkeys(members) if m in index]
+        if not inside:
+            continue
+        outer = paths[inside[0]][:depth]
+        groups.append({"title": f"x {reps}", "kind": "roll", "parent": outer[-1] if outer else -1,
+                       "open": False, "count": reps, "period": p})
+        for k in inside:
+            d = min(depth, len(paths[k]))
+            paths[k] = [*paths[k][:d], gid, *paths[k][d:]]
+
+
+def _shared(a: tuple[str, ...], b: tuple[str, ...]) -> int:
+    """How many leading scope elements (module calls) a and b share."""
+    k = 0
+    while k < min(len(a), len(b)) and a[k] == b[k]:
+        k += 1
+    return k
+
+
 def page_data(trace: Trace, *, max_steps: int = MAX_STEPS, max_nodes: int = OPEN_NODES) -> dict[str, Any]:
     """Everything the page shows, as plain JSON-able data (see the module doc)."""
     g = trace.model
@@ -127,6 +176,9 @@ def page_data(trace: Trace, *, max_steps: int = MAX_STEPS, max_nodes: int = OPEN
         return path
 
     paths = [scope_path(g.nodes[n].scope) for n in kept]
+    repeat: dict[int, int] = {}  # node -> which repeat of its rolled-up run (1 = the first)
+    if not left_out:
+        _roll_groups(g, index, paths, groups, repeat)
     if not left_out and len(kept) > max_nodes:
         group_of = [-1] * len(g.nodes)
         chains: list[Any] = []
@@ -135,8 +187,10 @@ def page_data(trace: Trace, *, max_steps: int = MAX_STEPS, max_nodes: int = OPEN
             members = [index[m] for m in ch.members if m in index]
             if not members:
                 continue
-            gid = len(groups)
             n_ops = sum(1 for m in ch.members if g.nodes[m].kind == OP)
+            if n_ops < 3:  # a box hiding one or two ops costs more than it saves
+                continue
+            gid = len(groups)
             parent = paths[members[0]][-1] if paths[members[0]] else -1
             groups.append({"title": f"chain of {n_ops} ops", "kind": "chain", "parent": parent,
                            "open": False})
@@ -167,6 +221,8 @@ def page_data(trace: Trace, *, max_steps: int = MAX_STEPS, max_nodes: int = OPEN
             item["name"] = node.ctx.label()
         else:
             item["name"] = fmt_const(node.value)
+        if n in repeat:
+            item["rep"] = repeat[n]
         nodes.append(item)
     edges = []
     for e in g.edges:

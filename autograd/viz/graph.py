@@ -34,7 +34,8 @@ import numpy as np
 from .. import engine
 from ..function import Function
 from ..tensor import Tensor
-from .names import caller_names
+from .labels import fmt_const
+from .names import ATOM, caller_names, expression_name
 
 TENSOR, OP, CONST = "tensor", "op", "const"
 
@@ -242,10 +243,19 @@ def build_graph(root: Tensor, names: Mapping[int, str] | None = None) -> GraphMo
 
 
 def _name_nodes(g: GraphModel, inferred: Mapping[int, str]) -> None:
-    """Give every node its displayed name; a variable name that is also another tensor's
-    `.name` in this graph is not used (two boxes would carry one name)."""
+    """Give every node its displayed name (see `names.py`): `.name`, else the caller's variable,
+    else a short expression of its operands' names (``w1*x1``), else its id. A variable name that
+    is also another tensor's `.name` in this graph is not used (two boxes would carry one name),
+    nor an expression that is another tensor's name."""
     explicit = {nd.tensor.name for nd in g.nodes if nd.tensor is not None and nd.tensor.name}
+    used = set(explicit)
     for nd in g.nodes:
+        t = nd.tensor
+        guess = inferred.get(id(t)) if nd.kind == TENSOR and t is not None else None
+        if guess and guess not in explicit:
+            used.add(guess)
+    level: dict[int, tuple[int, bool]] = {}  # node -> (how it binds, is an expression name)
+    for n, nd in enumerate(g.nodes):
         t = nd.tensor
         if nd.kind == TENSOR and t is not None:
             guess = inferred.get(id(t))
@@ -255,10 +265,37 @@ def _name_nodes(g: GraphModel, inferred: Mapping[int, str]) -> None:
                 nd.name, nd.named = guess, True
             else:
                 nd.name = nd.id
+                made = _expression(g, n, level)
+                if made is not None and made[0] not in used:
+                    # Two tensors computing the same expression may share it (both are a*b);
+                    # a name a person gave is never taken.
+                    nd.name = made[0]
+                    level[n] = (made[1], True)
         elif nd.kind == OP and nd.ctx is not None:
             nd.name = nd.ctx.label()
         else:
             nd.name = repr(nd.value)
+
+
+def _expression(g: GraphModel, n: int, level: dict[int, tuple[int, bool]]) -> tuple[str, int] | None:
+    """The expression name of tensor node n (made by an op), from its operands' names."""
+    op = g.op_of(n)
+    if op is None or g.nodes[op].ctx is None:
+        return None
+    ctx = g.nodes[op].ctx
+    assert ctx is not None
+    args: list[tuple[str, int, bool]] = []
+    for m in g.inputs_of(op):
+        nd = g.nodes[m]
+        if nd.kind == CONST:
+            args.append((fmt_const(nd.value), ATOM, False))
+        elif nd.name == nd.id and g.preds[m]:
+            # An intermediate known only by its id says nothing (and may not be drawn: a
+            # rolled-up repeat's): it reads as an elided operand.
+            args.append(("…", ATOM, False))
+        else:
+            args.append((nd.name, *level.get(m, (ATOM, False))))
+    return expression_name(ctx.op_name(), ctx.label(), args)
 
 
 def _build(root: Tensor) -> GraphModel:

@@ -188,9 +188,61 @@ _TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_.\[\]']*|-?[0-9.e+-]+")
 
 
+_CALL = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*\(")
+
+
+def _one_call(text: str) -> bool:
+    """True for one function call, 'sigmoid(x*3)' (not 'f(a) + g(b)')."""
+    m = _CALL.match(text)
+    if m is None or not text.endswith(")"):
+        return False
+    depth = 0
+    for k in range(m.end() - 1, len(text)):
+        depth += {"(": 1, ")": -1}.get(text[k], 0)
+        if depth == 0:
+            return k == len(text) - 1
+    return False
+
+
 def _operand(text: str) -> str:
-    """An operand inside a bigger expression: parenthesised unless it is one name or number."""
-    return text if _PLAIN.fullmatch(text) else f"({text})"
+    """An operand inside a bigger expression: parenthesised unless it is one name, number or
+    function call."""
+    return text if _PLAIN.fullmatch(text) or _one_call(text) else f"({text})"
+
+
+def _top_level(text: str, ops: tuple[str, ...]) -> bool:
+    """True when one of `ops` (' + ', ' - ') occurs in `text` outside any brackets."""
+    depth = 0
+    for k, ch in enumerate(text):
+        depth += {"(": 1, "[": 1, ")": -1, "]": -1}.get(ch, 0)
+        if depth == 0 and any(text.startswith(op, k) for op in ops):
+            return True
+    return False
+
+
+_SUMS = (" + ", " - ")
+_PRODUCTS = (" @ ", "*", "/", " ** ")
+
+
+def _operand_of(op: str, i: int, text: str) -> str:
+    """Operand i of `op` in its expression, bracketed only where needed: no brackets in a sum
+    (``w1*x1 + b``) but around a sum in a product (``(a + b) * c``), as algebra writes it."""
+    if _PLAIN.fullmatch(text) or _one_call(text):
+        return text
+    if op == "add" or (op == "sub" and i == 0):
+        return text
+    if op in ("mul", "matmul") or (op in ("div", "truediv") and i == 0):
+        return text if not _top_level(text, _SUMS) and not text.startswith("-") else f"({text})"
+    return f"({text})"
+
+
+def d(of: str, wrt: str) -> str:
+    """'dE/dW11', 'dh/d(V1*s1 + V2*s2)': the derivative of `of` with respect to `wrt`, names
+    that are expressions in parentheses."""
+    def br(text: str) -> str:  # dh/d(V1*s1 + V2*s2), d(relu(x))/dx: never dlinear(x)
+        return text if _PLAIN.fullmatch(text) else f"({text})"
+
+    return f"d{br(of)}/d{br(wrt)}"
 
 
 def expression(ctx: Function, args: list[str]) -> str:
@@ -203,7 +255,7 @@ def expression(ctx: Function, args: list[str]) -> str:
     if isinstance(template, str) and all(f"{{{i}}}" in template for i in range(n)) and (
         f"{{{n}}}" not in template
     ):
-        return template.format(*(_operand(a) for a in args))
+        return template.format(*(_operand_of(ctx.op_name(), i, a) for i, a in enumerate(args)))
     label = ctx.label()
     if "(" in label:  # sum(axis=1) -> sum(x, axis=1)
         head, rest = label.split("(", 1)

@@ -98,3 +98,68 @@ def caller_names(frame: FrameType | None = None) -> dict[int, str]:
 def display_name(t: Tensor, inferred: Mapping[int, str], fallback: str) -> str:
     """The name to show for `t`: its `.name`, else its variable name, else `fallback`."""
     return t.name or inferred.get(id(t)) or fallback
+
+
+# -- the last resort before an id: a short expression --------------------------------------
+# An intermediate bound to no variable (``w1 * x1`` inside ``h1 = (w1 * x1 + b).sigmoid()``)
+# is called by what computes it, in its operands' names: ``w1*x1``, ``w1*x1 + b``,
+# ``sigmoid(…)``. Products are written without spaces and sums with them, so the eye groups
+# them as in algebra; an operand that is itself an expression is elided to ``…`` when the whole
+# would be longer than EXPR_CHARS (a box title stays short: pictures must stay legible).
+EXPR_CHARS = 18
+ATOM, PRODUCT, SUM = 0, 1, 2  # how tightly an expression binds (for parentheses)
+_INFIX = {"add": (" + ", SUM), "sub": (" - ", SUM), "mul": ("*", PRODUCT), "div": ("/", PRODUCT),
+          "truediv": ("/", PRODUCT), "matmul": (" @ ", PRODUCT)}
+
+
+def _wrap(text: str, level: int, limit: int) -> str:
+    return f"({text})" if level > limit else text
+
+
+def compose(op: str, label: str, args: list[tuple[str, int]]) -> tuple[str, int]:
+    """(text, level) of op `op` (its `op_name`, its `label()`) applied to operands given as
+    (text, level): ``compose("mul", "mul", [("w1", 0), ("x1", 0)]) == ("w1*x1", PRODUCT)``."""
+    if op in _INFIX and len(args) == 2:
+        sym, level = _INFIX[op]
+        (a, la), (b, lb) = args
+        # a - (b + c), a / (b * c): the right operand of - and / binds tighter than its level.
+        right = level - 1 if op in ("sub", "div", "truediv") else level
+        return f"{_wrap(a, la, level)}{sym}{_wrap(b, lb, right)}", level
+    if op == "neg" and len(args) == 1:
+        return f"-{_wrap(args[0][0], args[0][1], ATOM)}", PRODUCT
+    if op == "pow" and len(args) == 2:
+        return f"{_wrap(args[0][0], args[0][1], ATOM)}**{_wrap(args[1][0], args[1][1], ATOM)}", PRODUCT
+    inner = ", ".join(a for a, _ in args)
+    if "(" in label:  # sum(axis=1) -> sum(x, axis=1)
+        head, rest = label.split("(", 1)
+        return f"{head}({inner}, {rest}", ATOM
+    return f"{label}({inner})", ATOM
+
+
+def expression_name(op: str, label: str, args: list[tuple[str, int, bool]],
+                    limit: int = EXPR_CHARS) -> tuple[str, int] | None:
+    """A short name for an op's output from its operands (text, level, is an expression), or
+    None when even with the inner expressions elided it is longer than `limit`."""
+    text, level = compose(op, label, [(a, lv) for a, lv, _ in args])
+    if len(text) <= limit:
+        return (text, level) if _says_something(text) else None
+    if any(e for _, _, e in args):
+        args = [("…", ATOM, False) if e else (a, lv, e) for a, lv, e in args]
+        text, level = compose(op, label, [(a, lv) for a, lv, _ in args])
+        if len(text) <= limit and _says_something(text):
+            return text, level
+    # A module's parameters (dotted names: layers.0.weight) are what the op is; its other
+    # operands are what it was applied to: linear(x), relu(linear(x)).
+    params = [a for a, _, _ in args if "." in a and not a.startswith(".") and "(" not in a]
+    if params and "(" in compose(op, label, [("x", ATOM)] * len(args))[0]:
+        rest = [(a, lv) for a, lv, _ in args if a not in params]
+        if rest:
+            text, level = compose(op, label.split("(")[0], rest)
+            if len(text) <= limit and _says_something(text):
+                return text, level
+    return None
+
+
+def _says_something(text: str) -> bool:
+    """False for an expression of elided operands only (``… + …``): an id reads better."""
+    return text.strip("…() +-*/@,") != ""

@@ -4,13 +4,15 @@ Each line is one tensor with the op that made it; its inputs follow below. An op
 tensor input continues on the same column (so a chain of a million ops is a flat listing, not a
 staircase); several inputs branch. A tensor met a second time is referred to, not repeated:
 
-    E = neg(t18)        () float64  data 0.71  grad 1
-    t18 = add(t15, t17) () float64  data -0.71
-    ├─ t15 = mul(y, t14) ...
-    │  t14 = log(y_hat) ...
-    └─ t17 = mul(t16, t14b) ...
+    E = neg(t8)  () float64  data 1.20397
+    t8 = add(y*log(y_hat), t4*log(1 - y_hat))  () float64  data -1.20397
+    ├─ y*log(y_hat) = mul(y, log(y_hat))  () float64  data -1.20397
+    │  ├─ y  (input)  () float64  data 1
+    │  └─ log(y_hat) = log(y_hat)  () float64  data -1.20397
+    │     y_hat  (parameter)  () float64  data 0.3  grad -3.33333
+    └─ t4*log(1 - y_hat) = mul(t4, log(1 - y_hat))  () float64  data 0
        ...
-       y_hat  (see above)
+          y_hat  (see above)
 """
 
 from __future__ import annotations
@@ -118,8 +120,8 @@ def render_text(
     >>> x = ag.tensor(2.0, requires_grad=True, name="x")
     >>> y = (x * x).sigmoid()
     >>> print(render_text(y, show_values=False))
-    y = sigmoid(t1)  () float64
-    t1 = mul(x, x)  () float64
+    y = sigmoid(x*x)  () float64
+    x*x = mul(x, x)  () float64
     x  (parameter)  () float64
     """
     return tree_text(build_graph(output), show_values, show_grads, max_lines)

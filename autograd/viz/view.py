@@ -10,7 +10,11 @@ It reads only the graph model (stage 1, `graph.py`) and decides, in this order:
    stored `.grad`, or computed by the engine), and in the backward view every edge's gradient
    and every op's local derivatives as values;
 6. the boxes (module clusters and roll-ups) each unit is drawn in, and the orientation: deep
-   graphs top to bottom, wide ones left to right, unless `rankdir` is given.
+   graphs top to bottom, wide ones left to right, unless `rankdir` is given;
+7. ghosts: a leaf (a weight, an input) used by more than `GHOST_USES` drawn nodes is drawn in
+   full once, at its first use; every other use reads a small dashed copy of it (its name
+   only) placed next to that use, so a weight shared by twenty ops does not draw twenty long
+   edges across the picture (as circuit diagrams repeat a net label instead of a wire).
 
 Emitters (`dot.py`, `data.py`, the text tree) read the `Scene` only, so a new output format is
 one new emitter.
@@ -32,6 +36,21 @@ from .rollup import Roll, roll_up
 from .summary import View, summarise
 
 RANKDIRS = ("LR", "TB", "RL", "BT")
+GHOST_USES = 4  # a leaf with more uses than this is drawn once, plus a small copy per other use
+
+
+@dataclass(eq=False)
+class Ghost:
+    """A small copy of leaf unit `of` that stands for it at one user: the view edge `edge`
+    (an index into `view.edges`) is drawn from the ghost instead; `id` is its DOT / SVG id
+    (``t0_use3``), `use` which user it is (1 = the second; the first reads the leaf itself), of
+    `uses`. A user reading the leaf twice (``v * v``) has one copy, with both edges."""
+
+    id: str
+    of: int
+    edge: int
+    use: int
+    uses: int
 
 
 @dataclass(eq=False)
@@ -67,6 +86,7 @@ class Scene:
     box_label: dict[str, str] = field(default_factory=dict)
     local_values: dict[int, list[Any]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    ghosts: list[Ghost] = field(default_factory=list)
     total_nodes: int = 0  # nodes of the whole recorded graph (before roll-ups and summaries)
 
     @property
@@ -121,6 +141,7 @@ def decide(
     collapse: bool | str | Iterable[str] | None = None,
     roll: bool = True,
     highlight: Tensor | Sequence[Tensor] | None = None,
+    ghost_uses: int | None = GHOST_USES,
     caller: str = "draw",
 ) -> Scene:
     """The scene to draw from the forward model `fwd` (see the module doc)."""
@@ -202,6 +223,7 @@ def decide(
 
     if rankdir is None:
         rankdir = choose_rankdir(v)
+    ghosts = find_ghosts(v, ghost_uses)
     return Scene(
         view=v,
         forward=model,
@@ -217,8 +239,34 @@ def decide(
         box_label=box_label,
         local_values=local_values,
         notes=notes,
+        ghosts=ghosts,
         total_nodes=len(fwd.nodes),
     )
+
+
+def find_ghosts(v: View, limit: int | None = GHOST_USES) -> list[Ghost]:
+    """The ghosts of a view (see the module doc): for every leaf drawn as itself whose edges
+    reach more than `limit` different units, one per use after the first (None: no ghosts)."""
+    if limit is None:
+        return []
+    g = v.model
+    uses: dict[int, list[int]] = {}
+    for k, ve in enumerate(v.edges):
+        src = ve.src
+        if ve.edge < 0 or v.group(src) is not None or g.nodes[src].kind != TENSOR or g.preds[src]:
+            continue
+        uses.setdefault(src, []).append(k)
+    out: list[Ghost] = []
+    for src, ks in uses.items():
+        users = list(dict.fromkeys(v.edges[k].dst for k in ks))  # in order of first use
+        if len(users) <= limit:
+            continue
+        use = {dst: j for j, dst in enumerate(users)}
+        for k in ks:
+            j = use[v.edges[k].dst]
+            if j:  # the first user reads the leaf itself; each other one its own copy
+                out.append(Ghost(f"{g.nodes[src].id}_use{j}", src, k, j, len(users)))
+    return out
 
 
 def _key(s: str) -> str:
