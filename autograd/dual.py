@@ -58,14 +58,30 @@ def broadcast_to(x: Any, shape: tuple[int, ...]) -> Any:
 
 
 def index_add(shape: tuple[int, ...], index: Any, values: Any) -> Any:
-    """zeros(shape) with `values` added at `index` (repeated indices accumulate)."""
+    """zeros(shape) with `values` added at `index` (repeated indices accumulate): the adjoint of
+    ``x[index]``. The library's one scatter-add: the forward of the op `index_add` (what a
+    Tensor of values records) and the backward of getitem, gather, sort and the pools."""
     if _is_tensor(values):
         from .ops.movement import index_add as tensor_index_add
 
         return tensor_index_add(shape, index, values)
     out = np.zeros(shape, dtype=values.dtype)
-    np.add.at(out, index, values)
+    if _is_basic(index):
+        out[index] = values  # each position at most once: plain assignment is exact and fast
+    else:
+        np.add.at(out, index, values)
     return out
+
+
+def _is_basic(index: Any) -> bool:
+    """True when indexing cannot select an element twice: ints, slices, None, Ellipsis and
+    boolean masks only (integer arrays and lists may repeat positions)."""
+    items = index if isinstance(index, tuple) else (index,)
+    return all(
+        isinstance(it, (int, np.integer, slice, type(None), type(Ellipsis)))
+        or (isinstance(it, np.ndarray) and it.dtype == np.bool_)
+        for it in items
+    )
 
 
 def sigmoid(x: Any) -> Any:

@@ -4,8 +4,8 @@
     python -m demos.gen_reference --check    # exit 1 if docs/reference.md is out of date
 
 The op table reads each op's registry entry (summary, sample shapes) and its `Function`
-class's `formulas`, so an op added to the library appears here with nothing else to edit;
-`tests/test_docs.py` fails until the committed file matches.
+class's `formulas` (read from its docstring), so an op added to the library appears here with
+nothing else to edit; `tests/test_docs.py` fails until the committed file matches.
 """
 
 from __future__ import annotations
@@ -114,11 +114,12 @@ def ops_section() -> str:
     lines = [
         "## Ops",
         "",
-        f"{len(ag.OPS)} ops, from `autograd.OPS`. The local derivative of each op is declared once,",
-        "next to its backward (`formulas` in its `Function` class); graph pictures and `ag.explain`",
-        "print the same text. In the formulas the inputs are `x` (and `y`), `s` or `t` stands for",
-        "the output where the op reuses it. Every op is tested on the sample shapes shown (forward",
-        "against numpy, `gradcheck`, and `gradgradcheck` unless marked first order only).",
+        f"{len(ag.OPS)} ops, from `autograd.OPS`. The local derivative of each op is written once,",
+        "as `dy/dx = ...` in the first line of its `Function` class's docstring, next to its",
+        "backward (read into `formulas`); graph pictures and `ag.explain` print the same text. In",
+        "the formulas the inputs are `x` (and `y`), `s` or `t` stands for the output where the op",
+        "reuses it. Every op is tested on the sample shapes shown (forward against numpy,",
+        "`gradcheck`, and `gradgradcheck` unless marked first order only).",
         "",
         "| op | what it computes | local derivative | tested on (shapes, arguments) |",
         "|---|---|---|---|",

@@ -54,6 +54,8 @@ from numpy.typing import ArrayLike, NDArray
 from autograd.dtypes import get_default_dtype
 from autograd.random import default_generator, resolve
 
+from ._checks import check_nonnegative, is_real
+
 __all__ = [
     "DataLoader",
     "batches",
@@ -100,15 +102,13 @@ def _check_int(name: str, value: object, minimum: int, where: str) -> int:
     return n
 
 
-def _check_nonnegative(name: str, value: object, where: str) -> float:
-    if not isinstance(value, numbers.Real) or isinstance(value, bool):
-        raise TypeError(
-            f"{where}: {name} must be a real number, got {type(value).__name__}"
-        )
-    x = float(value)
-    if not math.isfinite(x) or x < 0:
-        raise ValueError(f"{where}: {name} must be finite and >= 0, got {x}")
-    return x
+def _nonnegative(name: str, value: object, where: str) -> float:
+    """`value` as a float: a TypeError unless it is a real number, a ValueError unless it is
+    finite and >= 0."""
+    if not is_real(value):
+        raise TypeError(f"{where}: {name} must be a real number, got {type(value).__name__}")
+    check_nonnegative(where, **{name: value})
+    return float(value)
 
 
 def _class_sizes(n_samples: int, n_classes: int) -> list[int]:
@@ -339,7 +339,7 @@ def make_moons(n_samples: int = 100, noise: float = 0.1, seed: Seed = None) -> D
     """
     where = "make_moons"
     n = _check_int("n_samples", n_samples, 2, where)
-    sigma = _check_nonnegative("noise", noise, where)
+    sigma = _nonnegative("noise", noise, where)
     rng = resolve(seed, where)
     n_out, n_in = n // 2, n - n // 2
     t_out = np.linspace(0.0, np.pi, n_out)
@@ -381,8 +381,8 @@ def make_circles(
     """
     where = "make_circles"
     n = _check_int("n_samples", n_samples, 2, where)
-    sigma = _check_nonnegative("noise", noise, where)
-    r_in = _check_nonnegative("factor", factor, where)
+    sigma = _nonnegative("noise", noise, where)
+    r_in = _nonnegative("factor", factor, where)
     if r_in >= 1.0:
         raise ValueError(f"{where}: factor must be in [0, 1), got {r_in}")
     rng = resolve(seed, where)
@@ -430,7 +430,7 @@ def make_spirals(
     where = "make_spirals"
     k_total = _check_int("n_classes", n_classes, 1, where)
     n = _check_int("n_samples", n_samples, k_total, where)
-    sigma = _check_nonnegative("noise", noise, where)
+    sigma = _nonnegative("noise", noise, where)
     rng = resolve(seed, where)
     parts = []
     for k, n_k in enumerate(_class_sizes(n, k_total)):
@@ -479,7 +479,7 @@ def make_blobs(
     """
     where = "make_blobs"
     d = _check_int("n_features", n_features, 1, where)
-    sigma = _check_nonnegative("noise", noise, where)
+    sigma = _nonnegative("noise", noise, where)
     low, high = (float(v) for v in center_box)
     if not (math.isfinite(low) and math.isfinite(high) and low < high):
         raise ValueError(
@@ -537,8 +537,8 @@ def make_separable(
     """
     where = "make_separable"
     n = _check_int("n_samples", n_samples, 2, where)
-    sigma = _check_nonnegative("noise", noise, where)
-    m = _check_nonnegative("margin", margin, where)
+    sigma = _nonnegative("noise", noise, where)
+    m = _nonnegative("margin", margin, where)
     if m >= math.sqrt(2.0):
         raise ValueError(
             f"{where}: margin must be < sqrt(2) (the square's diagonal), got {m}"

@@ -40,6 +40,7 @@ from autograd import Tensor
 from autograd.tracing import opaque
 
 from . import schedulers as lr_scheduler
+from ._checks import check_nonnegative, is_real
 from .module import Module
 from .schedulers import CosineAnnealingLR, LRScheduler, StepLR
 
@@ -124,7 +125,7 @@ class Optimizer:
     # -- what each optimizer declares ----------------------------------------------------------
     def _check_group(self, group: dict[str, Any], who: str) -> None:
         """Raise ValueError (starting with `who`) unless the group's hyperparameters are valid."""
-        _check_nonnegative(who, lr=group["lr"], weight_decay=group["weight_decay"])
+        check_nonnegative(who, lr=group["lr"], weight_decay=group["weight_decay"])
 
     def _state_spec(self, group: dict[str, Any]) -> tuple[set[str], set[str]]:
         """(required, optional) names of a parameter's state under this group's settings.
@@ -350,9 +351,9 @@ class SGD(Optimizer):
         super().__init__(params, defaults)
 
     def _check_group(self, group: dict[str, Any], who: str) -> None:
-        _check_nonnegative(who, lr=group["lr"], momentum=group["momentum"],
+        check_nonnegative(who, lr=group["lr"], momentum=group["momentum"],
                            weight_decay=group["weight_decay"])
-        if not (_is_number(group["dampening"]) and math.isfinite(group["dampening"])):
+        if not (is_real(group["dampening"]) and math.isfinite(group["dampening"])):
             raise ValueError(f"{who}: dampening must be a finite number, got {group['dampening']!r}")
         _check_bool(who, nesterov=group["nesterov"])
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
@@ -421,11 +422,11 @@ class Adam(Optimizer):
         super().__init__(params, defaults)
 
     def _check_group(self, group: dict[str, Any], who: str) -> None:
-        _check_nonnegative(who, lr=group["lr"], eps=group["eps"], weight_decay=group["weight_decay"])
+        check_nonnegative(who, lr=group["lr"], eps=group["eps"], weight_decay=group["weight_decay"])
         betas = group["betas"]
         if not (
             isinstance(betas, tuple) and len(betas) == 2
-            and all(_is_number(b) and 0 <= b < 1 for b in betas)
+            and all(is_real(b) and 0 <= b < 1 for b in betas)
         ):
             shown = tuple(betas) if isinstance(betas, (tuple, list)) else betas
             raise ValueError(f"{who}: betas must be in [0, 1), got {shown!r}")
@@ -529,7 +530,7 @@ class RMSprop(Optimizer):
         super().__init__(params, defaults)
 
     def _check_group(self, group: dict[str, Any], who: str) -> None:
-        _check_nonnegative(who, lr=group["lr"], alpha=group["alpha"], eps=group["eps"],
+        check_nonnegative(who, lr=group["lr"], alpha=group["alpha"], eps=group["eps"],
                            weight_decay=group["weight_decay"], momentum=group["momentum"])
         _check_bool(who, centered=group["centered"])
 
@@ -603,7 +604,7 @@ class Adagrad(Optimizer):
         super().__init__(params, defaults)
 
     def _check_group(self, group: dict[str, Any], who: str) -> None:
-        _check_nonnegative(who, lr=group["lr"], lr_decay=group["lr_decay"],
+        check_nonnegative(who, lr=group["lr"], lr_decay=group["lr_decay"],
                            weight_decay=group["weight_decay"],
                            initial_accumulator_value=group["initial_accumulator_value"], eps=group["eps"])
 
@@ -628,16 +629,6 @@ class Adagrad(Optimizer):
         for i, p, update, state in updates:  # nothing above changed anything
             self.state[i] = state
             _apply(p, update)
-
-
-def _is_number(v: Any) -> bool:
-    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
-
-
-def _check_nonnegative(name: str, **values: Any) -> None:
-    for key, v in values.items():
-        if not (_is_number(v) and math.isfinite(v) and v >= 0):
-            raise ValueError(f"{name}: {key} must be a finite number >= 0, got {v!r}")
 
 
 def _check_bool(name: str, **values: Any) -> None:

@@ -122,9 +122,9 @@ def test_noise_is_gaussian_with_given_std(
         ({"n_samples": 1}, ValueError, "n_samples must be >= "),
         ({"n_samples": 10.0}, TypeError, "n_samples must be an int"),
         ({"n_samples": True}, TypeError, "n_samples must be an int"),
-        ({"noise": -0.1}, ValueError, "noise must be finite and >= 0"),
-        ({"noise": float("nan")}, ValueError, "noise must be finite and >= 0"),
-        ({"noise": float("inf")}, ValueError, "noise must be finite and >= 0"),
+        ({"noise": -0.1}, ValueError, "noise must be a finite number >= 0"),
+        ({"noise": float("nan")}, ValueError, "noise must be a finite number >= 0"),
+        ({"noise": float("inf")}, ValueError, "noise must be a finite number >= 0"),
         ({"noise": "0.1"}, TypeError, "noise must be a real number"),
         (
             {"seed": 1.5},

@@ -24,13 +24,15 @@ OP_IDS = [op.name for op in OPS]
 
 
 def functions_in(package: Any) -> dict[str, list[type]]:
-    """Function subclasses defined (not imported) in each module of `package`."""
+    """Function subclasses defined (not imported) in each module of `package`; private ones
+    (`_Unary`) are shared bases of ops, not ops."""
     found: dict[str, list[type]] = {}
     for info in pkgutil.iter_modules(package.__path__):
         module = importlib.import_module(f"{package.__name__}.{info.name}")
         found[info.name] = [
             c for c in vars(module).values()
             if inspect.isclass(c) and issubclass(c, ag.Function) and c.__module__ == module.__name__
+            and not c.__name__.startswith("_")
         ]
     return found
 

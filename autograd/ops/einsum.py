@@ -21,6 +21,7 @@ from ..function import Op
 from ..registry import OpInfo, register, samples
 from .binary import lift
 from .movement import index_add
+from .operands import as_tensor
 from .reduce import normalize_axis
 from .shaping import movedim
 
@@ -130,9 +131,7 @@ def _to_operand(grad_u: Array, term: str, unique: str, shape: tuple[int, ...]) -
 
 
 class Einsum(Op):
-    """y = einsum(subscripts, *xs).  dy/dx_k: einsum of g with the other operands onto x_k's indices."""
-
-    formulas = ("einsum(g, other operands -> x_k)",)
+    """y = einsum(subscripts, *xs).  dy/dx_k = einsum(g, other operands -> x_k)."""
 
     @staticmethod
     def forward(ctx: Einsum, *xs: np.ndarray, subscripts: str = "") -> np.ndarray:
@@ -194,7 +193,7 @@ def einsum(subscripts: str, *operands: Any) -> Tensor:
 def tensordot(a: Any, b: Any, axes: Any = 2, *, dims: Any = None) -> Tensor:
     """Sum of products over the last `axes` axes of a and the first of b (an int), or over the
     given axis lists ((axes_a, axes_b)), as numpy.tensordot / torch.tensordot."""
-    a, b = _t(a), _t(b)
+    a, b = as_tensor(a), as_tensor(b)
     ax = dims if dims is not None else axes
     if isinstance(ax, (int, np.integer)):
         n = int(ax)
@@ -220,7 +219,7 @@ def tensordot(a: Any, b: Any, axes: Any = 2, *, dims: Any = None) -> Tensor:
 
 def outer(a: Any, b: Any) -> Tensor:
     """The outer product of two vectors (flattened first, as numpy.outer): (n,) x (m,) -> (n, m)."""
-    a, b = _t(a), _t(b)
+    a, b = as_tensor(a), as_tensor(b)
     return a.reshape(-1, 1) * b.reshape(1, -1)
 
 
@@ -228,7 +227,7 @@ def diagonal(x: Any, offset: int = 0, axis1: int = 0, axis2: int = 1, *, dim1: i
              dim2: int | None = None) -> Tensor:
     """The diagonal of x over axis1 and axis2 (shifted by offset), as a new last axis, as
     numpy.diagonal / torch.diagonal. Backward puts the gradient back on that diagonal."""
-    x = _t(x)
+    x = as_tensor(x)
     a1 = normalize_axis("diagonal", dim1 if dim1 is not None else axis1, x.shape)[0]
     a2 = normalize_axis("diagonal", dim2 if dim2 is not None else axis2, x.shape)[0]
     if a1 == a2:
@@ -244,7 +243,7 @@ def diagonal(x: Any, offset: int = 0, axis1: int = 0, axis2: int = 1, *, dim1: i
 def diag(x: Any, diagonal: int = 0) -> Tensor:
     """A 1-D x: the square matrix with x on diagonal `diagonal`; a 2-D x: that diagonal of x (as
     numpy.diag / torch.diag)."""
-    x = _t(x)
+    x = as_tensor(x)
     if x.ndim == 2:
         return x.diagonal(diagonal)
     if x.ndim != 1:
@@ -257,16 +256,14 @@ def diag(x: Any, diagonal: int = 0) -> Tensor:
 
 def trace(x: Any) -> Tensor:
     """The sum of the main diagonal of a 2-D tensor."""
-    x = _t(x)
+    x = as_tensor(x)
     if x.ndim != 2:
         raise ValueError(f"trace: expected a 2-D tensor, got shape {x.shape}")
     return diagonal(x).sum()
 
 
 class Tril(Op):
-    """y = x with the elements above diagonal k zeroed (last two axes).  dy/dx = 1 on and below it, else 0."""
-
-    formulas = ("1 on and below diagonal k",)
+    """y = x with the elements above diagonal k zeroed (last two axes).  dy/dx = 1 on and below diagonal k."""
 
     @staticmethod
     def forward(ctx: Tril, x: np.ndarray, diagonal: int = 0) -> np.ndarray:
@@ -280,9 +277,7 @@ class Tril(Op):
 
 
 class Triu(Op):
-    """y = x with the elements below diagonal k zeroed (last two axes).  dy/dx = 1 on and above it, else 0."""
-
-    formulas = ("1 on and above diagonal k",)
+    """y = x with the elements below diagonal k zeroed (last two axes).  dy/dx = 1 on and above diagonal k."""
 
     @staticmethod
     def forward(ctx: Triu, x: np.ndarray, diagonal: int = 0) -> np.ndarray:
@@ -300,19 +295,14 @@ def _check_matrix(op: str, x: np.ndarray) -> None:
         raise ValueError(f"{op}: expected a tensor with at least 2 axes (matrices), got shape {x.shape}")
 
 
-def _t(x: Any) -> Any:
-    x = lift(x)
-    return x if _is_tensor(x) else function._Tensor(x)
-
-
 def tril(x: Any, diagonal: int = 0) -> Tensor:
     """The lower triangle (on and below diagonal `diagonal`) of the last two axes; the rest 0."""
-    return Tril.apply(_t(x), diagonal=int(diagonal))
+    return Tril.apply(as_tensor(x), diagonal=int(diagonal))
 
 
 def triu(x: Any, diagonal: int = 0) -> Tensor:
     """The upper triangle (on and above diagonal `diagonal`) of the last two axes; the rest 0."""
-    return Triu.apply(_t(x), diagonal=int(diagonal))
+    return Triu.apply(as_tensor(x), diagonal=int(diagonal))
 
 
 class EinsumMixin:

@@ -18,7 +18,8 @@ import numpy as np
 from .. import dual, function
 from ..function import Op
 from ..registry import OpInfo, register, samples
-from .binary import lift, where
+from .binary import where
+from .operands import as_tensor, axis_or_dim
 from .reduce import normalize_axis
 
 if TYPE_CHECKING:
@@ -92,19 +93,16 @@ def gather_array(x: Array, axis: int, index: np.ndarray) -> Array:
 
 
 def scatter_add_zeros(shape: tuple[int, ...], axis: int, index: np.ndarray, src: Array) -> Array:
-    """zeros(shape) with src added at the places `index` points to along axis."""
-    if _is_tensor(src):
-        zeros = function._make(np.zeros(shape, dtype=src.dtype), None)
-        return ScatterAdd.apply(zeros, src, axis=axis, index=index)
-    out = np.zeros(shape, dtype=src.dtype)
-    np.add.at(out, _grid(index, axis), src)
-    return out
+    """zeros(shape) with src added at the places `index` points to along axis: `dual.index_add`
+    at those places' full numpy index (Tensors stay in the graph)."""
+    return dual.index_add(shape, _grid(index, axis), src)
 
 
 class Gather(Op):
-    """y[i][j] = x[index[i][j]][j] (axis 0; any axis likewise).  Backward: scatter-add g into x's shape."""
+    """y[i][j] = x[index[i][j]][j] (axis 0; any axis likewise).  dy/dx = 1 at the gathered elements.
 
-    formulas = ("1 at the gathered elements",)
+    Backward: scatter-add g into x's shape.
+    """
 
     @staticmethod
     def forward(ctx: Gather, x: np.ndarray, axis: int = 0, index: Any = None) -> np.ndarray:
@@ -120,9 +118,7 @@ class Gather(Op):
 
 
 class ScatterAdd(Op):
-    """y = x with src[i][j] added at y[index[i][j]][j] (axis 0).  dy/dx = 1, dy/dsrc: gather g at index."""
-
-    formulas = ("1", "g gathered at index")
+    """y = x with src[i][j] added at y[index[i][j]][j] (axis 0).  dy/dx = 1, dy/dsrc = 1 at index."""
 
     @staticmethod
     def forward(
@@ -145,9 +141,9 @@ class ScatterAdd(Op):
 
 
 class Scatter(Op):
-    """y = x with y[index[i][j]][j] = src[i][j] (axis 0).  dy/dx = 1 where kept, dy/dsrc: g at index."""
-
-    formulas = ("1 where not overwritten", "g gathered at index")
+    """y = x with y[index[i][j]][j] = src[i][j] (axis 0).
+    dy/dx = 1 where not overwritten, dy/dsrc = 1 at index.
+    """
 
     @staticmethod
     def forward(ctx: Scatter, x: np.ndarray, src: np.ndarray, axis: int = 0, index: Any = None) -> np.ndarray:
@@ -172,13 +168,12 @@ _REDUCES = ("sum", "prod", "mean", "amax", "amin")
 
 class ScatterReduce(Op):
     """y = x with src reduced into y[index[i][j]][j] (sum, prod, mean, amax, amin; axis 0).
+    dy/dx = d reduce / d x, dy/dsrc = d reduce / d src.
 
     Backward, for each output element and the group of values reduced into it (x's own value
     when include_self): sum: g; mean: g / count; prod: g times the product of the others
     (exact with zeros); amax/amin: g shared evenly among the values equal to the result.
     """
-
-    formulas = ("d reduce / d x", "d reduce / d src")
 
     @staticmethod
     def forward(
@@ -269,9 +264,7 @@ def _data(v: Any) -> Any:
 
 
 class MaskedFill(Op):
-    """y = value where mask else x.  dy/dx = 1 where the mask is false, else 0."""
-
-    formulas = ("1 where not mask",)
+    """y = value where mask else x.  dy/dx = 1 where not mask."""
 
     @staticmethod
     def forward(ctx: MaskedFill, x: np.ndarray, mask: Any = None, value: float = 0.0) -> np.ndarray:
@@ -295,19 +288,12 @@ class MaskedFill(Op):
 
 
 # -- functions ----------------------------------------------------------------------------------
-def _t(x: Any) -> Any:
-    x = lift(x)
-    return x if _is_tensor(x) else function._Tensor(x)
-
-
 def _axis(op: str, axis: Any, dim: Any) -> Any:
-    if dim is not None:
-        if axis is not None:
-            raise TypeError(f"{op}: give axis= or dim=, not both")
-        return dim
-    if axis is None:
+    """The axis (axis= or dim=), which these ops require."""
+    ax = axis_or_dim(op, axis, dim)
+    if ax is None:
         raise TypeError(f"{op}: missing the axis (axis= or dim=)")
-    return axis
+    return ax
 
 
 def gather(x: Any, axis: int | None = None, index: Any = None, *, dim: int | None = None) -> Tensor:
@@ -315,7 +301,7 @@ def gather(x: Any, axis: int | None = None, index: Any = None, *, dim: int | Non
 
     `index` is an integer tensor with as many axes as x; the output has its shape.
     """
-    x = _t(x)
+    x = as_tensor(x)
     ax = _axis("gather", axis, dim)
     idx = index_array("gather", index)
     ax, idx = check_index("gather", x.shape, ax, idx)
@@ -324,7 +310,7 @@ def gather(x: Any, axis: int | None = None, index: Any = None, *, dim: int | Non
 
 def take_along_axis(x: Any, indices: Any, axis: int) -> Tensor:
     """numpy.take_along_axis: gather with an index that broadcasts against x."""
-    x = _t(x)
+    x = as_tensor(x)
     idx = index_array("take_along_axis", indices)
     if idx.ndim != x.ndim:
         raise ValueError(
@@ -350,7 +336,7 @@ def take_along_axis(x: Any, indices: Any, axis: int) -> Tensor:
 
 def index_select(x: Any, axis: int | None = None, index: Any = None, *, dim: int | None = None) -> Tensor:
     """The entries `index` (a 1-D integer tensor) along axis, as torch.index_select."""
-    x = _t(x)
+    x = as_tensor(x)
     ax = normalize_axis("index_select", _axis("index_select", axis, dim), x.shape)[0]
     idx = index_array("index_select", index)
     if idx.ndim > 1:
@@ -365,7 +351,7 @@ def index_select(x: Any, axis: int | None = None, index: Any = None, *, dim: int
 def _src(op: str, x: Any, src: Any, idx: np.ndarray, ax: int) -> Any:
     if not _is_tensor(src) and np.ndim(src) == 0:  # a number: the same value everywhere
         return function._Tensor(np.full(idx.shape, src, dtype=x.dtype))
-    src = _t(src)
+    src = as_tensor(src)
     if src.ndim != idx.ndim or any(s < i for s, i in zip(src.shape, idx.shape, strict=True)):
         raise ValueError(
             f"{op}: src of shape {src.shape} must have as many axes as the index of shape "
@@ -378,7 +364,7 @@ def scatter_add(x: Any, axis: int | None = None, index: Any = None, src: Any = N
                 dim: int | None = None) -> Tensor:
     """x with src added at the places index points to along axis (repeats accumulate), as
     torch.scatter_add: out[index[i][j]][j] += src[i][j] for axis 0."""
-    x = _t(x)
+    x = as_tensor(x)
     idx = index_array("scatter_add", index)
     ax, idx = check_index("scatter_add", x.shape, _axis("scatter_add", axis, dim), idx)
     return ScatterAdd.apply(x, _src("scatter_add", x, src, idx, ax), axis=ax, index=idx)
@@ -395,7 +381,7 @@ def scatter(x: Any, axis: int | None = None, index: Any = None, src: Any = None,
         if reduce not in kinds:
             raise ValueError(f"scatter: reduce must be 'add' or 'multiply', got {reduce!r}")
         return scatter_reduce(x, axis, index, src if value is None else value, kinds[reduce], dim=dim)
-    x = _t(x)
+    x = as_tensor(x)
     idx = index_array("scatter", index)
     ax, idx = check_index("scatter", x.shape, _axis("scatter", axis, dim), idx)
     if (src is None) == (value is None):
@@ -410,7 +396,7 @@ def scatter_reduce(x: Any, axis: int | None = None, index: Any = None, src: Any 
     takes no part where something is scattered."""
     if reduce not in _REDUCES:
         raise ValueError(f"scatter_reduce: reduce must be one of {', '.join(_REDUCES)}; got {reduce!r}")
-    x = _t(x)
+    x = as_tensor(x)
     idx = index_array("scatter_reduce", index)
     ax, idx = check_index("scatter_reduce", x.shape, _axis("scatter_reduce", axis, dim), idx)
     return ScatterReduce.apply(x, _src("scatter_reduce", x, src, idx, ax), axis=ax, index=idx,
@@ -431,14 +417,14 @@ def masked_fill(x: Any, mask: Any, value: Any) -> Tensor:
             raise ValueError(
                 f"masked_fill: value must be a number or a 0-d tensor, got shape {value.shape}"
             )
-        x = _t(x)
+        x = as_tensor(x)
         return where(_mask("masked_fill", mask), value.broadcast_to(x.shape), x)
-    return MaskedFill.apply(_t(x), mask=_mask("masked_fill", mask), value=float(value))
+    return MaskedFill.apply(as_tensor(x), mask=_mask("masked_fill", mask), value=float(value))
 
 
 def masked_select(x: Any, mask: Any) -> Tensor:
     """The elements of x where mask is true, as a 1-D tensor (mask and x broadcast together)."""
-    x = _t(x)
+    x = as_tensor(x)
     m = _mask("masked_select", mask)
     try:
         shape = np.broadcast_shapes(x.shape, m.shape)

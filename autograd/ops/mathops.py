@@ -3,9 +3,9 @@ functions and their inverses, erf, rounding, remainders, and the ops without a g
 (tests such as `isnan`, logical operators).
 
 Each differentiable op is a `Function` with forward and backward side by side and its local
-derivative in `formulas`, as in `elementwise.py`. Backward formulas call `_f("name", x)`, which
-runs numpy's function on arrays and the Tensor method on Tensors (under `create_graph=True`), so
-the same line gives first and second derivatives.
+derivative written once, in the first line of its docstring, as in `elementwise.py`. Backward
+formulas call `_f("name", x)`, which runs numpy's function on arrays and the Tensor method on
+Tensors (under `create_graph=True`), so the same line gives first and second derivatives.
 
 Rounding (`floor`, `ceil`, `round`, `trunc`), `sign` and `//` are piecewise constant: their
 derivative is 0 wherever it exists, and 0 is what they pass back (as PyTorch). The tests
@@ -15,7 +15,8 @@ derivative is 0 wherever it exists, and 0 is what they pass back (as PyTorch). T
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -25,6 +26,7 @@ from ..function import Op
 from ..registry import BINARY, REDUCE, UNARY, OpInfo, register, samples
 from .binary import lift
 from .movement import stack
+from .operands import alias, as_tensor, axis_or_dim
 from .reduce import reduction
 
 if TYPE_CHECKING:
@@ -115,15 +117,26 @@ def erf_array(x: np.ndarray) -> np.ndarray:
 
 
 # -- unary ops with a derivative ----------------------------------------------------------------
-class Log2(Op):
-    """y = log2 x.  dy/dx = 1 / (x ln 2)."""
+# Each op below is y = fn(x), its derivative in the docstring and its backward next to `fn`. The
+# forward they share is `_Unary.forward`: apply fn, keep x for backward (or y, with
+# `saves_output`, where the derivative is cheaper in terms of the output: 2^x ln 2 = y ln 2).
+class _Unary(Op):
+    """Base of the unary math ops: forward is y = fn(x), keeping x (or y) for backward."""
 
-    formulas = ("1/(x*ln(2))",)
+    fn: ClassVar[Any]  # numpy's function (a ufunc) or a staticmethod, of the input's array
+    saves_output: ClassVar[bool] = False
 
     @staticmethod
-    def forward(ctx: Log2, x: np.ndarray) -> np.ndarray:
-        ctx.save_for_backward(x)
-        return np.asarray(np.log2(x))
+    def forward(ctx: _Unary, x: np.ndarray) -> np.ndarray:
+        out = np.asarray(type(ctx).fn(x))
+        ctx.save_for_backward(out if ctx.saves_output else x)
+        return out
+
+
+class Log2(_Unary):
+    """y = log2 x.  dy/dx = 1/(x*ln(2))."""
+
+    fn = np.log2
 
     @staticmethod
     def backward(ctx: Log2, g: Array) -> Array:
@@ -131,15 +144,10 @@ class Log2(Op):
         return g / (x * _LN2)
 
 
-class Log10(Op):
-    """y = log10 x.  dy/dx = 1 / (x ln 10)."""
+class Log10(_Unary):
+    """y = log10 x.  dy/dx = 1/(x*ln(10))."""
 
-    formulas = ("1/(x*ln(10))",)
-
-    @staticmethod
-    def forward(ctx: Log10, x: np.ndarray) -> np.ndarray:
-        ctx.save_for_backward(x)
-        return np.asarray(np.log10(x))
+    fn = np.log10
 
     @staticmethod
     def backward(ctx: Log10, g: Array) -> Array:
@@ -147,15 +155,10 @@ class Log10(Op):
         return g / (x * _LN10)
 
 
-class Log1p(Op):
-    """y = ln(1 + x), exact for tiny x.  dy/dx = 1 / (1 + x)."""
+class Log1p(_Unary):
+    """y = ln(1 + x), exact for tiny x.  dy/dx = 1/(1+x)."""
 
-    formulas = ("1/(1+x)",)
-
-    @staticmethod
-    def forward(ctx: Log1p, x: np.ndarray) -> np.ndarray:
-        ctx.save_for_backward(x)
-        return np.asarray(np.log1p(x))
+    fn = np.log1p
 
     @staticmethod
     def backward(ctx: Log1p, g: Array) -> Array:
@@ -163,67 +166,51 @@ class Log1p(Op):
         return g / (1 + x)
 
 
-class Exp2(Op):
-    """y = 2^x.  dy/dx = 2^x ln 2 = y ln 2."""
+class Exp2(_Unary):
+    """y = 2^x.  dy/dx = 2^x*ln(2)."""
 
-    formulas = ("2^x*ln(2)",)
-
-    @staticmethod
-    def forward(ctx: Exp2, x: np.ndarray) -> np.ndarray:
-        out = np.asarray(np.exp2(x))
-        ctx.save_for_backward(out)
-        return out
+    fn = np.exp2
+    saves_output = True
 
     @staticmethod
     def backward(ctx: Exp2, g: Array) -> Array:
         (out,) = ctx.saved_tensors
-        return g * out * _LN2
+        return g * out * _LN2  # 2^x ln 2 = y ln 2
 
 
-class Expm1(Op):
-    """y = e^x - 1, exact for tiny x.  dy/dx = e^x = y + 1."""
+class Expm1(_Unary):
+    """y = e^x - 1, exact for tiny x.  dy/dx = exp(x)."""
 
-    formulas = ("exp(x)",)
-
-    @staticmethod
-    def forward(ctx: Expm1, x: np.ndarray) -> np.ndarray:
-        out = np.asarray(np.expm1(x))
-        ctx.save_for_backward(out)
-        return out
+    fn = np.expm1
+    saves_output = True
 
     @staticmethod
     def backward(ctx: Expm1, g: Array) -> Array:
         (out,) = ctx.saved_tensors
-        return g * (out + 1)
+        return g * (out + 1)  # e^x = y + 1
 
 
-class Rsqrt(Op):
-    """y = 1 / sqrt(x).  dy/dx = -1 / (2 x^(3/2)) = -y^3 / 2."""
+class Rsqrt(_Unary):
+    """y = 1 / sqrt(x).  dy/dx = -1/(2*x^(3/2))."""
 
-    formulas = ("-1/(2*x^(3/2))",)
+    saves_output = True
 
     @staticmethod
-    def forward(ctx: Rsqrt, x: np.ndarray) -> np.ndarray:
-        out = np.asarray(1 / np.sqrt(x))
-        ctx.save_for_backward(out)
-        return out
+    def fn(x: np.ndarray) -> np.ndarray:
+        return np.asarray(1 / np.sqrt(x))
 
     @staticmethod
     def backward(ctx: Rsqrt, g: Array) -> Array:
         (out,) = ctx.saved_tensors
-        return g * (out * out * out) * -0.5
+        return g * (out * out * out) * -0.5  # -1/(2 x^(3/2)) = -y^3 / 2
 
 
-class Erf(Op):
-    """y = erf x = (2/sqrt(pi)) ∫_0^x e^(-t^2) dt.  dy/dx = (2/sqrt(pi)) e^(-x^2)."""
-
-    formulas = ("2/sqrt(pi)*exp(-x^2)",)
+class Erf(_Unary):
+    """y = erf x = (2/sqrt(pi)) ∫_0^x e^(-t^2) dt.  dy/dx = 2/sqrt(pi)*exp(-x^2)."""
 
     @staticmethod
-    def forward(ctx: Erf, x: np.ndarray) -> np.ndarray:
-        ctx.save_for_backward(x)
-        dtype = x.dtype if x.dtype.kind == "f" else np.float64
-        return erf_array(x).astype(dtype, copy=False)
+    def fn(x: np.ndarray) -> np.ndarray:
+        return erf_array(x).astype(x.dtype if x.dtype.kind == "f" else np.float64, copy=False)
 
     @staticmethod
     def backward(ctx: Erf, g: Array) -> Array:
@@ -231,32 +218,22 @@ class Erf(Op):
         return g * _f("exp", -(x * x)) * _TWO_OVER_SQRT_PI
 
 
-class Tan(Op):
-    """y = tan x.  dy/dx = 1 + tan(x)^2 = 1 + y^2."""
+class Tan(_Unary):
+    """y = tan x.  dy/dx = 1+tan(x)^2."""
 
-    formulas = ("1+tan(x)^2",)
-
-    @staticmethod
-    def forward(ctx: Tan, x: np.ndarray) -> np.ndarray:
-        out = np.asarray(np.tan(x))
-        ctx.save_for_backward(out)
-        return out
+    fn = np.tan
+    saves_output = True
 
     @staticmethod
     def backward(ctx: Tan, g: Array) -> Array:
         (out,) = ctx.saved_tensors
-        return g * (1 + out * out)
+        return g * (1 + out * out)  # 1 + tan(x)^2 = 1 + y^2
 
 
-class Asin(Op):
-    """y = arcsin x (x in [-1, 1]).  dy/dx = 1 / sqrt(1 - x^2)."""
+class Asin(_Unary):
+    """y = arcsin x (x in [-1, 1]).  dy/dx = 1/sqrt(1-x^2)."""
 
-    formulas = ("1/sqrt(1-x^2)",)
-
-    @staticmethod
-    def forward(ctx: Asin, x: np.ndarray) -> np.ndarray:
-        ctx.save_for_backward(x)
-        return np.asarray(np.arcsin(x))
+    fn = np.arcsin
 
     @staticmethod
     def backward(ctx: Asin, g: Array) -> Array:
@@ -264,15 +241,10 @@ class Asin(Op):
         return g / _f("sqrt", 1 - x * x)
 
 
-class Acos(Op):
-    """y = arccos x (x in [-1, 1]).  dy/dx = -1 / sqrt(1 - x^2)."""
+class Acos(_Unary):
+    """y = arccos x (x in [-1, 1]).  dy/dx = -1/sqrt(1-x^2)."""
 
-    formulas = ("-1/sqrt(1-x^2)",)
-
-    @staticmethod
-    def forward(ctx: Acos, x: np.ndarray) -> np.ndarray:
-        ctx.save_for_backward(x)
-        return np.asarray(np.arccos(x))
+    fn = np.arccos
 
     @staticmethod
     def backward(ctx: Acos, g: Array) -> Array:
@@ -280,15 +252,10 @@ class Acos(Op):
         return -(g / _f("sqrt", 1 - x * x))
 
 
-class Atan(Op):
-    """y = arctan x.  dy/dx = 1 / (1 + x^2)."""
+class Atan(_Unary):
+    """y = arctan x.  dy/dx = 1/(1+x^2)."""
 
-    formulas = ("1/(1+x^2)",)
-
-    @staticmethod
-    def forward(ctx: Atan, x: np.ndarray) -> np.ndarray:
-        ctx.save_for_backward(x)
-        return np.asarray(np.arctan(x))
+    fn = np.arctan
 
     @staticmethod
     def backward(ctx: Atan, g: Array) -> Array:
@@ -296,15 +263,10 @@ class Atan(Op):
         return g / (1 + x * x)
 
 
-class Sinh(Op):
-    """y = sinh x.  dy/dx = cosh x."""
+class Sinh(_Unary):
+    """y = sinh x.  dy/dx = cosh(x)."""
 
-    formulas = ("cosh(x)",)
-
-    @staticmethod
-    def forward(ctx: Sinh, x: np.ndarray) -> np.ndarray:
-        ctx.save_for_backward(x)
-        return np.asarray(np.sinh(x))
+    fn = np.sinh
 
     @staticmethod
     def backward(ctx: Sinh, g: Array) -> Array:
@@ -312,15 +274,10 @@ class Sinh(Op):
         return g * _f("cosh", x)
 
 
-class Cosh(Op):
-    """y = cosh x.  dy/dx = sinh x."""
+class Cosh(_Unary):
+    """y = cosh x.  dy/dx = sinh(x)."""
 
-    formulas = ("sinh(x)",)
-
-    @staticmethod
-    def forward(ctx: Cosh, x: np.ndarray) -> np.ndarray:
-        ctx.save_for_backward(x)
-        return np.asarray(np.cosh(x))
+    fn = np.cosh
 
     @staticmethod
     def backward(ctx: Cosh, g: Array) -> Array:
@@ -328,15 +285,10 @@ class Cosh(Op):
         return g * _f("sinh", x)
 
 
-class Asinh(Op):
-    """y = arsinh x.  dy/dx = 1 / sqrt(x^2 + 1)."""
+class Asinh(_Unary):
+    """y = arsinh x.  dy/dx = 1/sqrt(x^2+1)."""
 
-    formulas = ("1/sqrt(x^2+1)",)
-
-    @staticmethod
-    def forward(ctx: Asinh, x: np.ndarray) -> np.ndarray:
-        ctx.save_for_backward(x)
-        return np.asarray(np.arcsinh(x))
+    fn = np.arcsinh
 
     @staticmethod
     def backward(ctx: Asinh, g: Array) -> Array:
@@ -344,15 +296,10 @@ class Asinh(Op):
         return g / _f("sqrt", x * x + 1)
 
 
-class Acosh(Op):
-    """y = arcosh x (x >= 1).  dy/dx = 1 / sqrt(x^2 - 1)."""
+class Acosh(_Unary):
+    """y = arcosh x (x >= 1).  dy/dx = 1/sqrt(x^2-1)."""
 
-    formulas = ("1/sqrt(x^2-1)",)
-
-    @staticmethod
-    def forward(ctx: Acosh, x: np.ndarray) -> np.ndarray:
-        ctx.save_for_backward(x)
-        return np.asarray(np.arccosh(x))
+    fn = np.arccosh
 
     @staticmethod
     def backward(ctx: Acosh, g: Array) -> Array:
@@ -360,15 +307,10 @@ class Acosh(Op):
         return g / _f("sqrt", x * x - 1)
 
 
-class Atanh(Op):
-    """y = artanh x (|x| < 1).  dy/dx = 1 / (1 - x^2)."""
+class Atanh(_Unary):
+    """y = artanh x (|x| < 1).  dy/dx = 1/(1-x^2)."""
 
-    formulas = ("1/(1-x^2)",)
-
-    @staticmethod
-    def forward(ctx: Atanh, x: np.ndarray) -> np.ndarray:
-        ctx.save_for_backward(x)
-        return np.asarray(np.arctanh(x))
+    fn = np.arctanh
 
     @staticmethod
     def backward(ctx: Atanh, g: Array) -> Array:
@@ -377,88 +319,68 @@ class Atanh(Op):
 
 
 # -- piecewise constant: zero gradient --------------------------------------------------------
-class Sign(Op):
-    """y = sign x (-1, 0 or 1).  dy/dx = 0 (a step function: zero wherever it is defined)."""
+class _Step(Op):
+    """Base of the step functions: y = fn(x); the derivative is 0 wherever it exists, and 0 is
+    what backward passes back (as PyTorch)."""
 
-    formulas = ("0",)
-
-    @staticmethod
-    def forward(ctx: Sign, x: np.ndarray) -> np.ndarray:
-        return np.asarray(np.sign(x))
+    fn: ClassVar[Any]  # numpy's function (a ufunc) of the input's array
 
     @staticmethod
-    def backward(ctx: Sign, g: Array) -> Array:
+    def forward(ctx: Any, x: np.ndarray) -> np.ndarray:
+        return np.asarray(type(ctx).fn(x))
+
+    @staticmethod
+    def backward(ctx: _Step, g: Array) -> Array:
         return _zero(g)
 
 
-class Floor(Op):
-    """y = floor x (the largest integer <= x).  dy/dx = 0 (a step function)."""
+class Sign(_Step):
+    """y = sign x (-1, 0 or 1).  dy/dx = 0."""
 
-    formulas = ("0",)
-
-    @staticmethod
-    def forward(ctx: Floor, x: np.ndarray) -> np.ndarray:
-        return np.asarray(np.floor(x))
-
-    @staticmethod
-    def backward(ctx: Floor, g: Array) -> Array:
-        return _zero(g)
+    fn = np.sign
 
 
-class Ceil(Op):
-    """y = ceil x (the smallest integer >= x).  dy/dx = 0 (a step function)."""
+class Floor(_Step):
+    """y = floor x (the largest integer <= x).  dy/dx = 0."""
 
-    formulas = ("0",)
-
-    @staticmethod
-    def forward(ctx: Ceil, x: np.ndarray) -> np.ndarray:
-        return np.asarray(np.ceil(x))
-
-    @staticmethod
-    def backward(ctx: Ceil, g: Array) -> Array:
-        return _zero(g)
+    fn = np.floor
 
 
-class Round(Op):
+class Ceil(_Step):
+    """y = ceil x (the smallest integer >= x).  dy/dx = 0."""
+
+    fn = np.ceil
+
+
+class Trunc(_Step):
+    """y = x rounded toward zero.  dy/dx = 0."""
+
+    fn = np.trunc
+
+
+class Round(_Step):
     """y = x rounded to `decimals` places, halves to even (as numpy and PyTorch).  dy/dx = 0."""
-
-    formulas = ("0",)
 
     @staticmethod
     def forward(ctx: Round, x: np.ndarray, decimals: int = 0) -> np.ndarray:
         return np.asarray(np.round(x, decimals))
 
-    @staticmethod
-    def backward(ctx: Round, g: Array) -> Array:
-        return _zero(g)
-
-
-class Trunc(Op):
-    """y = x rounded toward zero.  dy/dx = 0 (a step function)."""
-
-    formulas = ("0",)
-
-    @staticmethod
-    def forward(ctx: Trunc, x: np.ndarray) -> np.ndarray:
-        return np.asarray(np.trunc(x))
-
-    @staticmethod
-    def backward(ctx: Trunc, g: Array) -> Array:
-        return _zero(g)
-
 
 # -- binary ops ---------------------------------------------------------------------------------
+def _broadcasting(op: str, fn: Callable[..., Any], x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """numpy's `fn(x, y)`, or the error naming the op and both shapes when they do not broadcast."""
+    try:
+        return np.asarray(fn(x, y))
+    except ValueError as e:
+        raise broadcast_error(op, e, x, y) from None
+
+
 class Atan2(Op):
     """z = atan2(y, x), the angle of the point (x, y).  dz/dy = x/(x^2+y^2), dz/dx = -y/(x^2+y^2)."""
 
-    formulas = ("x/(x^2+y^2)", "-y/(x^2+y^2)")
-
     @staticmethod
     def forward(ctx: Atan2, y: np.ndarray, x: np.ndarray) -> np.ndarray:
-        try:
-            out = np.asarray(np.arctan2(y, x))
-        except ValueError as e:
-            raise broadcast_error("atan2", e, y, x) from None
+        out = _broadcasting("atan2", np.arctan2, y, x)
         ctx.save_for_backward(y, x)
         return out
 
@@ -471,16 +393,11 @@ class Atan2(Op):
 
 
 class Logaddexp(Op):
-    """z = ln(e^x + e^y), without overflow.  dz/dx = e^(x-z), dz/dy = e^(y-z)."""
-
-    formulas = ("exp(x-z)", "exp(y-z)")
+    """z = ln(e^x + e^y), without overflow.  dz/dx = exp(x-z), dz/dy = exp(y-z)."""
 
     @staticmethod
     def forward(ctx: Logaddexp, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        try:
-            out = np.asarray(np.logaddexp(x, y))
-        except ValueError as e:
-            raise broadcast_error("logaddexp", e, x, y) from None
+        out = _broadcasting("logaddexp", np.logaddexp, x, y)
         ctx.save_for_backward(x, y, out)
         return out
 
@@ -494,14 +411,9 @@ class Logaddexp(Op):
 class Remainder(Op):
     """z = x mod y with the sign of y (Python's and PyTorch's `%`).  dz/dx = 1, dz/dy = -floor(x/y)."""
 
-    formulas = ("1", "-floor(x/y)")
-
     @staticmethod
     def forward(ctx: Remainder, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        try:
-            out = np.asarray(np.remainder(x, y))
-        except ValueError as e:
-            raise broadcast_error("remainder", e, x, y) from None
+        out = _broadcasting("remainder", np.remainder, x, y)
         if ctx.needs_input_grad[1]:  # the quotient is a constant: its derivative is 0
             ctx.q = np.asarray(np.floor_divide(x, y))
         return out
@@ -514,14 +426,9 @@ class Remainder(Op):
 class Fmod(Op):
     """z = x mod y with the sign of x (C's fmod).  dz/dx = 1, dz/dy = -trunc(x/y)."""
 
-    formulas = ("1", "-trunc(x/y)")
-
     @staticmethod
     def forward(ctx: Fmod, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        try:
-            out = np.asarray(np.fmod(x, y))
-        except ValueError as e:
-            raise broadcast_error("fmod", e, x, y) from None
+        out = _broadcasting("fmod", np.fmod, x, y)
         if ctx.needs_input_grad[1]:
             ctx.q = np.asarray(np.round((x - out) / y))  # x = q*y + out with q an integer
         return out
@@ -532,16 +439,11 @@ class Fmod(Op):
 
 
 class FloorDivide(Op):
-    """z = floor(x / y) (Python's and PyTorch's `//`).  dz/dx = dz/dy = 0 (a step function)."""
-
-    formulas = ("0", "0")
+    """z = floor(x / y) (Python's and PyTorch's `//`), a step function.  dz/dx = 0, dz/dy = 0."""
 
     @staticmethod
     def forward(ctx: FloorDivide, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        try:
-            return np.asarray(np.floor_divide(x, y))
-        except ValueError as e:
-            raise broadcast_error("floor_divide", e, x, y) from None
+        return _broadcasting("floor_divide", np.floor_divide, x, y)
 
     @staticmethod
     def backward(ctx: FloorDivide, g: Array) -> tuple[Array, Array]:
@@ -553,16 +455,11 @@ class FloorDivide(Op):
 
 
 class Copysign(Op):
-    """z = |x| with the sign of y.  dz/dx = sign(x) sign(y) (as PyTorch), dz/dy = 0."""
-
-    formulas = ("sign(x)*sign(y)", "0")
+    """z = |x| with the sign of y (gradients as PyTorch).  dz/dx = sign(x)*sign(y), dz/dy = 0."""
 
     @staticmethod
     def forward(ctx: Copysign, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        try:
-            out = np.asarray(np.copysign(x, y))
-        except ValueError as e:
-            raise broadcast_error("copysign", e, x, y) from None
+        out = _broadcasting("copysign", np.copysign, x, y)
         # d|x|/dx = sign(x) (0 at 0), times the sign given to the result
         ctx.factor = (np.sign(x) * np.copysign(1.0, y)).astype(out.dtype, copy=False)
         return out
@@ -573,9 +470,7 @@ class Copysign(Op):
 
 
 class Lerp(Op):
-    """z = start + w (end - start).  dz/dstart = 1 - w, dz/dend = w, dz/dw = end - start."""
-
-    formulas = ("1-weight", "weight", "end-start")
+    """z = start + weight (end - start).  dz/dstart = 1-weight, dz/dend = weight, dz/dweight = end-start."""
 
     @staticmethod
     def forward(ctx: Lerp, start: np.ndarray, end: np.ndarray, weight: Any) -> np.ndarray:
@@ -598,9 +493,7 @@ class Lerp(Op):
 
 
 class Norm(Op):
-    """y = (sum |x|^p)^(1/p) over axis.  dy/dx = sign(x) |x|^(p-1) / y^(p-1) (x/y for p = 2; 0 at y = 0)."""
-
-    formulas = ("sign(x)*|x|^(p-1)/y^(p-1)",)
+    """y = (sum |x|^p)^(1/p) over axis (gradient 0 at y = 0).  dy/dx = sign(x)*|x|^(p-1)/y^(p-1)."""
 
     @staticmethod
     def forward(
@@ -692,15 +585,9 @@ def logical_not(x: Any) -> Tensor:
 
 
 # -- functions ----------------------------------------------------------------------------------
-def _t(x: Any) -> Any:
-    """An operand as a Tensor (numbers and arrays become constant tensors)."""
-    x = lift(x)
-    return x if isinstance(x, function._Tensor) else function._Tensor(x)
-
-
 def atan2(y: Any, x: Any) -> Tensor:
     """The angle of the point (x, y) in (-pi, pi], elementwise with broadcasting (torch.atan2)."""
-    return Atan2.apply(_t(y), lift(x))
+    return Atan2.apply(as_tensor(y), lift(x))
 
 
 def arctan2(y: Any, x: Any) -> Tensor:
@@ -710,41 +597,32 @@ def arctan2(y: Any, x: Any) -> Tensor:
 
 def logaddexp(x: Any, y: Any) -> Tensor:
     """ln(e^x + e^y) elementwise, without overflow."""
-    return Logaddexp.apply(_t(x), lift(y))
+    return Logaddexp.apply(as_tensor(x), lift(y))
 
 
 def remainder(x: Any, y: Any) -> Tensor:
     """x mod y with the sign of y (Python's `%`, torch.remainder, numpy.mod)."""
-    return Remainder.apply(_t(x), lift(y))
+    return Remainder.apply(as_tensor(x), lift(y))
 
 
 def fmod(x: Any, y: Any) -> Tensor:
     """x mod y with the sign of x (C's fmod, torch.fmod, numpy.fmod)."""
-    return Fmod.apply(_t(x), lift(y))
+    return Fmod.apply(as_tensor(x), lift(y))
 
 
 def floor_divide(x: Any, y: Any) -> Tensor:
     """floor(x / y) (Python's `//`); its gradient is 0."""
-    return FloorDivide.apply(_t(x), lift(y))
+    return FloorDivide.apply(as_tensor(x), lift(y))
 
 
 def copysign(x: Any, y: Any) -> Tensor:
     """|x| with the sign of y; y gets no gradient (0)."""
-    return Copysign.apply(_t(x), lift(y))
+    return Copysign.apply(as_tensor(x), lift(y))
 
 
 def lerp(start: Any, end: Any, weight: Any) -> Tensor:
     """start + weight * (end - start); weight is a number or a tensor (torch.lerp)."""
-    return Lerp.apply(_t(start), lift(end), lift(weight))
-
-
-def _alias(op: str, value: Any, alias_value: Any, name: str, alias: str, default: Any) -> Any:
-    """numpy's keyword (axis=, keepdims=) or PyTorch's (dim=, keepdim=), not both."""
-    if alias_value is None:
-        return value
-    if value is not default and value != default:
-        raise TypeError(f"{op}: give {name}= or {alias}=, not both")
-    return alias_value
+    return Lerp.apply(as_tensor(start), lift(end), lift(weight))
 
 
 def var_mean(
@@ -763,9 +641,9 @@ def var_mean(
     `correction=` (its default there is 1) is accepted in place of ddof, and `dim=`/`keepdim=`
     in place of `axis=`/`keepdims=`.
     """
-    x = _t(x)
-    axis = _alias("var_mean", axis, dim, "axis", "dim", None)
-    keepdims = bool(_alias("var_mean", keepdims, keepdim, "keepdims", "keepdim", False))
+    x = as_tensor(x)
+    axis = axis_or_dim("var_mean", axis, dim)
+    keepdims = bool(alias("var_mean", keepdims, keepdim, "keepdims", "keepdim", False))
     if ddof is not None and correction is not None:
         raise TypeError("var_mean: give ddof= or correction=, not both")
     d = ddof if ddof is not None else (correction if correction is not None else 0)
@@ -789,8 +667,8 @@ def std_mean(
 
 def normalize(x: Any, p: float = 2.0, axis: int = 1, eps: float = 1e-12, *, dim: int | None = None) -> Tensor:
     """x / max(||x||_p, eps) along `axis` (default 1, as torch.nn.functional.normalize)."""
-    x = _t(x)
-    axis = _alias("normalize", axis, dim, "axis", "dim", 1)
+    x = as_tensor(x)
+    axis = alias("normalize", axis, dim, "axis", "dim", 1)
     if x.ndim == 0:
         raise ValueError("normalize: needs a tensor with at least one axis, got a 0-d tensor")
     if p == math.inf:
@@ -804,9 +682,9 @@ def norm(x: Any, p: float = 2.0, axis: Any = None, keepdims: bool = False, *, di
          keepdim: bool | None = None) -> Tensor:
     """The p-norm (sum |x|^p)^(1/p) over `axis` (all axes by default), as
     torch.linalg.vector_norm; p = inf gives max |x|. Its gradient at a zero norm is 0."""
-    x = _t(x)
-    axis = _alias("norm", axis, dim, "axis", "dim", None)
-    keepdims = bool(_alias("norm", keepdims, keepdim, "keepdims", "keepdim", False))
+    x = as_tensor(x)
+    axis = axis_or_dim("norm", axis, dim)
+    keepdims = bool(alias("norm", keepdims, keepdim, "keepdims", "keepdim", False))
     if p == math.inf:
         return x.abs().max(axis=axis, keepdims=keepdims)
     return Norm.apply(x, p=p, axis=axis, keepdims=keepdims)

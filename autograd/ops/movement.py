@@ -101,12 +101,6 @@ class BroadcastTo(Op):
         return "broadcast_to"
 
 
-def _is_basic(index: Any) -> bool:
-    """True when indexing cannot repeat an element: no integer arrays in the index."""
-    items = index if isinstance(index, tuple) else (index,)
-    return not any(isinstance(it, np.ndarray) and it.dtype != np.bool_ for it in items)
-
-
 def _clean_index(index: Any) -> Any:
     """Tensors and lists in an index become numpy arrays of our own.
 
@@ -125,16 +119,6 @@ def _clean_index(index: Any) -> Any:
             raise IndexError(f"getitem: index arrays must be integers or booleans, got {it.dtype}")
         out.append(it)
     return tuple(out) if isinstance(index, tuple) else out[0]
-
-
-def scatter_add(shape: tuple[int, ...], index: Any, values: np.ndarray) -> np.ndarray:
-    """zeros(shape) with `values` added at `index`; repeated indices accumulate."""
-    out = np.zeros(shape, dtype=values.dtype)
-    if _is_basic(index):
-        out[index] = values  # each position at most once: plain assignment is exact and fast
-    else:
-        np.add.at(out, index, values)
-    return out
 
 
 class Getitem(Op):
@@ -174,7 +158,7 @@ class IndexAdd(Op):
     def forward(ctx: IndexAdd, x: np.ndarray, shape: tuple[int, ...] = (), index: Any = None) -> np.ndarray:
         ctx.index = index
         try:
-            return scatter_add(shape, index, x)
+            return dual.index_add(shape, index, x)
         except (IndexError, ValueError) as e:
             raise (IndexError if isinstance(e, IndexError) else ValueError)(
                 f"index_add: {e} (values of shape {x.shape} into shape {tuple(shape)}, index "

@@ -14,8 +14,8 @@ import numpy as np
 from .. import dual, function
 from ..function import Op
 from ..registry import REDUCE, OpInfo, register, samples
-from .binary import lift
 from .indexing import scatter_add_zeros
+from .operands import as_tensor, axis_or_dim
 from .reduce import normalize_axis, reduction
 
 if TYPE_CHECKING:
@@ -52,9 +52,10 @@ def _scan_axis(op: str, x: np.ndarray, axis: Any) -> int:
 
 
 class Cumsum(Op):
-    """y_i = sum_{j<=i} x_j along axis.  Backward: dL/dx_j = sum_{i>=j} g_i (the reversed running sum)."""
+    """y_i = sum_{j<=i} x_j along axis.  dy_i/dx_j = 1 for i>=j.
 
-    formulas = ("1 for i>=j",)
+    Backward: dL/dx_j = sum_{i>=j} g_i, the reversed running sum.
+    """
 
     @staticmethod
     def forward(ctx: Cumsum, x: np.ndarray, axis: int = 0) -> np.ndarray:
@@ -67,9 +68,10 @@ class Cumsum(Op):
 
 
 class Cumprod(Op):
-    """y_i = prod_{j<=i} x_j along axis.  dL/dx_j = sum_{i>=j} g_i prod_{k<=i, k!=j} x_k (exact at zeros)."""
+    """y_i = prod_{j<=i} x_j along axis.  dy_i/dx_j = prod_{k<=i,k!=j} x_k for i>=j.
 
-    formulas = ("prod_{k<=i,k!=j} x_k for i>=j",)
+    Backward: dL/dx_j = sum_{i>=j} g_i prod_{k<=i, k!=j} x_k, exact at zeros.
+    """
 
     @staticmethod
     def forward(ctx: Cumprod, x: np.ndarray, axis: int = 0) -> np.ndarray:
@@ -113,9 +115,7 @@ def _concat(parts: list[Array], axis: int) -> Array:
 
 
 class Logcumsumexp(Op):
-    """y_i = ln sum_{j<=i} e^(x_j) along axis.  dL/dx_j = sum_{i>=j} g_i e^(x_j - y_i)."""
-
-    formulas = ("exp(x_j - y_i) for i>=j",)
+    """y_i = ln sum_{j<=i} e^(x_j) along axis.  dy_i/dx_j = exp(x_j - y_i) for i>=j."""
 
     @staticmethod
     def forward(ctx: Logcumsumexp, x: np.ndarray, axis: int = 0) -> np.ndarray:
@@ -150,9 +150,10 @@ def dual_moveaxis(a: Array, src: int, dst: int = -1) -> Array:
 
 
 class Cumextreme(Op):
-    """y_i = max (or min) of x_0..x_i along axis.  dL/dx_j = sum of g_i where x_j is y_i's source."""
+    """y_i = max (or min) of x_0..x_i along axis.  dy_i/dx_j = 1 where x_j is the running extreme.
 
-    formulas = ("1 where x_j is the running extreme",)
+    Backward: dL/dx_j = the sum of the g_i where x_j is y_i's source.
+    """
 
     @staticmethod
     def forward(ctx: Cumextreme, x: np.ndarray, axis: int = 0, largest: bool = True) -> np.ndarray:
@@ -185,9 +186,7 @@ class Cumextreme(Op):
 
 
 class Prod(Op):
-    """y = product of x over axis.  dy/dx_j = product of the others (exact with zeros: no division)."""
-
-    formulas = ("prod_{k!=j} x_k",)
+    """y = product of x over axis (exact with zeros: no division).  dy/dx_j = prod_{k!=j} x_k."""
 
     @staticmethod
     def forward(ctx: Prod, x: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray:
@@ -227,22 +226,9 @@ class Prod(Op):
 
 
 # -- functions ---------------------------------------------------------------------------------------
-def _t(x: Any) -> Any:
-    x = lift(x)
-    return x if _is_tensor(x) else function._Tensor(x)
-
-
-def _axis(op: str, axis: Any, dim: Any) -> Any:
-    if dim is not None:
-        if axis is not None:
-            raise TypeError(f"{op}: give axis= or dim=, not both")
-        return dim
-    return axis
-
-
 def _scan(op: str, fn: Any, x: Any, axis: Any, dim: Any) -> Tensor:
-    x = _t(x)
-    ax = _axis(op, axis, dim)
+    x = as_tensor(x)
+    ax = axis_or_dim(op, axis, dim)
     if ax is None:  # numpy: a scan over the flattened tensor
         x, ax = x.reshape(-1), 0
     return fn.apply(x, axis=ax)
@@ -264,8 +250,8 @@ def logcumsumexp(x: Any, axis: int | None = None, *, dim: int | None = None) -> 
 
 
 def _cumextreme(op: str, x: Any, axis: Any, dim: Any, largest: bool) -> tuple[Tensor, Tensor]:
-    x = _t(x)
-    ax = _axis(op, axis, dim)
+    x = as_tensor(x)
+    ax = axis_or_dim(op, axis, dim)
     if ax is None:
         x, ax = x.reshape(-1), 0
     values = Cumextreme.apply(x, axis=ax, largest=largest)
@@ -295,7 +281,7 @@ def prod(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
          keepdim: bool | None = None) -> Tensor:
     """Product over axis (all axes by default); the gradient is exact where x has zeros."""
     keep = bool(keepdims if keepdim is None else keepdim)
-    return Prod.apply(_t(x), axis=_axis("prod", axis, dim), keepdims=keep)
+    return Prod.apply(as_tensor(x), axis=axis_or_dim("prod", axis, dim), keepdims=keep)
 
 
 class ScanMixin:

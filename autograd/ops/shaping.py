@@ -16,8 +16,8 @@ import numpy as np
 from .. import function
 from ..function import Op
 from ..registry import OpInfo, register, samples
-from .binary import lift
 from .indexing import index_select
+from .operands import as_tensor
 from .reduce import normalize_axis
 
 if TYPE_CHECKING:
@@ -38,9 +38,11 @@ def _axes(op: str, dims: Any, shape: tuple[int, ...]) -> tuple[int, ...]:
 
 
 class Flip(Op):
-    """y = x reversed along axis.  Backward: reverse g along the same axes."""
+    """y = x reversed along axis.  dy/dx = 1.
 
-    formulas = ("1",)
+    Backward: reverse g along the same axes.
+    """
+
     is_view = True
 
     @staticmethod
@@ -60,9 +62,10 @@ def _flip(g: Array, axes: tuple[int, ...]) -> Array:
 
 
 class Roll(Op):
-    """y = x shifted cyclically by `shifts` along axis.  Backward: roll g back by -shifts."""
+    """y = x shifted cyclically by `shifts` along axis.  dy/dx = 1.
 
-    formulas = ("1",)
+    Backward: roll g back by -shifts.
+    """
 
     @staticmethod
     def forward(ctx: Roll, x: np.ndarray, shifts: Any = 0, axis: Any = None) -> np.ndarray:
@@ -89,9 +92,10 @@ class Roll(Op):
 
 
 class Tile(Op):
-    """y = x repeated reps[i] times along axis i (numpy.tile, torch's `repeat`).  Backward: sum the copies."""
+    """y = x repeated reps[i] times along axis i (numpy.tile, torch's `repeat`).  dy/dx = 1.
 
-    formulas = ("1",)
+    Backward: sum the copies.
+    """
 
     @staticmethod
     def forward(ctx: Tile, x: np.ndarray, reps: tuple[int, ...] = ()) -> np.ndarray:
@@ -116,11 +120,6 @@ class Tile(Op):
 
 
 # -- functions ---------------------------------------------------------------------------------------
-def _t(x: Any) -> Any:
-    x = lift(x)
-    return x if isinstance(x, function._Tensor) else function._Tensor(x)
-
-
 def _ints(args: Sequence[Any]) -> tuple[int, ...]:
     if len(args) == 1 and isinstance(args[0], (tuple, list)):
         args = args[0]
@@ -131,26 +130,26 @@ def flip(x: Any, axis: Any = None, *, dims: Any = None) -> Tensor:
     """x reversed along `axis` (an int or ints; all axes when None, as numpy.flip); PyTorch's
     `dims=` is accepted."""
     ax = dims if dims is not None else axis
-    x = _t(x)
+    x = as_tensor(x)
     return Flip.apply(x, axis=_axes("flip", ax, x.shape))
 
 
 def roll(x: Any, shifts: Any, axis: Any = None, *, dims: Any = None) -> Tensor:
     """x shifted cyclically by `shifts` along `axis` (the flattened tensor when None), as
     numpy.roll and torch.roll."""
-    return Roll.apply(_t(x), shifts=shifts, axis=dims if dims is not None else axis)
+    return Roll.apply(as_tensor(x), shifts=shifts, axis=dims if dims is not None else axis)
 
 
 def tile(x: Any, reps: Any) -> Tensor:
     """x repeated reps[i] times along axis i, as numpy.tile (and PyTorch's Tensor.repeat)."""
     reps = (int(reps),) if isinstance(reps, (int, np.integer)) else tuple(int(r) for r in reps)
-    return Tile.apply(_t(x), reps=reps)
+    return Tile.apply(as_tensor(x), reps=reps)
 
 
 def repeat_interleave(x: Any, repeats: Any, axis: int | None = None, *, dim: int | None = None) -> Tensor:
     """Each element repeated `repeats` times (an int, or one count per element) along axis, as
     torch.repeat_interleave and numpy.repeat; axis None works on the flattened tensor."""
-    x = _t(x)
+    x = as_tensor(x)
     ax = dim if dim is not None else axis
     if ax is None:
         x, ax = x.reshape(-1), 0
@@ -172,7 +171,7 @@ def repeat_interleave(x: Any, repeats: Any, axis: int | None = None, *, dim: int
 def movedim(x: Any, source: Any, destination: Any) -> Tensor:
     """Move axes `source` to positions `destination` (the others keep their order), as
     torch.movedim and numpy.moveaxis."""
-    x = _t(x)
+    x = as_tensor(x)
     src = _axes("movedim", source, x.shape)
     dst = _axes("movedim", destination, x.shape)
     if len(src) != len(dst):
@@ -185,7 +184,7 @@ def movedim(x: Any, source: Any, destination: Any) -> Tensor:
 
 def flatten(x: Any, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Axes start_dim..end_dim (inclusive) merged into one, as torch.flatten."""
-    x = _t(x)
+    x = as_tensor(x)
     if x.ndim == 0:
         return x.reshape(1)
     s = normalize_axis("flatten", start_dim, x.shape)[0]
@@ -197,7 +196,7 @@ def flatten(x: Any, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 
 def unflatten(x: Any, axis: int, sizes: Sequence[int]) -> Tensor:
     """Axis `axis` split into `sizes` (one may be -1), as torch.unflatten."""
-    x = _t(x)
+    x = as_tensor(x)
     ax = normalize_axis("unflatten", axis, x.shape)[0]
     sizes = tuple(int(s) for s in sizes)
     known = math.prod(s for s in sizes if s != -1)
@@ -213,7 +212,7 @@ def unflatten(x: Any, axis: int, sizes: Sequence[int]) -> Tensor:
 def unfold(x: Any, dimension: int, size: int, step: int) -> Tensor:
     """The windows of `size` elements, `step` apart, along `dimension`: that axis becomes the
     window count and a new last axis of `size` holds each window (torch.Tensor.unfold)."""
-    x = _t(x)
+    x = as_tensor(x)
     ax = normalize_axis("unfold", dimension, x.shape)[0] if x.ndim else 0
     n = x.shape[ax] if x.ndim else 1
     if size <= 0 or step <= 0 or size > n:
@@ -231,7 +230,7 @@ def unfold(x: Any, dimension: int, size: int, step: int) -> Tensor:
 def chunk(x: Any, chunks: int, axis: int = 0, *, dim: int | None = None) -> list[Tensor]:
     """Split into `chunks` pieces of ceil(n / chunks) along axis (the last may be smaller, and
     there may be fewer pieces), as torch.chunk."""
-    x = _t(x)
+    x = as_tensor(x)
     ax = normalize_axis("chunk", dim if dim is not None else axis, x.shape)[0]
     if int(chunks) <= 0:
         raise ValueError(f"chunk: chunks must be positive, got {chunks}")
@@ -251,7 +250,7 @@ def pad(x: Any, pad_width: Any, mode: str = "constant", value: float = 0.0) -> T
     repeating the edge), "replicate" (repeat the edge; numpy's "edge"), "circular" (wrap
     around; numpy's "wrap"), or "symmetric". Non-constant modes pick source elements with
     index_select, so each padded element's gradient flows back to the element it copies."""
-    x = _t(x)
+    x = as_tensor(x)
     try:
         pw = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (x.ndim, 2))
     except ValueError:
@@ -287,7 +286,7 @@ def torch_pad(input: Any, pad: Sequence[int], mode: str = "constant", value: flo
     """torch.nn.functional.pad: `pad` lists (before, after) pairs from the LAST axis backwards
     ((left, right) for the last axis, then (top, bottom), ...); negative values crop. mode:
     "constant", "reflect", "replicate" or "circular"."""
-    x = _t(input)
+    x = as_tensor(input)
     p = [int(v) for v in pad]
     if len(p) % 2 or len(p) // 2 > x.ndim:
         raise ValueError(

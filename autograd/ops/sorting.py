@@ -11,19 +11,14 @@ import numpy as np
 from .. import function
 from ..function import Op
 from ..registry import OpInfo, register, samples
-from .binary import lift
 from .indexing import scatter_add_zeros
+from .operands import as_tensor
 from .reduce import normalize_axis
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
 
 Array = Any  # a numpy array, or a Tensor when backward records a graph
-
-
-def _t(x: Any) -> Any:
-    x = lift(x)
-    return x if isinstance(x, function._Tensor) else function._Tensor(x)
 
 
 def _axis(op: str, axis: Any, dim: Any) -> Any:
@@ -56,9 +51,7 @@ def _order(op: str, x: Any, axis: int, descending: bool) -> tuple[int, np.ndarra
 
 
 class Sort(Op):
-    """y = x sorted along axis (or its top k).  Backward: g goes back to where each value came from."""
-
-    formulas = ("1 at the element each value came from",)
+    """y = x sorted along axis (or its top k).  dy/dx = 1 at the element each value came from."""
 
     @staticmethod
     def forward(
@@ -102,13 +95,13 @@ def sort(x: Any, axis: int = -1, descending: bool = False, stable: bool = True, 
     """(values, indices): x sorted along axis (ascending unless descending=True), as torch.sort.
     The sort is always stable (equal values keep their order). The values' gradient flows back
     to the elements they came from; the indices (int64) have none."""
-    return _sorted(_t(x), _axis("sort", axis, dim), descending, None)
+    return _sorted(as_tensor(x), _axis("sort", axis, dim), descending, None)
 
 
 def argsort(x: Any, axis: int = -1, descending: bool = False, stable: bool = True, *,
             dim: int | None = None) -> Tensor:
     """The indices that sort x along axis (stable): an int64 tensor, no gradient."""
-    x = _t(x)
+    x = as_tensor(x)
     return function._make(_order("argsort", x, _axis("argsort", axis, dim), descending)[1], None)
 
 
@@ -116,7 +109,7 @@ def topk(x: Any, k: int, axis: int = -1, largest: bool = True, sorted: bool = Tr
          dim: int | None = None) -> tuple[Tensor, Tensor]:
     """(values, indices) of the k largest (or smallest) elements along axis, largest first, as
     torch.topk. The values' gradient flows back to the elements they came from."""
-    return _sorted(_t(x), _axis("topk", axis, dim), largest, int(k))
+    return _sorted(as_tensor(x), _axis("topk", axis, dim), largest, int(k))
 
 
 class SortingMixin:

@@ -82,7 +82,7 @@
   // A leaf read by more than GHOST_USES boxes (a shared weight) is drawn once, at its first
   // use; every other use reads a small dashed copy of it next to that use ('h' units; a click
   // on one selects the leaf), so its edges stay short (as in the static picture, view.py).
-  var GHOST_USES = 4, ghostOf = {};
+  var GHOST_USES = D.ghost_uses, ghostOf = {};
   function ghostUnits() {
     ghostOf = {};
     units.slice().forEach(function (u) {

@@ -44,6 +44,7 @@ from .graph import CONST, OP, TENSOR, GraphModel
 from .labels import fmt_array, fmt_const, fmt_shape
 from .rollup import find_runs
 from .summary import fold_chains
+from .view import GHOST_USES
 
 if TYPE_CHECKING:
     from .trace import Trace
@@ -266,6 +267,7 @@ def page_data(trace: Trace, *, max_steps: int = MAX_STEPS, max_nodes: int = OPEN
         "total_steps": len(trace.steps),
         "matches": trace.matches,
         "notes": notes,
+        "ghost_uses": GHOST_USES,
     }
 
 
