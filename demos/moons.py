@@ -140,8 +140,9 @@ def _plot_curves(losses: list[float], accuracies: list[float], per_epoch: int, p
 def _graph_of_one_example(model: nn.Module, x1: np.ndarray, y1: np.ndarray, path: Path) -> Path:
     """One example through the trained model: every op, value and gradient, module by module."""
     model.zero_grad()
-    x = ag.tensor(x1, name="x")
-    loss = F.binary_cross_entropy_with_logits(model(x).reshape(-1), y1)
+    x, y = ag.tensor(x1, name="x"), ag.tensor(y1.astype(x1.dtype), name="y")
+    logits = model(x).reshape(-1)
+    loss = F.binary_cross_entropy_with_logits(logits, y)
     loss.name = "loss"
     loss.backward()
     return save_graph(ag.draw(loss), path)

@@ -224,17 +224,44 @@ class _ConvTranspose(_ConvNd):
             dtype,
         )
 
-    def forward(self, x: Any) -> Tensor:
+    def forward(self, x: Any, output_size: Any = None) -> Tensor:
+        """x (N, C_in, *S) -> (N, C_out, *S'); `output_size` (S' or (N, C_out, *S')) picks
+        among the sizes a stride > 1 leaves open, in place of output_padding (as torch)."""
+        x = self._check(x)
+        output_padding = self.output_padding if output_size is None else self._output_padding(x, output_size)
         return self._function(
-            self._check(x),
+            x,
             self.weight,
             self.bias,
             self.stride,
             self.padding,
-            self.output_padding,
+            output_padding,
             self.groups,
             self.dilation,
         )
+
+    def _output_padding(self, x: Tensor, output_size: Any) -> tuple[int, ...]:
+        where, nd = type(self).__name__, self._nd
+        size = tuple(int(v) for v in output_size)
+        if len(size) == nd + 2 or (len(size) == nd + 1 and x.ndim == nd + 1):
+            size = size[-nd:]  # the batch and channel sizes given too
+        if len(size) != nd:
+            raise ValueError(f"{where}: output_size must have {nd} (or {nd + 2}) entries, got {size}")
+        pads = []
+        for i in range(nd):
+            smallest = (
+                (x.shape[-nd + i] - 1) * self.stride[i]
+                - 2 * self.padding[i]
+                + self.dilation[i] * (self.kernel_size[i] - 1)
+                + 1
+            )
+            if not smallest <= size[i] < smallest + self.stride[i]:
+                raise ValueError(
+                    f"{where}: output_size {size} is not reachable from an input of shape {x.shape}: "
+                    f"spatial axis {i} can be {smallest} to {smallest + self.stride[i] - 1}"
+                )
+            pads.append(size[i] - smallest)
+        return tuple(pads)
 
 
 class Conv1d(_Conv):

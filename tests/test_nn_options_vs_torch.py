@@ -373,3 +373,24 @@ def test_transformer_errors() -> None:
         nn.TransformerEncoder(nn.Linear(2, 2), 2)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match=r"TransformerDecoder: num_layers must be a positive int, got 0"):
         nn.TransformerDecoder(nn.TransformerDecoderLayer(8, 2), 0)
+
+
+def test_conv_transpose_output_size(rng: np.random.Generator) -> None:
+    ours = nn.ConvTranspose2d(3, 2, 3, stride=(2, 3), padding=1, rng=0)
+    theirs = torch.nn.ConvTranspose2d(3, 2, 3, stride=(2, 3), padding=1)
+    x = rng.standard_normal((2, 3, 4, 5))
+    for size in [(8, 15), (2, 2, 7, 13)]:  # the largest and the smallest reachable sizes
+
+        def call(m: Any, x: Any, size: Any = size) -> Any:
+            return m(x, output_size=size)
+
+        compare(ours, theirs, [x], call=call, call_torch=call)
+    assert ours(x, output_size=[8, 14]).shape == (2, 2, 8, 14)
+    with pytest.raises(
+        ValueError,
+        match=r"ConvTranspose2d: output_size \(9, 15\) is not reachable from an input of shape "
+        r"\(2, 3, 4, 5\): spatial axis 0 can be 7 to 8",
+    ):
+        ours(x, output_size=(9, 15))
+    with pytest.raises(ValueError, match=r"ConvTranspose2d: output_size must have 2 \(or 4\) entries, got"):
+        ours(x, output_size=(8,))

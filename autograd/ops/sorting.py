@@ -29,6 +29,11 @@ def _axis(op: str, axis: Any, dim: Any) -> Any:
     return axis
 
 
+def _flat_if_none(x: Tensor, axis: Any) -> tuple[Tensor, Any]:
+    """axis=None sorts the flattened tensor, as numpy's sort and argsort do."""
+    return (x.reshape(-1), 0) if axis is None else (x, axis)
+
+
 def _order(op: str, x: Any, axis: int, descending: bool) -> tuple[int, np.ndarray]:
     """(axis, the stable ordering of x's values along axis)."""
     if x.ndim == 0:
@@ -93,23 +98,26 @@ def _sorted(x: Any, axis: Any, descending: bool, k: int | None) -> tuple[Tensor,
 def sort(x: Any, axis: int = -1, descending: bool = False, stable: bool = True, *,
          dim: int | None = None) -> tuple[Tensor, Tensor]:
     """(values, indices): x sorted along axis (ascending unless descending=True), as torch.sort.
-    The sort is always stable (equal values keep their order). The values' gradient flows back
-    to the elements they came from; the indices (int64) have none."""
-    return _sorted(as_tensor(x), _axis("sort", axis, dim), descending, None)
+    axis=None sorts the flattened tensor, as numpy. The sort is always stable (equal values keep
+    their order). The values' gradient flows back to the elements they came from; the indices
+    (int64) have none."""
+    x, ax = _flat_if_none(as_tensor(x), _axis("sort", axis, dim))
+    return _sorted(x, ax, descending, None)
 
 
 def argsort(x: Any, axis: int = -1, descending: bool = False, stable: bool = True, *,
             dim: int | None = None) -> Tensor:
     """The indices that sort x along axis (stable): an int64 tensor, no gradient."""
-    x = as_tensor(x)
-    return function._make(_order("argsort", x, _axis("argsort", axis, dim), descending)[1], None)
+    x, ax = _flat_if_none(as_tensor(x), _axis("argsort", axis, dim))
+    return function._make(_order("argsort", x, ax, descending)[1], None)
 
 
 def topk(x: Any, k: int, axis: int = -1, largest: bool = True, sorted: bool = True, *,
          dim: int | None = None) -> tuple[Tensor, Tensor]:
     """(values, indices) of the k largest (or smallest) elements along axis, largest first, as
     torch.topk. The values' gradient flows back to the elements they came from."""
-    return _sorted(as_tensor(x), _axis("topk", axis, dim), largest, int(k))
+    x, ax = _flat_if_none(as_tensor(x), _axis("topk", axis, dim))
+    return _sorted(x, ax, largest, int(k))
 
 
 class SortingMixin:

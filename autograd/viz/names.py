@@ -157,6 +157,10 @@ def expression_name(op: str, label: str, args: list[tuple[str, int, bool]],
             text, level = compose(op, label.split("(")[0], rest)
             if len(text) <= limit and _says_something(text):
                 return text, level
+    # Last: the op alone with its operands elided, ``reshape(…)``, when even that fits.
+    text, level = compose(op, label.split("(")[0], [("…", ATOM)] * len(args))
+    if len(text) <= limit and _says_something(text):
+        return text, level
     return None
 
 
