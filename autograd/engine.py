@@ -48,8 +48,6 @@ def backward_step(
     (constants, tensors that do not require grad). Under `create_graph`, `g` and the result
     are Tensors and `out` is the node's output tensor.
     """
-    if ctx.saved is None:
-        raise released_error(ctx, "backward")
     if create_graph:
         grads = _backward_recorded(ctx, g, out)
     elif ctx.array_forward:
@@ -60,6 +58,8 @@ def backward_step(
         grads = (grads,)
     inputs, needs = ctx.inputs, ctx.needs_input_grad
     if len(grads) != len(inputs):
+        if inputs is RELEASED:
+            raise released_error(ctx, "backward")
         grads = padded(ctx, grads)
     for i, ga in enumerate(grads):  # usually every gradient is right as it is: return it
         if ga is not None:
@@ -86,7 +86,10 @@ def _fit(ctx: Function, grads: tuple[Any, ...], reduce: bool) -> tuple[Any, ...]
 
 
 def _backward_custom(ctx: Function, g: Any) -> tuple[Any, ...]:
-    """A custom op's backward gets a Tensor, as in PyTorch; its gradients become arrays."""
+    """A custom op's backward gets a Tensor, as in PyTorch; its gradients become arrays.
+
+    Views of them: the user's code may still hold those arrays, and a view is never adopted
+    as a `.grad` without a copy (see `_adoptable`)."""
     from .tensor import Tensor
 
     grads = ctx.backward(ctx, Tensor._make(g, None))
@@ -106,7 +109,7 @@ def _backward_custom(ctx: Function, g: Any) -> tuple[Any, ...]:
                 f"{ctx.label()}: backward returned an array of dtype {ga.dtype} as the gradient "
                 f"of input {i}; gradients are numeric"
             )
-        out.append(ga)
+        out.append(None if ga is None else ga.view())
     return tuple(out)
 
 
@@ -116,6 +119,8 @@ def _backward_recorded(ctx: Function, g: Any, out: Tensor | None) -> Any:
     from .tensor import Tensor
 
     kept = ctx.saved
+    if kept is None:
+        raise released_error(ctx, "backward")
     ctx.saved = tuple(_saved_as_tensor(ctx, out, v) for v in kept or ())
     try:
         return ctx.backward(ctx, g if isinstance(g, Tensor) else Tensor(g))
@@ -206,8 +211,6 @@ def run_backward(
             if check > t._seq:
                 _check_versions(t, ctx)
             in_grads = backward_step(ctx, g, t, create_graph)
-            if not ctx.array_forward:
-                foreign.update(id(ga) for ga in in_grads)
             if anomaly:
                 _check_finite(ctx, in_grads)
             inputs = ctx.inputs
@@ -298,11 +301,11 @@ def _check_versions(t: Tensor, ctx: Function) -> None:
 def _adoptable(g: Any, t: Tensor, foreign: set[int]) -> bool:
     """May the finished gradient array `g` become `t.grad` without a copy?
 
-    Only an array this backward pass made that nothing else holds: not a view, not one
-    already given to another tensor (Add hands the same array to both its inputs), not the
-    caller's gradient, not one from a custom op's backward or a hook (the user may hold it),
-    and not sharing memory with t's values. Skipping the copy matters for big layers: it is a
-    full pass over every weight gradient, every step.
+    Only an array this backward pass made that nothing else holds: not a view (a custom op's
+    gradients reach the engine as views, as the user may hold them), not one already given to
+    another tensor (Add hands the same array to both its inputs), not the caller's gradient
+    or a hook's (the user may hold it), and not sharing memory with t's values. Skipping the
+    copy matters for big layers: it is a full pass over every weight gradient, every step.
     """
     if type(g) is not np.ndarray or g.base is not None or id(g) in foreign or not g.flags.writeable:
         return False

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 
 from .errors import AnomalyError
-from .grad_mode import STATE
+from .grad_mode import EXTRA, STATE
 
 _DERIVATIVE = re.compile(r"\bd\w+/d\w+\s*[=:]\s*")
 
@@ -92,14 +92,15 @@ class Function:
     formulas: ClassVar[tuple[str, ...]] = ()
     is_view: ClassVar[bool] = False
     array_forward: ClassVar[bool] = False
+    # Defaults, so that apply() stores them only when they differ.
+    saved: tuple[Any, ...] | None = ()
+    scope: tuple[str, ...] = ()
 
     # Set by apply(): for each input, is a gradient wanted (a Tensor that requires grad)?
     needs_input_grad: tuple[bool, ...]
     # Set by apply() on recorded nodes.
     inputs: tuple[Any, ...]
-    saved: tuple[Any, ...] | None
     kwargs: dict[str, Any]
-    scope: tuple[str, ...]
     stack: list[traceback.FrameSummary] | None
 
     if TYPE_CHECKING:
@@ -168,18 +169,17 @@ class Function:
         if not cls.array_forward:
             return _apply_custom(cls, args, kwargs)
         ctx = _new(cls)  # the node; no __init__ to run (this is the library's hottest path)
-        ctx.saved = ()
         arrays, needs = _unpack(args)
         ctx.needs_input_grad = needs
         data = cls.forward(ctx, *arrays, **kwargs) if kwargs else cls.forward(ctx, *arrays)
         if type(data) is not _ndarray:
             data = _as_array(ctx, data)
-        state = STATE  # grad mode, read once
-        if True in needs and state.enabled:
-            ctx.inputs, ctx.kwargs, ctx.scope = args, kwargs, state.scope
+        record = STATE.record  # grad mode, read once: False, True or EXTRA
+        if record and True in needs:
+            ctx.inputs, ctx.kwargs = args, kwargs
             out = _make(data, ctx)
-            if state.anomaly:
-                _check_forward(ctx, out)
+            if record is EXTRA:  # a module scope is open, or anomaly mode is on
+                _note(ctx, out)
         else:
             out = _make(data, None)
         if cls.is_view:
@@ -220,7 +220,6 @@ def _apply_custom(cls: type[Function], args: tuple[Any, ...], kwargs: dict[str, 
     PyTorch, so it may use Tensor methods as well as numpy functions."""
     ctx = _new(cls)
     ctx.needs_input_grad = needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
-    ctx.saved = ()
     state = STATE
     record = True in needs and state.enabled
     prev, state.enabled = state.enabled, False
@@ -238,14 +237,20 @@ def _apply_custom(cls: type[Function], args: tuple[Any, ...], kwargs: dict[str, 
         return _make(data, None)
     ctx.inputs = args
     ctx.kwargs = kwargs
-    ctx.scope = state.scope
     out: Tensor = _make(data, ctx)
-    if state.anomaly:
-        _check_forward(ctx, out)
+    _note(ctx, out)
     return out
 
 
 _new = object.__new__
+
+
+def _note(ctx: Function, out: Tensor) -> None:
+    """What a recorded node keeps beyond its edges: the open module scope (for pictures) and,
+    under detect_anomaly(), where it was created (after checking its output)."""
+    ctx.scope = STATE.scope
+    if STATE.anomaly:
+        _check_forward(ctx, out)
 
 
 def _as_array(ctx: Function, data: Any) -> np.ndarray:

@@ -20,6 +20,18 @@ class _State(threading.local):
     # Names of the modules being called, outermost first (see `scope`); recorded ops keep it,
     # so graph pictures can group them.
     scope: tuple[str, ...] = ()
+    # All of the above in one value, kept up to date on every write, so that an op reads the
+    # thread-local state once (each read costs a dictionary lookup): False when grad mode is
+    # off, True when on, EXTRA when on with a scope open or anomaly mode on.
+    record: bool | str = True
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        super().__setattr__(name, value)
+        extra = EXTRA if self.scope or self.anomaly else True
+        super().__setattr__("record", self.enabled and extra)
+
+
+EXTRA = "extra"  # STATE.record when recorded ops also keep a scope or check for anomalies
 
 
 STATE = _State()
