@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from benchmarks.bench_viz import recurrent  # the 60-step cell the benchmark times, drawn here
 
 import autograd as ag
 import nn
@@ -55,20 +56,6 @@ def moons_graph() -> ag.Tensor:
     loss = functional.binary_cross_entropy_with_logits(model(x).reshape(-1), np.array([1.0]))
     loss.backward()
     return loss
-
-
-def recurrent(steps: int = 60) -> tuple[ag.Tensor, ag.Tensor]:
-    rng = np.random.default_rng(0)
-    w = ag.tensor(rng.normal(size=(3, 8)) * 0.3, requires_grad=True, name="W")
-    u = ag.tensor(rng.normal(size=(8, 8)) * 0.3, requires_grad=True, name="U")
-    b = ag.tensor(np.zeros(8), requires_grad=True, name="b")
-    h = ag.tensor(np.zeros((1, 8)), name="h0")
-    for _ in range(steps):
-        x_t = ag.tensor(rng.normal(size=(1, 3)))
-        h = (x_t @ w + h @ u + b).tanh()
-    loss = (h * h).sum()
-    loss.backward()
-    return loss, w
 
 
 @needs_pure
@@ -143,7 +130,7 @@ def test_backward_view_labels_every_edge_with_its_gradient_and_local_values() ->
 
 
 def test_recurrent_cell_is_rolled_up_with_one_edge_per_shared_weight() -> None:
-    loss, _ = recurrent(60)
+    loss = recurrent(60)
     dot = ag.to_dot(loss)
     assert "x 59" in dot
     w_edges = re.findall(r"^\s*t0 -> ", dot, flags=re.M)  # W is t0
@@ -167,7 +154,7 @@ def _png_size(data: bytes) -> tuple[int, int]:
 def test_recurrent_picture_size(monkeypatch: pytest.MonkeyPatch) -> None:
     assert PURE is not None
     monkeypatch.setenv(ENV_VAR, PURE)
-    loss, _ = recurrent(60)
+    loss = recurrent(60)
     png = ag.draw(loss).pipe("png")
     assert isinstance(png, bytes)
     w, h = _png_size(png)
