@@ -99,15 +99,28 @@ def _sigmoid_array(x: np.ndarray) -> np.ndarray:
     """
     neg = np.negative(x)
     limit = _exp_limit(neg.dtype)
-    if neg.size and _max(neg, axis=None) > limit:  # np.max without its Python wrapper
+    if neg.size and _largest(neg) > limit:
         out = np.asarray(1 / (1 + np.exp(np.minimum(neg, limit))))
         tail = neg > limit
         out[tail] = np.exp(x[tail])
         return out
-    return 1 / (1 + np.exp(neg))
+    e = np.exp(neg)
+    one = _ONES.get(e.dtype)
+    if one is None:
+        one = _ONES[e.dtype] = np.ones((), e.dtype)
+    # The same numbers as 1 / (1 + e); a Python 1 costs numpy a conversion at every call,
+    # which on a small tensor takes longer than the arithmetic.
+    return one / (one + e)
+
+
+def _largest(a: np.ndarray) -> Any:
+    """The largest element of a non-empty array. For a few elements a Python loop is faster
+    than numpy's reduction machinery; NaN gives NaN or a number, never a false overflow."""
+    return max(a.flat) if a.size <= 8 else _max(a, axis=None)
 
 
 _max: Any = np.maximum.reduce
+_ONES: dict[Any, np.ndarray] = {}
 _EXP_LIMITS: dict[Any, float] = {}
 
 

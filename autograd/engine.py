@@ -48,6 +48,8 @@ def backward_step(
     (constants, tensors that do not require grad). Under `create_graph`, `g` and the result
     are Tensors and `out` is the node's output tensor.
     """
+    if ctx.saved_tensors is None:  # released by an earlier backward()
+        raise released_error(ctx, "backward")
     if create_graph:
         grads = _backward_recorded(ctx, g, out)
     elif ctx.array_forward:
@@ -56,11 +58,12 @@ def backward_step(
         grads = _backward_custom(ctx, g)
     if type(grads) is not tuple:
         grads = (grads,)
-    inputs, needs = ctx.inputs, ctx.needs_input_grad
+    inputs = ctx.inputs
     if len(grads) != len(inputs):
         if inputs is RELEASED:
             raise released_error(ctx, "backward")
         grads = padded(ctx, grads)
+    needs = ctx.needs_input_grad
     for i, ga in enumerate(grads):  # usually every gradient is right as it is: return it
         if ga is not None:
             ad = inputs[i].data if needs[i] else None
@@ -118,14 +121,12 @@ def _backward_recorded(ctx: Function, g: Any, out: Tensor | None) -> Any:
     swapped for the tensors they came from while it runs."""
     from .tensor import Tensor
 
-    kept = ctx.saved
-    if kept is None:
-        raise released_error(ctx, "backward")
-    ctx.saved = tuple(_saved_as_tensor(ctx, out, v) for v in kept or ())
+    kept = ctx.saved_tensors
+    ctx.saved_tensors = tuple(_saved_as_tensor(ctx, out, v) for v in kept or ())
     try:
         return ctx.backward(ctx, g if isinstance(g, Tensor) else Tensor(g))
     finally:
-        ctx.saved = kept
+        ctx.saved_tensors = kept
 
 
 def _saved_as_tensor(ctx: Function, out: Tensor | None, v: Any) -> Any:
@@ -278,7 +279,7 @@ def _check_finite(ctx: Function, in_grads: tuple[Any, ...]) -> None:
 
 def _check_versions(t: Tensor, ctx: Function) -> None:
     """Fail if a value this op saved was modified in place after the op was recorded."""
-    saved = ctx.saved or ()
+    saved = ctx.saved_tensors or ()
     tensor_cls = type(t)
     candidates = [
         (a, f"input {i} of {ctx.label()}") for i, a in enumerate(ctx.inputs) if isinstance(a, tensor_cls)
@@ -340,8 +341,8 @@ def _release(done: list[Function], roots: Sequence[Tensor]) -> None:
     """
     mark = next(_passes)
     for ctx in done:
-        if ctx.saved:
-            ctx.saved = None
+        if ctx.saved_tensors:
+            ctx.saved_tensors = None
         ctx.last_pass = mark
     _recent.append((mark, [weakref.ref(r) for r in roots]))
     if len(_recent) > KEEP_GRAPHS:
@@ -356,7 +357,7 @@ def _drop_edges(tensors: list[Tensor], mark: int) -> None:
         if ctx is None or ctx.inputs is RELEASED or getattr(ctx, "last_pass", mark) != mark:
             continue
         tensors.extend(a for a in ctx.inputs if getattr(a, "_ctx", None) is not None)
-        ctx.saved = None
+        ctx.saved_tensors = None
         ctx.inputs = RELEASED
 
 

@@ -8,7 +8,8 @@ Reading order for a newcomer (about 200 lines): `autograd/tensor.py` (the `Tenso
 An op is a subclass with two static methods side by side:
 
 - ``forward(ctx, *inputs, **kwargs)`` computes the output and saves what backward needs with
-  ``ctx.save_for_backward(...)`` or as attributes of ``ctx``. A custom op gets the input Tensors
+  ``ctx.save_for_backward(...)`` (the built-in ops assign ``ctx.saved_tensors = (...)``
+  directly, which is the same and saves a call) or as attributes of ``ctx``. A custom op gets the input Tensors
   themselves, as in PyTorch, and runs under ``no_grad``: Tensor methods (``x.exp()``) and numpy
   functions (``np.exp(x)``) both work, and it may return a Tensor or an array. The built-in
   ops (subclasses of `Op`) get the inputs' numpy arrays instead, which is the fastest path.
@@ -92,8 +93,9 @@ class Function:
     formulas: ClassVar[tuple[str, ...]] = ()
     is_view: ClassVar[bool] = False
     array_forward: ClassVar[bool] = False
-    # Defaults, so that apply() stores them only when they differ.
-    saved: tuple[Any, ...] | None = ()
+    # Defaults, so that apply() stores them only when they differ. `saved_tensors` is what
+    # forward saved (arrays; Tensors while backward records a graph), None once released.
+    saved_tensors: tuple[Any, ...] | None = ()
     scope: tuple[str, ...] = ()
 
     # Set by apply(): for each input, is a gradient wanted (a Tensor that requires grad)?
@@ -126,18 +128,8 @@ class Function:
 
     # -- what forward and backward use -------------------------------------------------------
     def save_for_backward(self, *values: Any) -> None:
-        """Keep arrays for backward; read them back with `saved_tensors`."""
-        self.saved = values
-
-    @property
-    def saved_tensors(self) -> tuple[Any, ...]:
-        """The saved values: arrays, or Tensors when backward records a graph."""
-        saved = self.saved
-        if saved is None:
-            from .engine import released_error
-
-            raise released_error(self, "backward")
-        return saved
+        """Keep arrays for backward; read them back as ``ctx.saved_tensors``."""
+        self.saved_tensors = values
 
     @classmethod
     def op_name(cls) -> str:
@@ -258,8 +250,8 @@ def _as_array(ctx: Function, data: Any) -> np.ndarray:
     and save the array instead wherever the op saved the original, so that under
     create_graph the saved output is still recognised as the output."""
     arr = np.asarray(data)
-    if ctx.saved:
-        ctx.saved = tuple(arr if v is data else v for v in ctx.saved)
+    if ctx.saved_tensors:
+        ctx.saved_tensors = tuple(arr if v is data else v for v in ctx.saved_tensors)
     return arr
 
 

@@ -357,7 +357,7 @@ class BinaryCrossEntropy(ag.Function):
 
     @staticmethod
     def forward(ctx: BinaryCrossEntropy, p: np.ndarray, y: np.ndarray) -> np.ndarray:
-        ctx.save_for_backward(p, y)
+        ctx.saved_tensors = (p, y)
         return -(y * _clamped_log(p) + (1 - y) * _clamped_log(1 - p))
 
     @staticmethod
@@ -384,7 +384,7 @@ class BinaryCrossEntropyWithLogits(ag.Function):
 
     @staticmethod
     def forward(ctx: BinaryCrossEntropyWithLogits, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        ctx.save_for_backward(x, y)
+        ctx.saved_tensors = (x, y)
         return np.maximum(x, 0) - x * y + np.log1p(np.exp(-np.abs(x)))
 
     @staticmethod

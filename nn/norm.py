@@ -52,7 +52,7 @@ class Standardize(Op):
         var = np.mean(xc * xc, axis=axis, keepdims=True)
         rstd = 1.0 / np.sqrt(var + eps)
         y = np.asarray(xc * rstd)
-        ctx.save_for_backward(x, y)  # y: the very array returned (see the note in elementwise.py)
+        ctx.saved_tensors = (x, y)  # y: the very array returned (see the note in elementwise.py)
         ctx.stats = (mean, var, rstd)
         return y
 
@@ -163,7 +163,7 @@ class BatchNormOp(Op):
         if bias is not None:
             y += bias.reshape(shape)
         ctx.xhat, ctx.rstd, ctx.stats = xhat, rstd, (mean, var)
-        ctx.save_for_backward(x, weight)
+        ctx.saved_tensors = (x, weight)
         return y
 
     @staticmethod

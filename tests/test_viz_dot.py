@@ -85,7 +85,7 @@ def test_grads_all_after_plain_backward_replays_the_released_graph() -> None:
     dot = ag.to_dot(out, show_grads="all")  # the released nodes are replayed from their inputs
     assert f"grad {float(np.exp(4.0)):.4g}" in dot
     assert out.grad_fn is not None
-    assert out.grad_fn.saved is None  # and released again afterwards
+    assert out.grad_fn.saved_tensors is None  # and released again afterwards
     with ag.no_grad():
         a += 1.0  # now mul's saved input has changed: the old values cannot be recomputed
     with pytest.raises(ag.AutogradError, match="retain_graph=True"):

@@ -26,7 +26,7 @@ def node(cls: type[Function], needs: tuple[bool, ...], kwargs: dict[str, Any]) -
     """A fresh node (ctx) for one run of an op: what its forward saves, its backward reads."""
     ctx = _new(cls)
     ctx.needs_input_grad = needs
-    ctx.saved = ()
+    ctx.saved_tensors = ()
     ctx.kwargs = kwargs
     ctx.inputs = ()
     ctx.scope = ()
@@ -39,8 +39,8 @@ def out(ctx: Any, data: Any) -> np.ndarray:
     if type(data) is np.ndarray:
         return data
     arr = np.asarray(data)
-    if ctx.saved:
-        ctx.saved = tuple(arr if v is data else v for v in ctx.saved)
+    if ctx.saved_tensors:
+        ctx.saved_tensors = tuple(arr if v is data else v for v in ctx.saved_tensors)
     return arr
 
 

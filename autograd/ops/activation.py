@@ -88,7 +88,7 @@ class NormalCdf(Op):
 
     @staticmethod
     def forward(ctx: NormalCdf, x: np.ndarray) -> np.ndarray:
-        ctx.save_for_backward(x)
+        ctx.saved_tensors = (x,)
         return _normal_cdf(x)
 
     @staticmethod
@@ -109,7 +109,7 @@ class Gelu(Op):
     def forward(ctx: Gelu, x: np.ndarray, approximate: str = "none") -> np.ndarray:
         if approximate not in ("none", "tanh"):
             raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
-        ctx.save_for_backward(x)
+        ctx.saved_tensors = (x,)
         if approximate == "tanh":
             return 0.5 * x * (1 + np.tanh(SQRT_2_OVER_PI * (x + GELU_TANH_C * x**3)))
         return x * _normal_cdf(x)
@@ -131,7 +131,7 @@ class Silu(Op):
 
     @staticmethod
     def forward(ctx: Silu, x: np.ndarray) -> np.ndarray:
-        ctx.save_for_backward(x)
+        ctx.saved_tensors = (x,)
         return x * dual.sigmoid(x)
 
     @staticmethod
@@ -146,7 +146,7 @@ class QuickGelu(Op):
 
     @staticmethod
     def forward(ctx: QuickGelu, x: np.ndarray) -> np.ndarray:
-        ctx.save_for_backward(x)
+        ctx.saved_tensors = (x,)
         return x * dual.sigmoid(QUICK_GELU_C * x)
 
     @staticmethod
@@ -165,7 +165,7 @@ class Elu(Op):
 
     @staticmethod
     def forward(ctx: Elu, x: np.ndarray, alpha: float = 1.0) -> np.ndarray:
-        ctx.save_for_backward(x)
+        ctx.saved_tensors = (x,)
         ctx.pos = x > 0
         return np.where(ctx.pos, x, _f(x, alpha) * np.expm1(np.minimum(x, 0)))
 
@@ -181,7 +181,7 @@ class Selu(Op):
 
     @staticmethod
     def forward(ctx: Selu, x: np.ndarray) -> np.ndarray:
-        ctx.save_for_backward(x)
+        ctx.saved_tensors = (x,)
         ctx.pos = x > 0
         return _f(x, SELU_SCALE) * np.where(ctx.pos, x, _f(x, SELU_ALPHA) * np.expm1(np.minimum(x, 0)))
 
@@ -198,7 +198,7 @@ class Celu(Op):
     def forward(ctx: Celu, x: np.ndarray, alpha: float = 1.0) -> np.ndarray:
         if alpha == 0:
             raise ValueError("celu: alpha must not be 0")
-        ctx.save_for_backward(x)
+        ctx.saved_tensors = (x,)
         ctx.pos = x > 0
         return np.where(ctx.pos, x, _f(x, alpha) * np.expm1(np.minimum(x, 0) / _f(x, alpha)))
 
@@ -213,7 +213,7 @@ class Mish(Op):
 
     @staticmethod
     def forward(ctx: Mish, x: np.ndarray) -> np.ndarray:
-        ctx.save_for_backward(x)
+        ctx.saved_tensors = (x,)
         return x * np.tanh(_softplus(x))
 
     @staticmethod
@@ -228,7 +228,7 @@ class Hardswish(Op):
 
     @staticmethod
     def forward(ctx: Hardswish, x: np.ndarray) -> np.ndarray:
-        ctx.save_for_backward(x)
+        ctx.saved_tensors = (x,)
         ctx.mid = (x > -3) & (x < 3)
         ctx.high = (x >= 3).astype(x.dtype)
         return x * np.clip(x + 3, 0, 6) / _f(x, 6.0)
@@ -272,7 +272,7 @@ class LogSigmoid(Op):
 
     @staticmethod
     def forward(ctx: LogSigmoid, x: np.ndarray) -> np.ndarray:
-        ctx.save_for_backward(x)
+        ctx.saved_tensors = (x,)
         return np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
 
     @staticmethod
@@ -290,7 +290,7 @@ class Softsign(Op):
 
     @staticmethod
     def forward(ctx: Softsign, x: np.ndarray) -> np.ndarray:
-        ctx.save_for_backward(x)
+        ctx.saved_tensors = (x,)
         return x / (1 + np.abs(x))
 
     @staticmethod
@@ -306,7 +306,7 @@ class Prelu(Op):
 
     @staticmethod
     def forward(ctx: Prelu, x: np.ndarray, a: np.ndarray) -> np.ndarray:
-        ctx.save_for_backward(x, a)
+        ctx.saved_tensors = (x, a)
         ctx.pos = x > 0
         return np.where(ctx.pos, x, a * x)
 

@@ -76,7 +76,7 @@ class Mul(Op):
 
     @staticmethod
     def forward(ctx: Mul, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        ctx.save_for_backward(x, y)
+        ctx.saved_tensors = (x, y)
         try:
             return np.multiply(x, y)
         except ValueError as e:
@@ -101,7 +101,7 @@ class Div(Op):
             out = np.asarray(np.true_divide(x, y))  # 0-d: an array, not a scalar (see elementwise.py)
         except ValueError as e:
             raise broadcast_error("div", e, x, y) from None
-        ctx.save_for_backward(y, out)
+        ctx.saved_tensors = (y, out)
         return out
 
     @staticmethod
@@ -128,7 +128,7 @@ class Pow(Op):
             out = np.asarray(np.power(x, y))  # 0-d: an array, not a scalar (see elementwise.py)
         except ValueError as e:
             raise broadcast_error("pow", e, x, y) from None
-        ctx.save_for_backward(x, y, out)
+        ctx.saved_tensors = (x, y, out)
         return out
 
     @staticmethod

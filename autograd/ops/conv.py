@@ -365,7 +365,7 @@ class Conv(Op):
         y, cols = conv_arrays(x, w, stride, padding, dilation, groups, out)
         ctx.cols = cols if ctx.needs_input_grad[1] else None  # reused by dL/dw
         ctx.nd = nd
-        ctx.save_for_backward(x, w)
+        ctx.saved_tensors = (x, w)
         return _add_bias(y, b)
 
     @staticmethod
@@ -405,7 +405,7 @@ class ConvTranspose(Op):
             raise ValueError(f"{op}: the output size {tuple(output_size)} must be positive "
                              f"(input {x.shape}, weight {w.shape}, padding {padding})")
         ctx.nd = nd
-        ctx.save_for_backward(x, w)
+        ctx.saved_tensors = (x, w)
         y = conv_input_grad_arrays(x, w, shape, stride, padding, dilation, groups)
         return _add_bias(np.ascontiguousarray(y), b)
 

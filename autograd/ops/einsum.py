@@ -143,7 +143,7 @@ class Einsum(Op):
                 "einsum: broadcasting size-1 axes is done before the op; call ag.einsum"
             )
         ctx.terms, ctx.out, ctx.sizes = terms, out, sizes
-        ctx.save_for_backward(*xs)
+        ctx.saved_tensors = tuple(xs)
         spec = ",".join(terms) + "->" + out
         return np.asarray(np.einsum(spec, *xs, optimize=_optimize(xs)))
 

@@ -45,7 +45,7 @@ class Exp(Op):
     @staticmethod
     def forward(ctx: Exp, x: np.ndarray) -> np.ndarray:
         out = np.asarray(np.exp(x))
-        ctx.save_for_backward(out)
+        ctx.saved_tensors = (out,)
         return out
 
     @staticmethod
@@ -59,7 +59,7 @@ class Log(Op):
 
     @staticmethod
     def forward(ctx: Log, x: np.ndarray) -> np.ndarray:
-        ctx.save_for_backward(x)
+        ctx.saved_tensors = (x,)
         return np.log(x)
 
     @staticmethod
@@ -77,7 +77,7 @@ class Sqrt(Op):
     @staticmethod
     def forward(ctx: Sqrt, x: np.ndarray) -> np.ndarray:
         out = np.asarray(np.sqrt(x))
-        ctx.save_for_backward(out)
+        ctx.saved_tensors = (out,)
         return out
 
     @staticmethod
@@ -107,7 +107,7 @@ class Sin(Op):
 
     @staticmethod
     def forward(ctx: Sin, x: np.ndarray) -> np.ndarray:
-        ctx.save_for_backward(x)
+        ctx.saved_tensors = (x,)
         return np.sin(x)
 
     @staticmethod
@@ -121,7 +121,7 @@ class Cos(Op):
 
     @staticmethod
     def forward(ctx: Cos, x: np.ndarray) -> np.ndarray:
-        ctx.save_for_backward(x)
+        ctx.saved_tensors = (x,)
         return np.cos(x)
 
     @staticmethod
@@ -139,7 +139,7 @@ class Tanh(Op):
     @staticmethod
     def forward(ctx: Tanh, x: np.ndarray) -> np.ndarray:
         out = np.asarray(np.tanh(x))
-        ctx.save_for_backward(out)
+        ctx.saved_tensors = (out,)
         return out
 
     @staticmethod
@@ -158,7 +158,7 @@ class Sigmoid(Op):
     @staticmethod
     def forward(ctx: Sigmoid, x: np.ndarray) -> np.ndarray:
         out = dual.sigmoid(x)
-        ctx.save_for_backward(out)
+        ctx.saved_tensors = (out,)
         return out
 
     @staticmethod
@@ -177,7 +177,7 @@ class Relu(Op):
     def forward(ctx: Relu, x: np.ndarray) -> np.ndarray:
         # One pass, and +0.0 for negative inputs (x * (x > 0) would give -0.0 for them).
         out = np.maximum(x, 0, dtype=x.dtype) if x.dtype.kind == "f" else np.maximum(x, 0)
-        ctx.save_for_backward(out)
+        ctx.saved_tensors = (out,)
         return out
 
     @staticmethod
@@ -212,7 +212,7 @@ class Softplus(Op):
 
     @staticmethod
     def forward(ctx: Softplus, x: np.ndarray) -> np.ndarray:
-        ctx.save_for_backward(x)
+        ctx.saved_tensors = (x,)
         return np.logaddexp(0, x).astype(x.dtype, copy=False)
 
     @staticmethod

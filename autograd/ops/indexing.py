@@ -197,7 +197,7 @@ class ScatterReduce(Op):
         ufunc.at(out, grid, src)
         if reduce == "mean":
             out = out / count
-        ctx.save_for_backward(x, src, out)
+        ctx.saved_tensors = (x, src, out)
         return out
 
     @staticmethod

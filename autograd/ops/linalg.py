@@ -53,7 +53,7 @@ class Matmul(Op):
                 f"matmul: shapes {a.shape} and {b.shape}: the batch axes {a.shape[:-2]} and "
                 f"{b.shape[:-2]} cannot be broadcast together"
             ) from None
-        ctx.save_for_backward(a, b)
+        ctx.saved_tensors = (a, b)
         return np.asarray(out)
 
     @staticmethod
@@ -106,7 +106,7 @@ class Linear(Op):
                 np.add(out, b, out=out)  # out is a fresh array: adding in place saves a temporary
             else:
                 out = out + b
-        ctx.save_for_backward(x, w)
+        ctx.saved_tensors = (x, w)
         return out
 
     @staticmethod

@@ -129,7 +129,7 @@ class _Unary(Op):
     @staticmethod
     def forward(ctx: _Unary, x: np.ndarray) -> np.ndarray:
         out = np.asarray(type(ctx).fn(x))
-        ctx.save_for_backward(out if ctx.saves_output else x)
+        ctx.saved_tensors = (out if ctx.saves_output else x,)
         return out
 
 
@@ -381,7 +381,7 @@ class Atan2(Op):
     @staticmethod
     def forward(ctx: Atan2, y: np.ndarray, x: np.ndarray) -> np.ndarray:
         out = _broadcasting("atan2", np.arctan2, y, x)
-        ctx.save_for_backward(y, x)
+        ctx.saved_tensors = (y, x)
         return out
 
     @staticmethod
@@ -398,7 +398,7 @@ class Logaddexp(Op):
     @staticmethod
     def forward(ctx: Logaddexp, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         out = _broadcasting("logaddexp", np.logaddexp, x, y)
-        ctx.save_for_backward(x, y, out)
+        ctx.saved_tensors = (x, y, out)
         return out
 
     @staticmethod
@@ -481,7 +481,7 @@ class Lerp(Op):
                 f"lerp: shapes {np.shape(start)}, {np.shape(end)} and {np.shape(weight)} "
                 "cannot be broadcast together"
             ) from None
-        ctx.save_for_backward(start, end, weight)
+        ctx.saved_tensors = (start, end, weight)
         return out
 
     @staticmethod
@@ -508,7 +508,7 @@ class Norm(Op):
         else:
             out = np.sum(np.abs(x) ** p, axis=axes, keepdims=keepdims) ** (1.0 / p)
         out = np.asarray(out)
-        ctx.save_for_backward(x, out)
+        ctx.saved_tensors = (x, out)
         return out
 
     @staticmethod

@@ -187,7 +187,7 @@ class LogSumExp(Op):
         res = np.asarray(out if keepdims else out.reshape(_drop(out.shape, axes)))
         # Save the very array returned: the engine then knows it is the output (its in-place
         # changes are caught, and under create_graph it stands for the output tensor).
-        ctx.save_for_backward(x, res)
+        ctx.saved_tensors = (x, res)
         return res
 
     @staticmethod

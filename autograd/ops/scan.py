@@ -77,7 +77,7 @@ class Cumprod(Op):
     def forward(ctx: Cumprod, x: np.ndarray, axis: int = 0) -> np.ndarray:
         ctx.ax = _scan_axis("cumprod", x, axis)
         out = np.asarray(np.cumprod(x, axis=ctx.ax) if x.ndim else x.copy())
-        ctx.save_for_backward(x, out)
+        ctx.saved_tensors = (x, out)
         return out
 
     @staticmethod
@@ -121,7 +121,7 @@ class Logcumsumexp(Op):
     def forward(ctx: Logcumsumexp, x: np.ndarray, axis: int = 0) -> np.ndarray:
         ctx.ax = _scan_axis("logcumsumexp", x, axis)
         out = np.asarray(np.logaddexp.accumulate(x, axis=ctx.ax) if x.ndim else x.copy())
-        ctx.save_for_backward(x, out)
+        ctx.saved_tensors = (x, out)
         return out
 
     @staticmethod
@@ -193,7 +193,7 @@ class Prod(Op):
         axes, ctx.kshape, _ = reduction("prod", axis, x.shape)
         ctx.axes, ctx.keepdims = axes, keepdims
         out = np.asarray(np.prod(x, axis=axes, keepdims=keepdims))
-        ctx.save_for_backward(x, out)
+        ctx.saved_tensors = (x, out)
         return out
 
     @staticmethod

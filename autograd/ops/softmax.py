@@ -41,7 +41,7 @@ class Softmax(Op):
         ctx.axis = axes = normalize_axis("softmax", axis, x.shape)  # () for a 0-d tensor
         e = np.exp(x - np.max(x, axis=axes, keepdims=True))
         out = np.asarray(e / np.sum(e, axis=axes, keepdims=True))
-        ctx.save_for_backward(out)
+        ctx.saved_tensors = (out,)
         return out
 
     @staticmethod
@@ -62,7 +62,7 @@ class LogSoftmax(Op):
         ctx.axis = axes = normalize_axis("log_softmax", axis, x.shape)  # () for a 0-d tensor
         shifted = x - np.max(x, axis=axes, keepdims=True)
         out = np.asarray(shifted - np.log(np.sum(np.exp(shifted), axis=axes, keepdims=True)))
-        ctx.save_for_backward(out)
+        ctx.saved_tensors = (out,)
         return out
 
     @staticmethod

@@ -143,7 +143,7 @@ def broadcast_note(ctx: Function, i: int, out_shape: tuple[int, ...]) -> str | N
     if in_shape == out_shape:
         return None
     g_shape: tuple[int, ...] | None = None
-    if ctx.saved is not None:
+    if ctx.saved_tensors is not None:
         try:
             with np.errstate(all="ignore"):
                 res = type(ctx).backward(ctx, np.ones(out_shape, dtype=a.data.dtype))

@@ -34,20 +34,20 @@ def replayed(output: Tensor, caller: str) -> Iterator[None]:
         with no_grad(), np.errstate(all="ignore"):
             for t in iter_graph(output):
                 ctx = t._ctx
-                if ctx is None or ctx.saved is not None:
+                if ctx is None or ctx.saved_tensors is not None:
                     continue
                 if any(isinstance(a, Tensor) and a._modified_after(t._seq) for a in ctx.inputs):
                     raise released_error(ctx, caller)  # the saved values cannot be recomputed
                 inputs = ctx.inputs
                 if type(ctx).array_forward:  # built-in ops take arrays; custom ops Tensors
                     inputs = tuple(a.data if isinstance(a, Tensor) else a for a in inputs)
-                ctx.saved = ()
+                ctx.saved_tensors = ()
                 restored.append(ctx)
                 type(ctx).forward(ctx, *inputs, **getattr(ctx, "kwargs", {}))
         yield
     finally:
         for ctx in restored:
-            ctx.saved = None
+            ctx.saved_tensors = None
 
 
 def input_grads(ctx: Function, g: np.ndarray, reduce: bool = True) -> list[np.ndarray | None]:
