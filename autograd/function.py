@@ -9,9 +9,10 @@ An op is a subclass with two static methods side by side:
 
 - ``forward(ctx, *inputs, **kwargs)`` computes the output and saves what backward needs with
   ``ctx.save_for_backward(...)`` (the built-in ops assign ``ctx.saved_tensors = (...)``
-  directly, which is the same and saves a call) or as attributes of ``ctx``. A custom op gets the input Tensors
-  themselves, as in PyTorch, and runs under ``no_grad``: Tensor methods (``x.exp()``) and numpy
-  functions (``np.exp(x)``) both work, and it may return a Tensor or an array. The built-in
+  directly, which is the same and saves a call) or as attributes of ``ctx``. A custom op gets
+  the input Tensors themselves, as in PyTorch, and runs under ``no_grad``: Tensor methods
+  (``x.exp()``) and numpy functions (``np.exp(x)``) both work, and it may return a Tensor or an
+  array. The built-in
   ops (subclasses of `Op`) get the inputs' numpy arrays instead, which is the fastest path.
   Constants (Python numbers, keyword arguments) pass through as they are.
 - ``backward(ctx, grad) -> grad or tuple of grads`` gets the gradient of the final output with
@@ -36,6 +37,8 @@ import inspect
 import os
 import re
 import traceback
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -95,14 +98,14 @@ class Function:
     array_forward: ClassVar[bool] = False
     # Defaults, so that apply() stores them only when they differ. `saved_tensors` is what
     # forward saved (arrays; Tensors while backward records a graph), None once released.
-    saved_tensors: tuple[Any, ...] | None = ()
+    saved_tensors: Any = ()  # a tuple; None once backward has released it (engine._release)
     scope: tuple[str, ...] = ()
+    kwargs: Mapping[str, Any] = MappingProxyType({})
 
     # Set by apply(): for each input, is a gradient wanted (a Tensor that requires grad)?
     needs_input_grad: tuple[bool, ...]
     # Set by apply() on recorded nodes.
     inputs: tuple[Any, ...]
-    kwargs: dict[str, Any]
     stack: list[traceback.FrameSummary] | None
 
     if TYPE_CHECKING:
@@ -168,7 +171,9 @@ class Function:
             data = _as_array(ctx, data)
         record = STATE.record  # grad mode, read once: False, True or EXTRA
         if record and True in needs:
-            ctx.inputs, ctx.kwargs = args, kwargs
+            ctx.inputs = args
+            if kwargs:  # most ops have none: the class's empty default stands
+                ctx.kwargs = kwargs
             out = _make(data, ctx)
             if record is EXTRA:  # a module scope is open, or anomaly mode is on
                 _note(ctx, out)
