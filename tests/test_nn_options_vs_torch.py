@@ -159,6 +159,23 @@ def test_conv_padding_mode_errors() -> None:
     assert "padding_mode='circular'" in repr(nn.Conv1d(2, 2, 3, padding=1, padding_mode="circular"))
 
 
+@pytest.mark.parametrize("mode", ["reflect", "circular", "replicate"])
+@pytest.mark.parametrize("width", [(5, 5), (6, 0), (0, 6), (7, 7), (3, -2)])
+def test_pad_width_limits_as_torch(rng: np.random.Generator, mode: str, width: tuple[int, int]) -> None:
+    """F.pad refuses what torch refuses (reflect: each side < size; circular: <= size), with a
+    message naming the mode, the widths and the axis; what torch accepts gives its values."""
+    x = rng.standard_normal((1, 2, 6))
+    try:
+        expected = torch.nn.functional.pad(torch.tensor(x), width, mode=mode).numpy()
+    except (RuntimeError, ValueError):
+        with pytest.raises(ValueError, match=rf"pad: {mode} padding of \({width[0]}, {width[1]}\) on axis 2 "):
+            nn.functional.pad(ag.Tensor(x), width, mode=mode)
+        with pytest.raises(ValueError, match=rf"pad: {mode} padding"):
+            nn.Conv1d(2, 2, 3, padding=max(width), padding_mode=mode)(ag.Tensor(x))
+        return
+    np.testing.assert_array_equal(nn.functional.pad(ag.Tensor(x), width, mode=mode).data, expected)
+
+
 # -- multi-head attention ---------------------------------------------------------------------------
 def _mha(**kw: Any) -> tuple[nn.MultiheadAttention, Any]:
     ours = nn.MultiheadAttention(8, 2, rng=0, **kw)

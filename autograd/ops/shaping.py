@@ -296,6 +296,16 @@ def torch_pad(input: Any, pad: Sequence[int], mode: str = "constant", value: flo
     widths = [(0, 0)] * x.ndim
     for i in range(len(p) // 2):
         widths[x.ndim - 1 - i] = (p[2 * i], p[2 * i + 1])
+    if mode in ("reflect", "circular"):  # torch's limits; numpy's pad would wrap or mirror again
+        for ax, (b, a) in enumerate(widths):
+            n = x.shape[ax]
+            if max(b, a) >= n + (mode == "circular"):
+                limit = "less than" if mode == "reflect" else "at most"
+                raise ValueError(
+                    f"pad: {mode} padding of ({b}, {a}) on axis {ax} of size {n} (shape "
+                    f"{x.shape}): each side must be {limit} the axis size, as in PyTorch; "
+                    "use mode='replicate', or ag.pad (numpy's rules), for wider padding"
+                )
     return globals()["pad"](x, widths, mode, 0.0 if value is None else value)
 
 
