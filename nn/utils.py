@@ -97,7 +97,8 @@ def clip_grad_norm_(
         )
     coef = min(max_norm / (float(total) + 1e-6), 1.0)  # NaN stays NaN, an infinite norm gives 0
     for g in tensors:  # new arrays: an array the caller holds is not written into
-        g.data = (g.data * np.asarray(coef, dtype=g.data.dtype)).astype(g.data.dtype, copy=False)
+        with np.errstate(invalid="ignore"):  # inf * 0 and NaN give NaN quietly, as in PyTorch
+            g.data = (g.data * np.asarray(coef, dtype=g.data.dtype)).astype(g.data.dtype, copy=False)
     return Tensor(total)
 
 
