@@ -180,7 +180,42 @@ def test_module_outputs_are_called_by_what_they_apply_to() -> None:
     assert "0.weight" in names
     assert "linear(x)" in names
     assert "relu(linear(x))" in names
-    assert "linear(…)" in names
+    assert "2.linear(…)" in names  # elided, and named by its module: two layers never read alike
     assert names[-1] == "out"
     report = str(ag.explain(out, model[0].bias))
     assert "d(relu(linear(x)))/d(linear(x)) = " in report
+
+
+def test_two_layers_never_share_an_elided_name() -> None:
+    """Deep in a model the names are elided (``tanh(…)``); two layers' outputs would then read
+    alike, so each is told apart by its module: by the layer's parameters for the layer's own
+    op, by the scope it ran in for the rest."""
+    import nn
+
+    class Block(nn.Module):
+        def __init__(self, n_in: int, n_out: int, seed: int) -> None:
+            super().__init__()
+            self.fc = nn.Linear(n_in, n_out, rng=seed)
+
+        def forward(self, x: ag.Tensor) -> ag.Tensor:
+            return self.fc(x).tanh()
+
+    class Net(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.layers = nn.ModuleList([Block(2, 3, 0), Block(3, 3, 1), Block(3, 3, 2)])
+
+        def forward(self, x: ag.Tensor) -> ag.Tensor:
+            for layer in self.layers:
+                x = layer(x)
+            return x
+
+    net = Net()
+    out = net(ag.tensor([[0.5, -1.0]], name="x")).sum()
+    names = [nd.name for nd in build_graph(out).nodes if nd.kind == "tensor" and nd.tensor._ctx is not None]
+    assert len(names) == len(set(names)), names
+    assert names[:2] == ["linear(x)", "tanh(linear(x))"]
+    for name in ("layers.1.fc(…)", "layers.2.fc(…)", "layers.1.tanh(…)", "layers.2.tanh(…)"):
+        assert name in names, names
+    report = str(ag.explain(out, net.layers[0].fc.weight))
+    assert "layers.2.tanh(…) = tanh(layers.2.fc(…))" in report

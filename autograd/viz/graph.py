@@ -275,6 +275,23 @@ def _name_nodes(g: GraphModel, inferred: Mapping[int, str]) -> None:
             nd.name = nd.ctx.label()
         else:
             nd.name = repr(nd.value)
+    _tell_elided_apart(g, [n for n, (_, expr) in level.items() if expr])
+
+
+def _tell_elided_apart(g: GraphModel, made: list[int]) -> None:
+    """Two different computations elided to one text (``tanh(…)`` in two layers) would read as
+    one tensor: each is prefixed with the module it was computed in (``layers.2.tanh(…)``)."""
+    by_name: dict[str, list[int]] = {}
+    for n in made:
+        by_name.setdefault(g.nodes[n].name, []).append(n)
+    for name, ns in by_name.items():
+        if "…" not in name or len(ns) < 2:
+            continue
+        for n in ns:
+            op = g.op_of(n)
+            ctx = g.nodes[op].ctx if op is not None else None
+            if ctx is not None and ctx.scope:
+                g.nodes[n].name = f"{ctx.scope[-1]}.{name}"
 
 
 def _expression(g: GraphModel, n: int, level: dict[int, tuple[int, bool]]) -> tuple[str, int] | None:

@@ -150,11 +150,18 @@ def expression_name(op: str, label: str, args: list[tuple[str, int, bool]],
             return text, level
     # A module's parameters (dotted names: layers.0.weight) are what the op is; its other
     # operands are what it was applied to: linear(x), relu(linear(x)).
+    # When what it was applied to is elided, the module is named instead (as its parameters
+    # are: layers.1.weight -> layers.1.linear(…)), so two layers' outputs never read alike.
     params = [a for a, _, _ in args if "." in a and not a.startswith(".") and "(" not in a]
     if params and "(" in compose(op, label, [("x", ATOM)] * len(args))[0]:
         rest = [(a, lv) for a, lv, _ in args if a not in params]
-        if rest:
-            text, level = compose(op, label.split("(")[0], rest)
+        owners = {a.rsplit(".", 1)[0] for a in params}
+        heads = [label.split("(")[0]]
+        if any("…" in a for a, _ in rest) and len(owners) == 1:
+            owner = owners.pop()
+            heads = [f"{owner}.{heads[0]}", owner]  # layers.1.fc(…) when the longer one is too long
+        for head in heads if rest else []:
+            text, level = compose(op, head, rest)
             if len(text) <= limit and _says_something(text):
                 return text, level
     # Last: the op alone with its operands elided, ``reshape(…)``, when even that fits.
