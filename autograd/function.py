@@ -12,9 +12,8 @@ An op is a subclass with two static methods side by side:
   directly, which is the same and saves a call) or as attributes of ``ctx``. A custom op gets
   the input Tensors themselves, as in PyTorch, and runs under ``no_grad``: Tensor methods
   (``x.exp()``) and numpy functions (``np.exp(x)``) both work, and it may return a Tensor or an
-  array. The built-in
-  ops (subclasses of `Op`) get the inputs' numpy arrays instead, which is the fastest path.
-  Constants (Python numbers, keyword arguments) pass through as they are.
+  array. The built-in ops (subclasses of `Op`) get the inputs' numpy arrays instead, which is
+  the fastest path. Constants (Python numbers, keyword arguments) pass through as they are.
 - ``backward(ctx, grad) -> grad or tuple of grads`` gets the gradient of the final output with
   respect to this op's output and returns one gradient per input (``None`` where there is none).
   Gradients have the *output's* shape for broadcasting ops: the engine sums them back to each
@@ -97,8 +96,9 @@ class Function:
     is_view: ClassVar[bool] = False
     array_forward: ClassVar[bool] = False
     # Defaults, so that apply() stores them only when they differ. `saved_tensors` is what
-    # forward saved (arrays; Tensors while backward records a graph), None once released.
-    saved_tensors: Any = ()  # a tuple; None once backward has released it (engine._release)
+    # forward saved (arrays; Tensors while backward records a graph), None once backward has
+    # released it (engine._release). `kwargs` are the op's keyword arguments (for pictures).
+    saved_tensors: Any = ()
     scope: tuple[str, ...] = ()
     kwargs: Mapping[str, Any] = MappingProxyType({})
 
