@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from benchmarks.bench_viz import recurrent_loss  # the cell the benchmark times
 
 import autograd as ag
 from autograd.viz.explorer import Explorer, dumps_for_html
@@ -324,24 +325,15 @@ def test_trace_backward_and_explore_show_the_explorer_inline_in_a_notebook(tmp_p
         assert "backward pass" in output.data["text/plain"]
 
 
-def recurrent_trace(steps: int = 8) -> tuple[Trace, ag.Tensor]:
-    """h = tanh(x_t @ W + h @ U + b) for `steps` steps: the steps after the first roll up."""
-    import numpy as np
-
-    rng = np.random.default_rng(0)
-    w = ag.tensor(rng.normal(size=(3, 4)) * 0.3, requires_grad=True, name="W")
-    u = ag.tensor(rng.normal(size=(4, 4)) * 0.3, requires_grad=True, name="U")
-    b = ag.tensor(np.zeros(4), requires_grad=True, name="b")
-    h = ag.tensor(np.zeros((1, 4)), name="h0")
-    for _ in range(steps):
-        h = (ag.tensor(rng.normal(size=(1, 3))) @ w + h @ u + b).tanh()
-    return ag.trace_backward((h * h).sum()), w
+def recurrent_trace(steps: int = 8) -> Trace:
+    """The benchmark's recurrent cell, 4 wide, for `steps` steps: the steps after the first roll up."""
+    return ag.trace_backward(recurrent_loss(steps, hidden=4))
 
 
 def test_rolled_up_repeats_are_one_closed_box_in_the_page_data() -> None:
     from autograd.viz.explorer import page_data
 
-    tr, _ = recurrent_trace(8)
+    tr = recurrent_trace(8)
     d = page_data(tr)
     rolls = [g for g in d["groups"] if g["kind"] == "roll"]
     assert len(rolls) == 1
@@ -361,7 +353,7 @@ def test_rolled_up_repeats_are_one_closed_box_in_the_page_data() -> None:
 @pytest.mark.slow
 @needs_browser
 def test_rolled_up_repeats_expand_collapse_and_light_up_when_stepped_into(tmp_path: Path) -> None:
-    tr, _ = recurrent_trace(8)
+    tr = recurrent_trace(8)
     page = Path(tr.explorer().save(tmp_path / "rnn.html"))
     g = tr.model
     # the first step that passes a gradient into a node of the rolled-up repeats

@@ -60,19 +60,24 @@ SHAPES: dict[str, Callable[[int], ag.Tensor]] = {"chain": chain, "wide": wide, "
 RECURRENT_BOUND_S, RECURRENT_BOUND_PX = 2.0, 2500  # issue 9: 60 steps, defaults, graphviz-pure
 
 
-def recurrent(steps: int = 60) -> ag.Tensor:
+def recurrent_loss(steps: int = 60, hidden: int = 8) -> ag.Tensor:
     """h = tanh(x_t @ W + h @ U + b) for `steps` steps, W, U, b shared; the loss sum(h^2)."""
     import numpy as np
 
     rng = np.random.default_rng(0)
-    w = ag.tensor(rng.normal(size=(3, 8)) * 0.3, requires_grad=True, name="W")
-    u = ag.tensor(rng.normal(size=(8, 8)) * 0.3, requires_grad=True, name="U")
-    b = ag.tensor(np.zeros(8), requires_grad=True, name="b")
-    h = ag.tensor(np.zeros((1, 8)), name="h0")
+    w = ag.tensor(rng.normal(size=(3, hidden)) * 0.3, requires_grad=True, name="W")
+    u = ag.tensor(rng.normal(size=(hidden, hidden)) * 0.3, requires_grad=True, name="U")
+    b = ag.tensor(np.zeros(hidden), requires_grad=True, name="b")
+    h = ag.tensor(np.zeros((1, hidden)), name="h0")
     for _ in range(steps):
         x_t = ag.tensor(rng.normal(size=(1, 3)))
         h = (x_t @ w + h @ u + b).tanh()
-    loss = (h * h).sum()
+    return (h * h).sum()
+
+
+def recurrent(steps: int = 60) -> ag.Tensor:
+    """The recurrent cell's loss after backward(), so pictures show every gradient."""
+    loss = recurrent_loss(steps)
     loss.backward()
     return loss
 
