@@ -48,7 +48,7 @@ def backward_step(
     (constants, tensors that do not require grad). Under `create_graph`, `g` and the result
     are Tensors and `out` is the node's output tensor.
     """
-    if ctx.saved_tensors is None:  # released by an earlier backward()
+    if ctx.saved_tensors is None:  # released by an earlier backward() (or its edges dropped)
         raise released_error(ctx, "backward")
     if create_graph:
         grads = _backward_recorded(ctx, g, out)
@@ -60,8 +60,6 @@ def backward_step(
         grads = (grads,)
     inputs = ctx.inputs
     if len(grads) != len(inputs):
-        if inputs is RELEASED:
-            raise released_error(ctx, "backward")
         grads = padded(ctx, grads)
     needs = ctx.needs_input_grad
     for i, ga in enumerate(grads):  # usually every gradient is right as it is: return it
