@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import clock
 from ..broadcast import unbroadcast
-from ..function import Function
+from ..function import Function, _as_array
 from ..grad_mode import STATE
 from ..tensor import Tensor, to_array
 
@@ -36,12 +36,7 @@ def node(cls: type[Function], needs: tuple[bool, ...], kwargs: dict[str, Any]) -
 def out(ctx: Any, data: Any) -> np.ndarray:
     """An op's forward result as an array (ufuncs return numpy scalars for 0-d inputs); a saved
     copy of the result is swapped too, as `Function.apply` does."""
-    if type(data) is np.ndarray:
-        return data
-    arr = np.asarray(data)
-    if ctx.saved_tensors:
-        ctx.saved_tensors = tuple(arr if v is data else v for v in ctx.saved_tensors)
-    return arr
+    return data if type(data) is np.ndarray else _as_array(ctx, data)
 
 
 def custom_forward(
