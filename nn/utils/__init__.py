@@ -1,0 +1,16 @@
+"""Utilities, as `torch.nn.utils`: gradient clipping (`clip_grad_norm_`, `clip_grad_value_`)
+and, in `nn.utils.rnn`, batches of sequences of different lengths for the recurrent layers
+(`pad_sequence`, `pack_padded_sequence`, `pad_packed_sequence`, `PackedSequence`, ...).
+
+>>> import autograd as ag, nn
+>>> packed = nn.utils.rnn.pack_sequence([ag.ones(3, 2), ag.ones(1, 2)])
+>>> packed.batch_sizes
+tensor([2, 1, 1])
+"""
+
+from __future__ import annotations
+
+from . import rnn
+from .clip_grad import clip_grad_norm_, clip_grad_value_
+
+__all__ = ["clip_grad_norm_", "clip_grad_value_", "rnn"]
