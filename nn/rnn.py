@@ -10,7 +10,9 @@ model has `weight_ih_l{k}` and so on, its reverse direction (`bidirectional=True
 Each kind's time step (its equations) is written once, in `_ElmanStep`, `_GRUStep` and
 `_LSTMStep`; the cell and the sequence model of a kind share it. The sequence models loop over
 time in Python (one step per position, each a handful of ops); the input projections of a
-whole layer and direction are one matmul before the loop.
+whole layer and direction are one matmul before the loop. They also take a `PackedSequence`
+(`nn.utils.rnn`, sequences of different lengths): step t then runs on the batch_sizes[t]
+sequences that long only, and h_n holds each sequence's state at its own last step.
 
 >>> import autograd as ag, nn
 >>> lstm = nn.LSTM(4, 8, num_layers=2, batch_first=True, bidirectional=True)

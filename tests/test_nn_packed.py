@@ -251,6 +251,9 @@ def test_errors_name_the_function_the_shapes_and_the_fix() -> None:
                        r"\(input of shape \(4, 3, 2\), batch_first=False\); give one length per sequence, "
                        r"or pass batch_first=True"):
         pack_padded_sequence(x, [3, 1])
+    with pytest.raises(ValueError, match=r"pack_padded_sequence: the batch is empty \(input of shape "
+                       r"\(4, 0, 2\)"):
+        pack_padded_sequence(ag.ones(4, 0, 2), [])
     with pytest.raises(ValueError, match=r"pack_sequence: lengths \[1, 3\] must be sorted"):
         pack_sequence([ag.ones(1, 2), ag.ones(3, 2)])
     with pytest.raises(ValueError, match=r"pack_sequence: every length must be > 0"):

@@ -82,10 +82,13 @@ class _PackedFields(NamedTuple):
 
 
 class PackedSequence(_PackedFields):
-    """A batch of sequences packed time step by time step (see the module's docstring): the
-    fields `data` (sum of lengths, *), `batch_sizes` (T,) int64, `sorted_indices` and
-    `unsorted_indices` (B,) int64 or None, as torch's. Made by `pack_padded_sequence` and
-    `pack_sequence`, taken and returned by the recurrent layers; `pad_packed_sequence` undoes it.
+    """A batch of sequences packed step by step, as torch's: data, batch_sizes, sorted_indices
+    and unsorted_indices.
+
+    The fields: `data` (sum of lengths, *), `batch_sizes` (T,) int64, `sorted_indices` and
+    `unsorted_indices` (B,) int64 or None (see the module's docstring). Made by
+    `pack_padded_sequence` and `pack_sequence`, taken and returned by the recurrent layers;
+    `pad_packed_sequence` undoes it.
 
     PackedSequence(data, batch_sizes, sorted_indices=None, unsorted_indices=None) checks the
     fields against each other; `unsorted_indices` defaults to the inverse of `sorted_indices`.
@@ -173,6 +176,8 @@ def _pack(who: str, x: Tensor, lengths: Any, batch_first: bool, enforce_sorted: 
             f"batch_first={batch_first}); give one length per sequence"
             + ("" if batch_first else ", or pass batch_first=True if the input is (B, T, *)")
         )
+    if B == 0:
+        raise ValueError(f"{who}: the batch is empty (input of shape {x.shape}, batch_first={batch_first})")
     if (lens <= 0).any():
         raise ValueError(
             f"{who}: every length must be > 0, got lengths {lens.tolist()}; leave empty sequences "
@@ -205,10 +210,11 @@ def _pack(who: str, x: Tensor, lengths: Any, batch_first: bool, enforce_sorted: 
 def pack_padded_sequence(
     input: Any, lengths: Any, batch_first: bool = False, enforce_sorted: bool = True
 ) -> PackedSequence:
-    """Pack a padded batch: input (T, B, *) (or (B, T, *) with `batch_first`), sequence b
-    being the first lengths[b] steps of column b. With `enforce_sorted=True` the lengths must
-    be decreasing; with False the batch is sorted here and `sorted_indices` records how.
-    Steps past a sequence's length are left out (never read)."""
+    """Pack a padded batch (T, B, *) (or (B, T, *) with `batch_first`) into a PackedSequence.
+
+    Sequence b is the first lengths[b] steps of column b. With `enforce_sorted=True` the
+    lengths must be decreasing; with False the batch is sorted here and `sorted_indices`
+    records how. Steps past a sequence's length are left out (never read)."""
     return _pack("pack_padded_sequence", _tensor(input), lengths, batch_first, enforce_sorted)
 
 
@@ -227,8 +233,9 @@ def pad_packed_sequence(
     padding_value: float = 0.0,
     total_length: int | None = None,
 ) -> tuple[Tensor, Tensor]:
-    """Undo `pack_padded_sequence`: -> (padded, lengths), padded (T, B, *) (or (B, T, *) with
-    `batch_first`) in the batch's original order with `padding_value` after each sequence,
+    """Undo `pack_padded_sequence`: -> (padded, lengths), in the batch's original order.
+
+    padded is (T, B, *) (or (B, T, *) with `batch_first`) with `padding_value` after each sequence,
     T = the longest length (or `total_length`, which must not be shorter), lengths (B,) int64."""
     who = "pad_packed_sequence"
     sequence = _check_packed(who, sequence)
@@ -284,9 +291,10 @@ def pad_sequence(
     padding_value: float = 0.0,
     padding_side: str = "right",
 ) -> Tensor:
-    """Stack sequences (L_i, *) into one tensor (T, B, *) (or (B, T, *) with `batch_first`),
-    T = max L_i, filling each one's missing steps with `padding_value` after it
-    (`padding_side="right"`) or before it ("left")."""
+    """Stack sequences (L_i, *) into one padded tensor (T, B, *), T = max L_i.
+
+    (B, T, *) with `batch_first`. Each sequence's missing steps are filled with `padding_value`
+    after it (`padding_side="right"`) or before it ("left")."""
     who = "pad_sequence"
     if padding_side not in ("left", "right"):
         raise ValueError(f"{who}: padding_side must be 'left' or 'right', got {padding_side!r}")
@@ -301,8 +309,9 @@ def pad_sequence(
 
 
 def unpad_sequence(padded_sequences: Any, lengths: Any, batch_first: bool = False) -> list[Tensor]:
-    """Undo `pad_sequence`: the B sequences of a padded (T, B, *) (or (B, T, *)) tensor, the
-    b-th cut to its first lengths[b] steps."""
+    """Undo `pad_sequence`: the B sequences of a padded (T, B, *) (or (B, T, *)) tensor.
+
+    The b-th is cut to its first lengths[b] steps."""
     who = "unpad_sequence"
     x = _tensor(padded_sequences)
     if x.ndim < 2:
