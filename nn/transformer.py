@@ -321,6 +321,12 @@ class Transformer(Module):
     memory_mask (T, S); key padding masks (N, S), (N, T), (N, S) (or (S,), (T,), (S,)
     unbatched). `generate_square_subsequent_mask(T)` is the usual causal tgt_mask. The
     `*_is_causal` flags are hints that the mask is causal, as in torch (see TransformerEncoder).
+
+    >>> import autograd as ag, nn
+    >>> model = nn.Transformer(16, 4, num_encoder_layers=1, num_decoder_layers=1, batch_first=True)
+    >>> mask = nn.Transformer.generate_square_subsequent_mask(5)
+    >>> model(ag.randn(2, 7, 16), ag.randn(2, 5, 16), tgt_mask=mask).shape
+    (2, 5, 16)
     """
 
     def __init__(
