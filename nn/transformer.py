@@ -230,9 +230,11 @@ class TransformerEncoder(_Stack):
     then `norm` if given. forward(src, mask=None, src_key_padding_mask=None, is_causal=None).
 
     `enable_nested_tensor` and `mask_check` are accepted and kept, as torch's, but change
-    nothing: they choose torch's inference fast path, whose results equal these. `is_causal`
-    is a hint that `mask` is the causal mask (None or False: use `mask` as given); True without
-    a mask applies the causal mask.
+    nothing: they choose torch's inference fast path (eval mode, no grad), which also returns
+    zeros at the padded positions of `src_key_padding_mask`; here those positions always hold
+    the layers' outputs, as in torch's reference path. `is_causal` is a hint that `mask` is the
+    causal mask (None or False: `mask` is used as given, and torch's detection of a causal
+    mask changes only its speed); True without a mask applies the causal mask.
     """
 
     _layer_type = TransformerEncoderLayer
