@@ -44,7 +44,7 @@ public names. Do not edit by hand: tests/test_docs.py checks that it is up to da
 Contents: [ops](#ops) · [Tensor methods](#tensor-methods) · [`autograd`](#autograd) ·
 [`autograd.testing`](#autogradtesting) · [`autograd.viz`](#autogradviz) · [`nn`](#nn) ·
 [`nn.functional`](#nnfunctional) · [`nn.optim`](#nnoptim) · [`nn.init`](#nninit) ·
-[`nn.data`](#nndata)
+[`nn.data`](#nndata) · [`nn.utils`](#nnutils) · [`nn.utils.rnn`](#nnutilsrnn)
 """
 
 
@@ -228,8 +228,10 @@ def generate() -> str:
     import nn.functional
     import nn.init
     import nn.optim
+    import nn.utils.rnn
 
-    modules = [ag, autograd.testing, autograd.viz, nn, nn.functional, nn.optim, nn.init, nn.data]
+    modules = [ag, autograd.testing, autograd.viz, nn, nn.functional, nn.optim, nn.init, nn.data,
+               nn.utils, nn.utils.rnn]
     parts = [HEADER, ops_section(), tensor_section(), *(api_section(m) for m in modules)]
     return "\n\n".join(p.rstrip("\n") for p in parts) + "\n"
 

@@ -10,7 +10,9 @@ model has `weight_ih_l{k}` and so on, its reverse direction (`bidirectional=True
 Each kind's time step (its equations) is written once, in `_ElmanStep`, `_GRUStep` and
 `_LSTMStep`; the cell and the sequence model of a kind share it. The sequence models loop over
 time in Python (one step per position, each a handful of ops); the input projections of a
-whole layer and direction are one matmul before the loop.
+whole layer and direction are one matmul before the loop. They also take a `PackedSequence`
+(`nn.utils.rnn`, sequences of different lengths): step t then runs on the batch_sizes[t]
+sequences that long only, and h_n holds each sequence's state at its own last step.
 
 >>> import autograd as ag, nn
 >>> lstm = nn.LSTM(4, 8, num_layers=2, batch_first=True, bidirectional=True)
@@ -34,6 +36,7 @@ from autograd.random import resolve
 
 from . import init
 from .module import Module, Parameter
+from .utils.rnn import PackedSequence
 
 Rng = np.random.Generator | int | None
 State = tuple[Tensor, ...]  # (h,) or, for the LSTM, (h, c)
@@ -289,8 +292,9 @@ class _RNNBase(Module):
         names = ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr")
         return tuple(d.get(f"{w}_l{k}{suffix}") for w in names)
 
-    def _initial(self, hx: Any, n: int, unbatched: bool, dt: Any) -> list[State]:
-        """The initial state of every (layer, direction), in h_0's order k * D + d."""
+    def _initial(self, hx: Any, n: int, unbatched: bool, dt: Any, perm: Any = None) -> list[State]:
+        """The initial state of every (layer, direction), in h_0's order k * D + d; a given
+        hx's batch rows taken in the order `perm` (a packed batch's sorted_indices) if given."""
         LD = self.num_layers * self._directions  # noqa: N806 - the shapes' usual letters
         names = ("h_0", "c_0") if self._kind == "LSTM" else ("h_0",)
         sizes = (self.proj_size or self.hidden_size, self.hidden_size)
@@ -307,16 +311,21 @@ class _RNNBase(Module):
                     "proj_size)" if size != self.hidden_size else "hidden_size)"
                 )
                 raise ValueError(f"{self._kind}: {what} must have shape {want} = {layout}, got {h.shape}")
+            if perm is not None:
+                h = h[:, perm]
             per_state.append([h[j].reshape((1, size)) if unbatched else h[j] for j in range(LD)])
         return list(zip(*per_state, strict=True))
 
     def forward(self, x: Any, hx: Any = None) -> Any:
-        """-> (output, h_n); an LSTM: (output, (h_n, c_n))."""
+        """-> (output, h_n); an LSTM: (output, (h_n, c_n)). x may be a PackedSequence: then
+        so is the output, and h_n holds each sequence's state at its own last step."""
         out, (h_n,) = self._run(x, hx)
         return out, h_n
 
-    def _run(self, x: Any, hx: Any) -> tuple[Tensor, list[Tensor]]:
+    def _run(self, x: Any, hx: Any) -> tuple[Any, list[Tensor]]:
         """output and the final states stacked as h_n (and c_n): [(L*D, N, size), ...]."""
+        if isinstance(x, PackedSequence):
+            return self._run_packed(x, hx)
         x = _tensor(x)
         name = self._kind
         if x.ndim not in (2, 3) or x.shape[-1] != self.input_size:
@@ -334,26 +343,15 @@ class _RNNBase(Module):
         if T == 0:
             raise ValueError(f"{name}: the sequence is empty (length L = 0)")
         states = self._initial(hx, n, unbatched, self._weights(0, "")[1].dtype)
-        finals: list[State] = []
-        seq = x
-        for k in range(self.num_layers):
-            outputs = []
-            for d, suffix in enumerate(("", "_reverse")[: self._directions]):
-                w_ih, w_hh, b_ih, b_hh, w_hr = self._weights(k, suffix)
-                proj = ag.linear(seq, w_ih, b_ih)  # (T, N, G*H): the whole input in one matmul
-                state = states[k * self._directions + d]
-                hs: list[Any] = [None] * T  # h at every position, filled in reading order
-                for t in range(T) if d == 0 else range(T - 1, -1, -1):  # the reverse reads backwards
-                    state = self._step(proj[t], state, w_hh, b_hh, w_hr)
-                    hs[t] = state[0]
-                finals.append(state)
-                outputs.append(ag.stack(hs, axis=0))
-            seq = outputs[0] if len(outputs) == 1 else ag.concatenate(outputs, axis=-1)  # [forward, reverse]
-            if self.training and self.dropout > 0 and k < self.num_layers - 1:
-                keep = resolve(self.rng).random(seq.shape) >= self.dropout
-                scale = 0.0 if self.dropout == 1.0 else 1.0 / (1.0 - self.dropout)  # p = 1: all dropped
-                seq = seq * (keep * scale).astype(seq.dtype)
-        out = seq
+
+        def direction(proj: Tensor, state: State, reverse: bool, w: tuple[Any, ...]) -> tuple[Tensor, State]:
+            hs: list[Any] = [None] * T  # h at every position, filled in reading order
+            for t in range(T - 1, -1, -1) if reverse else range(T):  # the reverse reads backwards
+                state = self._step(proj[t], state, *w)
+                hs[t] = state[0]
+            return ag.stack(hs, axis=0), state
+
+        out, finals = self._layers(x, states, direction)
         if unbatched:
             out = out.reshape((T, out.shape[-1]))
         elif self.batch_first:
@@ -362,6 +360,77 @@ class _RNNBase(Module):
         if unbatched:
             stacked = [s.reshape((s.shape[0], s.shape[-1])) for s in stacked]
         return out, stacked
+
+    def _run_packed(self, x: PackedSequence, hx: Any) -> tuple[PackedSequence, list[Tensor]]:
+        """A packed batch, as torch's packed kernels: step t runs on the first batch_sizes[t]
+        rows of the (sorted) batch only - the batch shrinks as sequences end - so the final
+        state of each sequence is the one at its own last step. hx and h_n are in the batch's
+        original order (rows permuted by sorted_indices in, by unsorted_indices out)."""
+        data = x.data
+        if data.ndim != 2 or data.shape[-1] != self.input_size:
+            raise ValueError(
+                f"{self._kind}: a packed input's data must have shape (sum of lengths, input_size) = "
+                f"({data.shape[0] if data.ndim else '?'}, {self.input_size}), got {data.shape}"
+            )
+        bs = [int(b) for b in x.batch_sizes.data]
+        starts = np.concatenate([[0], np.cumsum(bs)[:-1]]).tolist()  # each step's first row in data
+        B = bs[0]  # noqa: N806 - the shapes' usual letters
+        perm = None if x.sorted_indices is None else x.sorted_indices.data
+        states = self._initial(hx, B, False, self._weights(0, "")[1].dtype, perm)
+
+        def direction(proj: Tensor, state: State, reverse: bool, w: tuple[Any, ...]) -> tuple[Tensor, State]:
+            hs: list[Any] = [None] * len(bs)
+            if reverse:  # from the last step back: the batch grows as sequences begin (from their end)
+                first, n = state, bs[-1]
+                state = tuple(s[:n] for s in first) if n < B else first
+                for t in range(len(bs) - 1, -1, -1):
+                    if bs[t] > n:  # sequences n..bs[t]-1 start here, from their initial state
+                        state = tuple(
+                            ag.concatenate([s, s0[n : bs[t]]]) for s, s0 in zip(state, first, strict=True)
+                        )
+                        n = bs[t]
+                    state = self._step(proj[starts[t] : starts[t] + n], state, *w)
+                    hs[t] = state[0]
+                return ag.concatenate(hs), state
+            ended: list[State] = []  # the final states of rows that stopped, latest-ending (lowest) last
+            n = B
+            for t in range(len(bs)):
+                if bs[t] < n:  # sequences bs[t]..n-1 ended at step t-1: their state is final
+                    ended.append(tuple(s[bs[t] : n] for s in state))
+                    state, n = tuple(s[: bs[t]] for s in state), bs[t]
+                state = self._step(proj[starts[t] : starts[t] + n], state, *w)
+                hs[t] = state[0]
+            if ended:  # rows in batch order: those still running at the end, then the earlier stops
+                pieces = [state, *ended[::-1]]
+                state = tuple(ag.concatenate([p[i] for p in pieces]) for i in range(len(state)))
+            return ag.concatenate(hs), state
+
+        out, finals = self._layers(data, states, direction)
+        stacked = [ag.stack([s[i] for s in finals], axis=0) for i in range(len(finals[0]))]
+        if x.unsorted_indices is not None:
+            back = x.unsorted_indices.data
+            stacked = [s[:, back] for s in stacked]
+        return PackedSequence(out, x.batch_sizes, x.sorted_indices, x.unsorted_indices), stacked
+
+    def _layers(self, seq: Tensor, states: list[State], direction: Any) -> tuple[Tensor, list[State]]:
+        """Run every layer and direction on seq ((T, N, I) or packed data (sum of lengths, I)):
+        the last layer's output and every (layer, direction)'s final state, in h_n's order.
+        `direction(proj, state, reverse, (w_hh, b_hh, w_hr))` runs one direction's time loop."""
+        finals: list[State] = []
+        for k in range(self.num_layers):
+            outputs = []
+            for d, suffix in enumerate(("", "_reverse")[: self._directions]):
+                w_ih, w_hh, b_ih, b_hh, w_hr = self._weights(k, suffix)
+                proj = ag.linear(seq, w_ih, b_ih)  # the whole input's projection in one matmul
+                out, final = direction(proj, states[k * self._directions + d], d == 1, (w_hh, b_hh, w_hr))
+                finals.append(final)
+                outputs.append(out)
+            seq = outputs[0] if len(outputs) == 1 else ag.concatenate(outputs, axis=-1)  # [forward, reverse]
+            if self.training and self.dropout > 0 and k < self.num_layers - 1:
+                keep = resolve(self.rng).random(seq.shape) >= self.dropout
+                scale = 0.0 if self.dropout == 1.0 else 1.0 / (1.0 - self.dropout)  # p = 1: all dropped
+                seq = seq * (keep * scale).astype(seq.dtype)
+        return seq, finals
 
     def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"
