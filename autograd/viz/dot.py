@@ -211,8 +211,8 @@ def _sum_label(sc: Scene, grp: Group) -> str:
         return "<" + "<BR/>".join(dot_html(r) for r in rows) + ">"
     out_t = sc.forward.nodes[grp.sum.out].tensor
     out = sc.forward.name(out_t) if out_t is not None else "out"
-    rows = [f"<B>{dot_html(f'AddBackward x {len(grp.sum.ops)}: one sum of {len(terms)} terms')}</B>",
-            dot_html("d/d(each term) = 1: each term gets the gradient of " + out)]
+    rows = [f"<B>{dot_html(f'AddBackward x {len(grp.sum.ops)}: a sum of {len(terms)} terms')}</B>",
+            dot_html("d/d(each term) = 1")]
     if listing:
         rows.append(dot_html(f"{out} = {listing}" if listing != out else listing))
     return "<" + "<BR/>".join(rows) + ">"
