@@ -301,7 +301,7 @@ def _expression(g: GraphModel, n: int, level: dict[int, tuple[int, bool]],
 
     A sum extends the terms of the partial sums it adds (`sums`, filled here): the partial
     sums of a loop's ``total = total + x*x`` read ``0 + x0*x0``, ``0 + x0*x0 + x1*x1``,
-    ``x0*x0 + … + x2*x2``, ... (`names.sum_name`), never an id halfway."""
+    ``… + x2*x2``, ``… + x3*x3``, ... (`names.sum_name`), never an id halfway."""
     op = g.op_of(n)
     if op is None or g.nodes[op].ctx is None:
         return None
@@ -322,7 +322,7 @@ def _expression(g: GraphModel, n: int, level: dict[int, tuple[int, bool]],
     if ctx.op_name() == "add" and len(ins) == 2:
         parts = [
             sums[m] if m in sums and level.get(m, (0, False))[1]
-            else sum_term(text, g.nodes[m].kind == CONST and text == "0")
+            else sum_term(text)
             for m, (text, _, _) in zip(ins, args, strict=True)
         ]
         s, text = sum_name(parts[0], parts[1])

@@ -177,47 +177,29 @@ class SumText:
     """What a sum's expression name is made of, kept per partial sum so a long chain of adds
     (``total = total + x*x`` in a loop, ``sum(xs)``) is named in one style all along.
 
-    first: the first term that is not a constant 0 (Python's ``sum`` and ``total = 0`` start
-    from one), None while there is none; last: the last term; terms: how many terms besides
-    constant 0s; full: the whole sum while it fits in EXPR_CHARS (else None: bounded memory
-    however long the chain); style: how it is named (FULL, ENDS, LAST; see `sum_name`)."""
+    last: its last term; full: the whole sum while it fits in EXPR_CHARS, else None (so the
+    memory stays bounded however long the chain)."""
 
-    first: str | None
     last: str
-    terms: int
     full: str | None
-    style: int = 0
 
 
-FULL, ENDS, LAST = 0, 1, 2  # a + b + c;  a + … + z;  … + z
-
-
-def sum_term(text: str, is_zero: bool) -> SumText:
+def sum_term(text: str) -> SumText:
     """One operand of a sum (a name, an expression, a constant) as a sum of one term."""
-    return SumText(None if is_zero else text, text, 0 if is_zero else 1, text)
+    return SumText(text, text)
 
 
 def sum_name(a: SumText, b: SumText, limit: int = EXPR_CHARS) -> tuple[SumText, str | None]:
-    """The sum a + b, and its name: written in full when it fits in `limit`, else by its
-    first and last terms (``x0*x0 + … + x5*x5``), else by its last (``… + x5*x5``). A partial
-    sum is never named in a fuller style than the partial sum it extends, so the names along
-    a chain go from full to shortened once and stay there; None when not even ``… + z`` fits
-    (the caller then elides as for any expression)."""
+    """The sum a + b, and its name: written in full while it fits in `limit` (``0 + x0*x0 +
+    x1*x1``), else by its last term (``… + x2*x2``). Once a partial sum is shortened, every sum
+    that extends it is too, so the names along a chain switch style once and never back (an
+    elided partial sum is never written out as ``… + x3*x3 + x4*x4``); None when not even
+    ``… + z`` fits (the caller then elides as for any expression)."""
     full = f"{a.full} + {b.full}" if a.full is not None and b.full is not None else None
-    if full is not None and len(full) > limit:
-        full = None
-    first = a.first if a.first is not None else b.first
-    terms = a.terms + b.terms
-    style = max(a.style, b.style)
-    if style == FULL and full is not None:
-        return SumText(first, b.last, terms, full, FULL), full
-    if style <= ENDS and terms >= 3 and first is not None:
-        text = f"{first} + … + {b.last}"
-        if len(text) <= limit:
-            return SumText(first, b.last, terms, None, ENDS), text
+    if full is not None and len(full) <= limit:
+        return SumText(b.last, full), full
     text = f"… + {b.last}"
-    s = SumText(first, b.last, terms, None, LAST)
-    return s, text if len(text) <= limit and _says_something(text) else None
+    return SumText(b.last, None), text if len(text) <= limit and _says_something(text) else None
 
 
 def _says_something(text: str) -> bool:

@@ -163,9 +163,10 @@ def decide(
     notes = list(v.notes)
     if rolled is not None and rolled.rolls:
         notes.insert(0, "repeats rolled up (roll=False draws every one)")
-    if chains:
-        adds = sum(len(c.ops) for c in chains)
-        what = "one sum" if len(chains) == 1 else f"{len(chains)} sums"
+    drawn = [grp.sum for grp in v.groups if grp.sum is not None and grp.members]  # not in a fold
+    if drawn:
+        adds = sum(len(c.ops) for c in drawn)
+        what = "one sum" if len(drawn) == 1 else f"{len(drawn)} sums"
         notes.insert(0, f"{adds} adds drawn as {what} (fold_sums=False draws every add)")
     hl_nodes: set[int] = set()
     if highlight is not None:
