@@ -84,6 +84,7 @@ from .optim import SGD, Adagrad, Adam, AdamW, CosineAnnealingLR, Optimizer, RMSp
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from .serialization import load, save
 from .transformer import (
+    Transformer,
     TransformerDecoder,
     TransformerDecoderLayer,
     TransformerEncoder,
@@ -166,6 +167,7 @@ __all__ = [
     "Softsign",
     "StepLR",
     "Tanh",
+    "Transformer",
     "TransformerDecoder",
     "TransformerDecoderLayer",
     "TransformerEncoder",

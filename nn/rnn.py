@@ -458,7 +458,10 @@ class RNN(_ElmanStep, _RNNBase):
     `bidirectional`, the forward and the reverse direction's h side by side), h_n and h_0
     (num_layers*D, N, H), row k*D + d for layer k, direction d. With `bidirectional` the
     reverse direction reads the sequence from the end, and layer k+1 reads both directions.
-    `dropout` applies to every layer's output but the last, in training."""
+    `dropout` applies to every layer's output but the last, in training. x may also be a
+    `PackedSequence` (`nn.utils.rnn`: sequences of different lengths; `batch_first` does not
+    apply to it): then the output is one too, and h_n holds each sequence's state at its own
+    last step (the reverse direction's at its first), in the batch's original order."""
 
     def __init__(
         self,
