@@ -106,7 +106,9 @@ def display_name(t: Tensor, inferred: Mapping[int, str], fallback: str) -> str:
 # is called by what computes it, in its operands' names: ``w1*x1``, ``w1*x1 + b``,
 # ``sigmoid(…)``. Products are written without spaces and sums with them, so the eye groups
 # them as in algebra; an operand that is itself an expression is elided to ``…`` when the whole
-# would be longer than EXPR_CHARS (a box title stays short: pictures must stay legible).
+# would be longer than EXPR_CHARS (a box title stays short: pictures must stay legible). A
+# chain of sums (a loop's ``total = total + x*x``) keeps the last term, ``… + x2*x2``, and
+# stays in that style all along (`sum_name`), so no partial sum falls back to an id.
 EXPR_CHARS = 18
 ATOM, PRODUCT, SUM = 0, 1, 2  # how tightly an expression binds (for parentheses)
 _INFIX = {"add": (" + ", SUM), "sub": (" - ", SUM), "mul": ("*", PRODUCT), "div": ("/", PRODUCT),

@@ -11,7 +11,9 @@ replaces parts of it by single summary nodes, in this order, stopping as soon as
    inputs of any op with a very wide fan-in), and everything further up is folded into
    "... N more nodes ..." nodes attached where it was cut off.
 
-Collapsing modules can also be asked for directly (`collapse=`). Every step is a linear pass
+Before these, n-ary sums (`sums.py`, found by the view) are grouped, each drawn as one op:
+they are then units like any node. Collapsing modules can also be asked for directly
+(`collapse=`). Every step is a linear pass
 with explicit queues: no recursion, so a million-node graph is summarised in seconds.
 """
 
