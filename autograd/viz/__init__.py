@@ -14,7 +14,8 @@ before it:
 1. the model (`graph.py`): `build_graph(output)` walks the recorded graph once into nodes and
    edges with their tensors, ops, constants, module scopes and displayed names (`names.py`:
    `.name`, else the caller's variable, else the id); `GraphModel.fill_grads` adds gradients;
-2. the view (`summary.py`): what to show - summaries of big graphs, collapsed modules;
+2. the view (`view.py`): what to show - sums drawn as one op (`sums.py`), roll-ups
+   (`rollup.py`), summaries of big graphs and collapsed modules (`summary.py`);
 3. the emitters: DOT (`dot.py`), the text tree (`text.py`), a built-in SVG layout
    (`layout.py`), the explorer page (`explorer.py`); the neuron view (`neurons.py`) reads a
    model's parameters instead of a graph.

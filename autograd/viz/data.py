@@ -52,8 +52,13 @@ def scene_data(sc: Scene) -> dict[str, Any]:
         box = list(box_key(sc.boxes.get(u, ())))
         if grp is not None:
             ids[u] = grp.id
-            nodes.append({"id": grp.id, "kind": "group", "group": grp.kind, "name": grp.title,
-                          "size": len(grp.members), "box": box})
+            item_g: dict[str, Any] = {"id": grp.id, "kind": "group", "group": grp.kind, "name": grp.title,
+                                      "size": len(grp.members), "box": box}
+            if grp.sum is not None:  # an n-ary sum (`sums.py`): its terms, in order
+                f = sc.forward
+                item_g["terms"] = [f.nodes[f.edges[e].src].name if f.nodes[f.edges[e].src].kind != CONST
+                                   else fmt_const(f.nodes[f.edges[e].src].value) for e in grp.sum.terms]
+            nodes.append(item_g)
             continue
         nd = g.nodes[u]
         ids[u] = nd.id
@@ -83,11 +88,15 @@ def scene_data(sc: Scene) -> dict[str, Any]:
                       "use": gh.use + 1, "uses": gh.uses,
                       "box": list(box_key(sc.boxes.get(view.edges[gh.edge].dst, ())))})
     edges: list[dict[str, Any]] = []
+    eids: dict[str, int] = {}  # a term added to a sum twice: two edges, two ids
     for k, ve in enumerate(view.edges):
         if ve.edge >= 0:
             e = g.edges[ve.edge]
             src = ghost_of[k].id if k in ghost_of else ids[ve.src]
-            edge: dict[str, Any] = {"id": f"e_{src}_{ids[ve.dst]}_{e.index}",
+            eid = f"e_{src}_{ids[ve.dst]}_{e.index}"
+            seen = eids.get(eid, 0)
+            eids[eid] = seen + 1
+            edge: dict[str, Any] = {"id": f"{eid}_{seen}" if seen else eid,  # as in the DOT
                                     "src": src, "dst": ids[ve.dst], "index": e.index}
             if e.tensor is not None:
                 grad = sc.grad_of(e.tensor)

@@ -26,7 +26,7 @@ import graphviz
 from ..tensor import Tensor
 from .digraph import Picture
 from .escape import dot_html, dot_text
-from .graph import OP, TENSOR, build_graph
+from .graph import CONST, OP, TENSOR, build_graph
 from .labels import (
     _operand,
     backward_name,
@@ -58,6 +58,11 @@ SYMBOLS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "truediv": "/", "matm
 # Fused ops (one node for several steps) show what they compute, in these letters.
 FUSED = {"linear": ["x", "W", "b"]}
 DIGITS = 4  # significant digits of the numbers in pictures (micrograd shows 4 decimals)
+# How an op node looks (an n-ary sum's too), forward and backward; "main": the spine, straight.
+_OP_LOOK = {
+    "forward": {"shape": "ellipse", "style": "filled", "fillcolor": "#f3f3f3", "group": "main"},
+    "backward": {"shape": "box", "style": "filled,rounded", "fillcolor": "#fde9d9", "group": "main"},
+}
 
 
 def _cell(text: str, color: str | None = None, bold: bool = False) -> str:
@@ -165,6 +170,54 @@ def _op_label(sc: Scene, n: int) -> str:
     return "<" + "<BR/>".join(rows) + ">"
 
 
+SUM_CHARS = 40  # the longest list of terms written on a Σ node
+
+
+def sum_terms(sc: Scene, grp: Group) -> list[str]:
+    """The names of a sum's terms, in order (constants as their value)."""
+    f = sc.forward
+    assert grp.sum is not None  # internal: only sum groups are asked
+    out = []
+    for e in grp.sum.terms:
+        nd = f.nodes[f.edges[e].src]
+        out.append(fmt_const(nd.value) if nd.kind == CONST or nd.tensor is None else nd.name)
+    return out
+
+
+def sum_text(terms: list[str], limit: int = SUM_CHARS) -> str:
+    """The terms as a sum, shortened to the first two and the last (``a + b + … + z``), else
+    the first and the last, when longer than `limit`; "" when even that is too long."""
+    tries = [terms]
+    if len(terms) > 4:
+        tries.append([*terms[:2], "…", terms[-1]])
+    if len(terms) > 3:
+        tries.append([terms[0], "…", terms[-1]])
+    for shown in tries:
+        text = " + ".join(shown)
+        if len(text) <= limit:
+            return text
+    return ""
+
+
+def _sum_label(sc: Scene, grp: Group) -> str:
+    """A sum drawn as one op: Σ, how many terms and which (forward); in the backward view the
+    adds it stands for and the teaching point: each term's local derivative is 1, so each term
+    receives the output's gradient unchanged."""
+    assert grp.sum is not None  # internal: only sum groups are asked
+    terms = sum_terms(sc, grp)
+    listing = sum_text(terms)
+    if not sc.backward:
+        rows = [f"Σ  {len(terms)} terms"] + ([listing] if listing else [])
+        return "<" + "<BR/>".join(dot_html(r) for r in rows) + ">"
+    out_t = sc.forward.nodes[grp.sum.out].tensor
+    out = sc.forward.name(out_t) if out_t is not None else "out"
+    rows = [f"<B>{dot_html(f'AddBackward x {len(grp.sum.ops)}: a sum of {len(terms)} terms')}</B>",
+            dot_html("d/d(each term) = 1")]
+    if listing:
+        rows.append(dot_html(f"{out} = {listing}" if listing != out else listing))
+    return "<" + "<BR/>".join(rows) + ">"
+
+
 def _group_label(sc: Scene, grp: Group) -> str:
     counts = grp.op_counts(sc.model)
     n_ops = sum(counts.values())
@@ -223,6 +276,13 @@ def emit_dot(sc: Scene) -> Picture:
         grp = view.group(u)
         hl = u in sc.highlighted
         mark = {"color": HIGHLIGHT, "penwidth": "2.5"} if hl else {}
+        if grp is not None and grp.kind == "sum":
+            ids[u] = grp.id
+            label = _sum_label(sc, grp)
+            # drawn as an op is (its terms are the op's operands)
+            look = _OP_LOOK["backward" if sc.backward else "forward"]
+            add[u] = lambda c, i=grp.id, lab=label, a={**look, **mark}: c.node(i, lab, id=i, **a)
+            continue
         if grp is not None:
             ids[u] = grp.id
             shape = (
@@ -240,12 +300,7 @@ def emit_dot(sc: Scene) -> Picture:
                 attrs["group"] = "main"  # made by an op: the spine, drawn straight
         elif node.kind == OP:
             label = _op_label(sc, u)
-            attrs = (
-                {"shape": "box", "style": "filled,rounded", "fillcolor": "#fde9d9"}
-                if sc.backward
-                else {"shape": "ellipse", "style": "filled", "fillcolor": "#f3f3f3"}
-            )
-            attrs["group"] = "main"
+            attrs = dict(_OP_LOOK["backward" if sc.backward else "forward"])
         else:
             label, attrs = dot_text(fmt_const(node.value)), {"shape": "plaintext"}
         add[u] = lambda c, i=node.id, lab=label, a={**attrs, **mark}: c.node(i, lab, id=i, **a)
@@ -265,11 +320,16 @@ def emit_dot(sc: Scene) -> Picture:
     _clusters(dot, sc, items)
     root_t = sc.forward.nodes[sc.forward.root].tensor
     root_name = sc.forward.name(root_t) if root_t is not None else "out"
+    eids: dict[str, int] = {}  # edge id -> how many edges have it
     for k, ve in enumerate(view.edges):
         attrs = {}
         if ve.edge >= 0:
             e = g.edges[ve.edge]
             eid = f"e_{ids[ve.src]}_{ids[ve.dst]}_{e.index}"
+            seen = eids.get(eid, 0)
+            eids[eid] = seen + 1
+            if seen:  # a term added to a sum twice: two edges, each its own id
+                eid = f"{eid}_{seen}"
             dst = g.nodes[e.dst]
             notes = []
             if sc.backward and e.tensor is not None:
@@ -330,6 +390,7 @@ def draw(
     highlight: Tensor | Sequence[Tensor] | None = None,
     view: str = "forward",
     ghosts: bool = True,
+    fold_sums: bool = True,
     timeout: float | None = DEFAULT_TIMEOUT,
 ) -> Picture:
     """A picture of the graph that computed `output` (a `graphviz.Digraph`).
@@ -356,6 +417,9 @@ def draw(
     - ghosts: a leaf used by more than 4 drawn ops (a shared weight) is drawn in full once
       and, at each other use, as a small dashed copy with its name, so its edges stay short;
       False draws one edge per use from the one box.
+    - fold_sums: a chain of three or more adds whose partial sums nobody named or kept
+      (``total = total + x*x`` in a loop, ``sum(xs)``) is drawn as one sum, Σ, with an edge
+      from each term (each receives the output's gradient unchanged); False draws every add.
     - timeout: seconds the renderer may take in `.render()` / notebook display.
 
     Tensors without a `.name` are called by the variable they are bound to in the calling
@@ -376,6 +440,7 @@ def draw(
         fwd, view=view, show_values=show_values, show_grads=show_grads, show_ids=show_ids,
         rankdir=rankdir, max_nodes=max_nodes, group_modules=group_modules, collapse=collapse,
         roll=roll, highlight=highlight, ghost_uses=GHOST_USES if ghosts else None,
+        fold_sums=fold_sums,
     )
     pic = emit_dot(scene)
     pic.timeout = timeout

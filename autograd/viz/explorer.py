@@ -17,6 +17,8 @@ The page (explorer.js and explorer.css, inlined; no network, no external files):
 - modules, rolled-up repeats (a loop's steps, a module called in a loop: one box marked
   ``x N`` around all N repeats, closed at first; `rollup.find_runs` finds them as for the
   static picture) and long chains (when the graph is big) are boxes that expand and collapse;
+  a sum of many terms (``total = total + x*x`` in a loop) keeps every add, unlike the static
+  picture's one Σ: each add is a step of the backward pass the page steps through;
   a step inside a collapsed box opens it (unless asked not to: then the box lights up and says
   which repeat and node the step reaches, with its running gradient);
 - a leaf read by more than 4 boxes (a shared weight) is drawn once, and as a small dashed
@@ -44,6 +46,7 @@ from .graph import CONST, OP, TENSOR, GraphModel
 from .labels import fmt_array, fmt_const, fmt_shape
 from .rollup import find_runs
 from .summary import fold_chains
+from .sums import find_sums, sum_ops
 from .view import GHOST_USES
 
 if TYPE_CHECKING:
@@ -118,7 +121,9 @@ def _roll_groups(g: GraphModel, index: dict[int, int], paths: list[list[int]],
     the whole loop runs in and around those that differ from repeat to repeat (each call of a
     module called in the loop). Shared weights stay outside: one box reads them all."""
     ops = [n for n, nd in enumerate(g.nodes) if nd.kind == OP]
-    for s, p, reps in sorted(find_runs(g)):
+    # As in the picture, a loop that only adds up independent terms is a sum, not a repeat:
+    # the page keeps its adds (each one is a step of the backward pass it steps through).
+    for s, p, reps in sorted(find_runs(g, sum_ops(find_sums(g)))):
         first, last = ops[s : s + p], ops[s + (reps - 1) * p : s + reps * p]
         depth = min(_shared(g.nodes[a].scope, g.nodes[b].scope) for a, b in zip(first, last, strict=True))
         members: list[int] = []

@@ -35,7 +35,7 @@ from .. import engine
 from ..function import Function
 from ..tensor import Tensor
 from .labels import fmt_const
-from .names import ATOM, caller_names, expression_name
+from .names import ATOM, SUM, SumText, caller_names, expression_name, sum_name, sum_term
 
 TENSOR, OP, CONST = "tensor", "op", "const"
 
@@ -255,6 +255,7 @@ def _name_nodes(g: GraphModel, inferred: Mapping[int, str]) -> None:
         if guess and guess not in explicit:
             used.add(guess)
     level: dict[int, tuple[int, bool]] = {}  # node -> (how it binds, is an expression name)
+    sums: dict[int, SumText] = {}  # a partial sum named by its expression -> its terms (names.py)
     for n, nd in enumerate(g.nodes):
         t = nd.tensor
         if nd.kind == TENSOR and t is not None:
@@ -265,7 +266,7 @@ def _name_nodes(g: GraphModel, inferred: Mapping[int, str]) -> None:
                 nd.name, nd.named = guess, True
             else:
                 nd.name = nd.id
-                made = _expression(g, n, level)
+                made = _expression(g, n, level, sums)
                 if made is not None and made[0] not in used:
                     # Two tensors computing the same expression may share it (both are a*b);
                     # a name a person gave is never taken.
@@ -294,15 +295,21 @@ def _tell_elided_apart(g: GraphModel, made: list[int]) -> None:
                 g.nodes[n].name = f"{ctx.scope[-1]}.{name}"
 
 
-def _expression(g: GraphModel, n: int, level: dict[int, tuple[int, bool]]) -> tuple[str, int] | None:
-    """The expression name of tensor node n (made by an op), from its operands' names."""
+def _expression(g: GraphModel, n: int, level: dict[int, tuple[int, bool]],
+                sums: dict[int, SumText]) -> tuple[str, int] | None:
+    """The expression name of tensor node n (made by an op), from its operands' names.
+
+    A sum extends the terms of the partial sums it adds (`sums`, filled here): the partial
+    sums of a loop's ``total = total + x*x`` read ``0 + x0*x0``, ``0 + x0*x0 + x1*x1``,
+    ``… + x2*x2``, ``… + x3*x3``, ... (`names.sum_name`), never an id halfway."""
     op = g.op_of(n)
     if op is None or g.nodes[op].ctx is None:
         return None
     ctx = g.nodes[op].ctx
     assert ctx is not None
+    ins = g.inputs_of(op)
     args: list[tuple[str, int, bool]] = []
-    for m in g.inputs_of(op):
+    for m in ins:
         nd = g.nodes[m]
         if nd.kind == CONST:
             args.append((fmt_const(nd.value), ATOM, False))
@@ -312,6 +319,16 @@ def _expression(g: GraphModel, n: int, level: dict[int, tuple[int, bool]]) -> tu
             args.append(("…", ATOM, False))
         else:
             args.append((nd.name, *level.get(m, (ATOM, False))))
+    if ctx.op_name() == "add" and len(ins) == 2:
+        parts = [
+            sums[m] if m in sums and level.get(m, (0, False))[1]
+            else sum_term(text)
+            for m, (text, _, _) in zip(ins, args, strict=True)
+        ]
+        s, text = sum_name(parts[0], parts[1])
+        sums[n] = s
+        if text is not None:
+            return text, SUM
     return expression_name(ctx.op_name(), ctx.label(), args)
 
 

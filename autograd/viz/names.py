@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -105,7 +106,9 @@ def display_name(t: Tensor, inferred: Mapping[int, str], fallback: str) -> str:
 # is called by what computes it, in its operands' names: ``w1*x1``, ``w1*x1 + b``,
 # ``sigmoid(…)``. Products are written without spaces and sums with them, so the eye groups
 # them as in algebra; an operand that is itself an expression is elided to ``…`` when the whole
-# would be longer than EXPR_CHARS (a box title stays short: pictures must stay legible).
+# would be longer than EXPR_CHARS (a box title stays short: pictures must stay legible). A
+# chain of sums (a loop's ``total = total + x*x``) keeps the last term, ``… + x2*x2``, and
+# stays in that style all along (`sum_name`), so no partial sum falls back to an id.
 EXPR_CHARS = 18
 ATOM, PRODUCT, SUM = 0, 1, 2  # how tightly an expression binds (for parentheses)
 _INFIX = {"add": (" + ", SUM), "sub": (" - ", SUM), "mul": ("*", PRODUCT), "div": ("/", PRODUCT),
@@ -169,6 +172,36 @@ def expression_name(op: str, label: str, args: list[tuple[str, int, bool]],
     if len(text) <= limit and _says_something(text):
         return text, level
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class SumText:
+    """What a sum's expression name is made of, kept per partial sum so a long chain of adds
+    (``total = total + x*x`` in a loop, ``sum(xs)``) is named in one style all along.
+
+    last: its last term; full: the whole sum while it fits in EXPR_CHARS, else None (so the
+    memory stays bounded however long the chain)."""
+
+    last: str
+    full: str | None
+
+
+def sum_term(text: str) -> SumText:
+    """One operand of a sum (a name, an expression, a constant) as a sum of one term."""
+    return SumText(text, text)
+
+
+def sum_name(a: SumText, b: SumText, limit: int = EXPR_CHARS) -> tuple[SumText, str | None]:
+    """The sum a + b, and its name: written in full while it fits in `limit` (``0 + x0*x0 +
+    x1*x1``), else by its last term (``… + x2*x2``). Once a partial sum is shortened, every sum
+    that extends it is too, so the names along a chain switch style once and never back (an
+    elided partial sum is never written out as ``… + x3*x3 + x4*x4``); None when not even
+    ``… + z`` fits (the caller then elides as for any expression)."""
+    full = f"{a.full} + {b.full}" if a.full is not None and b.full is not None else None
+    if full is not None and len(full) <= limit:
+        return SumText(b.last, full), full
+    text = f"… + {b.last}"
+    return SumText(b.last, None), text if len(text) <= limit and _says_something(text) else None
 
 
 def _says_something(text: str) -> bool:

@@ -136,9 +136,24 @@ def _aligned(sigs: list[tuple[Any, ...]], s: int, end: int, p: int) -> tuple[int
     return s + best[3], -best[2]
 
 
-def find_runs(g: GraphModel) -> list[tuple[int, int, int]]:
+def _recurrent(sigs: list[tuple[Any, ...]], ops: list[int], s: int, p: int, sums: set[int]) -> bool:
+    """True when a repeat (the one starting at ops[s]) reads a value of an earlier repeat
+    through an op that is not an add of a sum (`sums`): a real step-to-step state (``h``)."""
+    for j in range(p):
+        if ops[s + j] in sums:
+            continue
+        if any(part[0] == "o" and part[1] > j for part in sigs[s + j][3:]):
+            return True
+    return False
+
+
+def find_runs(g: GraphModel, sums: set[int] | None = None) -> list[tuple[int, int, int]]:
     """The runs to roll up, as (start, period, repeats) in the list of op nodes in creation
-    order; the runs covering the most ops are chosen first, never overlapping."""
+    order; the runs covering the most ops are chosen first, never overlapping.
+
+    sums: the add ops of n-ary sums (`sums.find_sums`). A run whose repeats are linked only
+    through those adds (``total = total + f(x_i)``: independent terms summed) is a sum, not a
+    loop with a state, and is left to be drawn as one (Σ with an edge from each term)."""
     ops = [n for n, nd in enumerate(g.nodes) if nd.kind == OP]
     if len(ops) < 2 * MIN_REPEATS:
         return []
@@ -154,6 +169,8 @@ def find_runs(g: GraphModel) -> list[tuple[int, int, int]]:
     for p, _ in dist.most_common(CANDIDATES):
         for s0, end in _runs(sigs, p):
             s, reps = _aligned(sigs, s0, end, p)
+            if sums and reps >= MIN_REPEATS and not _recurrent(sigs, ops, s + (reps - 1) * p, p, sums):
+                continue
             if reps >= MIN_REPEATS:
                 found.append((reps * p, s, p))
     found.sort(key=lambda x: (-x[0], x[1]))
@@ -176,10 +193,11 @@ def _shared(a: tuple[str, ...], b: tuple[str, ...]) -> int:
     return k
 
 
-def roll_up(g: GraphModel) -> Rolled:
-    """`g` with every run of at least MIN_REPEATS repeats drawn once (see the module doc)."""
+def roll_up(g: GraphModel, sums: set[int] | None = None) -> Rolled:
+    """`g` with every run of at least MIN_REPEATS repeats drawn once (see the module doc);
+    `sums`: see `find_runs`."""
     ops = [n for n, nd in enumerate(g.nodes) if nd.kind == OP]
-    runs = find_runs(g)
+    runs = find_runs(g, sums)
     if not runs:
         return Rolled(g, [], [], 0)
     alias: dict[int, int] = {}  # original node -> the node of the drawn repeat it folds into

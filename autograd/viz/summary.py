@@ -11,7 +11,9 @@ replaces parts of it by single summary nodes, in this order, stopping as soon as
    inputs of any op with a very wide fan-in), and everything further up is folded into
    "... N more nodes ..." nodes attached where it was cut off.
 
-Collapsing modules can also be asked for directly (`collapse=`). Every step is a linear pass
+Before these, n-ary sums (`sums.py`, found by the view) are grouped, each drawn as one op:
+they are then units like any node. Collapsing modules can also be asked for directly
+(`collapse=`). Every step is a linear pass
 with explicit queues: no recursion, so a million-node graph is summarised in seconds.
 """
 
@@ -22,6 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from .graph import CONST, OP, TENSOR, GraphModel, paused_gc
+from .sums import SumChain
 
 KEEP_CHAIN_ENDS = 2  # nodes kept visible at each end of a folded chain
 FAN_FIRST, FAN_LAST = 4, 1  # inputs kept of an op with more than FAN_FIRST + FAN_LAST + 3
@@ -31,8 +34,9 @@ FAN_FIRST, FAN_LAST = 4, 1  # inputs kept of an op with more than FAN_FIRST + FA
 class Group:
     """Several nodes drawn as one.
 
-    kind: "module" (a collapsed module), "chain" (the middle of a long chain) or "more" (the
-    part of the graph cut off by the node budget).
+    kind: "module" (a collapsed module), "chain" (the middle of a long chain), "more" (the
+    part of the graph cut off by the node budget) or "sum" (the adds of an n-ary sum,
+    `sums.py`: drawn as one op, an edge from each term).
     """
 
     id: str
@@ -40,6 +44,7 @@ class Group:
     title: str
     members: list[int] = field(default_factory=list)
     scope: tuple[str, ...] = ()
+    sum: SumChain | None = None  # a "sum" group's sum (node indices of the forward model)
 
     def op_counts(self, g: GraphModel) -> Counter[str]:
         c: Counter[str] = Counter()
@@ -101,7 +106,7 @@ def _count(group_of: list[int], groups: list[Group]) -> int:
 
 
 def _new_group(groups: list[Group], kind: str, title: str, scope: tuple[str, ...]) -> int:
-    prefix = {"module": "m", "chain": "f", "more": "f"}[kind]
+    prefix = {"module": "m", "chain": "f", "more": "f", "sum": "s"}[kind]
     gid = len(groups)
     groups.append(Group(f"{prefix}{gid}", kind, title, [], scope))
     return gid
@@ -115,8 +120,8 @@ def collapse_modules(
     wanted = None if names is None else set(names)
     by_prefix: dict[tuple[str, ...], int] = {}
     for n, node in enumerate(g.nodes):
-        if group_of[n] >= 0 or not node.scope:
-            continue
+        if (group_of[n] >= 0 and groups[group_of[n]].kind != "sum") or not node.scope:
+            continue  # a sum inside a collapsed module goes into it with its nodes
         scope = node.scope
         if wanted is None:
             cut = 1
@@ -131,6 +136,9 @@ def collapse_modules(
             by_prefix[prefix] = gid
         group_of[n] = gid
         groups[gid].members.append(n)
+    for k, grp in enumerate(groups):
+        if grp.kind == "sum":
+            grp.members = [m for m in grp.members if group_of[m] == k]
 
 
 def _absorb_satellites(g: GraphModel, group_of: list[int], groups: list[Group], params: bool) -> None:
@@ -146,7 +154,7 @@ def _absorb_satellites(g: GraphModel, group_of: list[int], groups: list[Group], 
         ks = {group_of[m] for m in g.succ_nodes(n)}
         if len(ks) == 1:
             (k,) = ks
-            if k >= 0:
+            if k >= 0 and groups[k].kind != "sum":  # a sum's terms stay drawn
                 group_of[n] = k
                 groups[k].members.append(n)
 
@@ -286,23 +294,33 @@ def summarise(
     max_nodes: int | None,
     collapse: bool | Iterable[str] | None = None,
     group_modules: bool = True,
+    sums: Iterable[tuple[list[int], SumChain]] = (),
 ) -> View:
     """The view to draw: `g` itself if it fits in `max_nodes`, else a summary (module doc).
 
     collapse: True collapses every top-level module, a list of names collapses those modules,
     False never collapses (not even to fit), None (default) collapses only to fit.
+    sums: n-ary sums drawn as one op each, as (their nodes in `g`, the sum): grouped first,
+    they are then units like any node (a module collapse or the budget may fold them in turn).
     """
     with paused_gc():
-        return _summarise(g, max_nodes, collapse, group_modules)
+        return _summarise(g, max_nodes, collapse, group_modules, sums)
 
 
 def _summarise(
-    g: GraphModel, max_nodes: int | None, collapse: bool | Iterable[str] | None, group_modules: bool
+    g: GraphModel, max_nodes: int | None, collapse: bool | Iterable[str] | None, group_modules: bool,
+    sums: Iterable[tuple[list[int], SumChain]] = (),
 ) -> View:
     n_nodes = len(g.nodes)
     group_of = [-1] * n_nodes
     groups: list[Group] = []
     notes: list[str] = []
+    for members, chain in sums:
+        gid = _new_group(groups, "sum", "sum", _common_scope(g, members))
+        groups[gid].sum = chain
+        groups[gid].members.extend(members)
+        for m in members:
+            group_of[m] = gid
     if collapse is True:
         collapse_modules(g, group_of, groups, None)
     elif collapse not in (None, False):
@@ -326,10 +344,13 @@ def _summarise(
             f"the rest folded (nodes nearest the output kept, at most {FAN_FIRST + FAN_LAST} "
             "inputs of a wide op)"
         )
-    return View(g, group_of, groups, _view_edges(g, group_of), notes)
+    return View(g, group_of, groups, _view_edges(g, group_of, groups), notes)
 
 
-def _view_edges(g: GraphModel, group_of: list[int]) -> list[ViewEdge]:
+def _view_edges(g: GraphModel, group_of: list[int], groups: list[Group]) -> list[ViewEdge]:
+    """The edges between units: each model edge between nodes drawn as themselves, and one
+    (counting them) per pair of units for the others; but every edge into or out of a sum is
+    drawn as itself, as an op's are (a term added twice has two edges)."""
     n_nodes = len(g.nodes)
     out: dict[tuple[int, int], ViewEdge] = {}
     plain: list[ViewEdge] = []
@@ -341,6 +362,9 @@ def _view_edges(g: GraphModel, group_of: list[int]) -> list[ViewEdge]:
         us = e.src if gs < 0 else n_nodes + gs
         ud = e.dst if gd < 0 else n_nodes + gd
         if us == ud:
+            continue
+        if (gs < 0 or groups[gs].kind == "sum") and (gd < 0 or groups[gd].kind == "sum"):
+            plain.append(ViewEdge(us, ud, k))
             continue
         ve = out.get((us, ud))
         if ve is None:

@@ -2,7 +2,10 @@
 
 It reads only the graph model (stage 1, `graph.py`) and decides, in this order:
 
-1. roll-ups (`rollup.py`): repeated op sequences and repeated module calls drawn once, ``x N``;
+1. sums (`sums.py`): a chain of adds nobody named a partial sum of (``total = total + x*x``
+   in a loop, ``sum(xs)``) drawn as one op, Σ, with an edge from each term; then
+   roll-ups (`rollup.py`): repeated op sequences and repeated module calls drawn once, ``x N``
+   (a loop that only adds up independent terms is a sum, not a repeat);
 2. the backward view, if asked: gradient functions instead of intermediate tensors;
 3. summaries of big graphs (`summary.py`): collapsed modules, folded chains, a node budget;
 4. highlights: every path from the highlighted tensors to the output;
@@ -34,6 +37,7 @@ from ..tensor import Tensor
 from .graph import OP, TENSOR, Edge, GraphModel, backward_graph, descendants
 from .rollup import Roll, roll_up
 from .summary import View, summarise
+from .sums import SumChain, find_sums, sum_ops
 
 RANKDIRS = ("LR", "TB", "RL", "BT")
 GHOST_USES = 4  # a leaf with more uses than this is drawn once, plus a small copy per other use
@@ -142,17 +146,28 @@ def decide(
     roll: bool = True,
     highlight: Tensor | Sequence[Tensor] | None = None,
     ghost_uses: int | None = GHOST_USES,
+    fold_sums: bool = True,
     caller: str = "draw",
 ) -> Scene:
     """The scene to draw from the forward model `fwd` (see the module doc)."""
     backward = view == "backward"
-    rolled = roll_up(fwd) if roll else None
+    # Sums first: a loop that only adds up independent terms is a sum, not a repeat to roll
+    # up; a loop with a state (h) is rolled up, and the sums left in the result are folded.
+    chains = find_sums(fwd) if fold_sums else []
+    rolled = roll_up(fwd, sum_ops(chains) if fold_sums else None) if roll else None
     model = rolled.model if rolled is not None else fwd
+    if fold_sums and rolled is not None and rolled.rolls:
+        chains = find_sums(model)
     g = backward_graph(model) if backward else model
-    v = summarise(g, max_nodes, collapse, group_modules)
+    v = summarise(g, max_nodes, collapse, group_modules, _sums_in(g, model, chains))
     notes = list(v.notes)
     if rolled is not None and rolled.rolls:
         notes.insert(0, "repeats rolled up (roll=False draws every one)")
+    drawn = [grp.sum for grp in v.groups if grp.sum is not None and grp.members]  # not in a fold
+    if drawn:
+        adds = sum(len(c.ops) for c in drawn)
+        what = "one sum" if len(drawn) == 1 else f"{len(drawn)} sums"
+        notes.insert(0, f"{adds} adds drawn as {what} (fold_sums=False draws every add)")
     hl_nodes: set[int] = set()
     if highlight is not None:
         targets = [highlight] if isinstance(highlight, Tensor) else list(highlight)
@@ -242,6 +257,15 @@ def decide(
         ghosts=ghosts,
         total_nodes=len(fwd.nodes),
     )
+
+
+def _sums_in(g: GraphModel, model: GraphModel, chains: list[SumChain]) -> list[tuple[list[int], SumChain]]:
+    """Each sum with its nodes in the graph drawn: `model`'s own, or in the backward view
+    (whose nodes are the model's op nodes, renumbered) its adds."""
+    if g is model:
+        return [(c.members(), c) for c in chains]
+    pos = {id(nd): i for i, nd in enumerate(g.nodes)}
+    return [([pos[id(model.nodes[op])] for op in c.ops], c) for c in chains]
 
 
 def find_ghosts(v: View, limit: int | None = GHOST_USES) -> list[Ghost]:
