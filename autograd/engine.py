@@ -29,6 +29,7 @@ import numpy as np
 
 from . import clock
 from .broadcast import unbroadcast
+from .dual import _is_basic
 from .errors import AnomalyError, AutogradError
 from .function import Function, created_at
 from .grad_mode import STATE
@@ -190,7 +191,9 @@ def run_backward(
     for r, g in zip(roots, root_grads, strict=True):
         _add(grads, heap, r, g)
     want = None if targets is None else dict.fromkeys(targets)
+    reach, run = (None, None) if want is None else _paths_to(roots, want)
     found: dict[Tensor, Any] = {}
+    owned: dict[Tensor, Any] = {}  # gradient buffers x[index]'s backward adds into (_scatter)
     retained: list[tuple[Tensor, Any]] = []
     done: list[Function] = []
     check = clock.last_mutation()
@@ -202,17 +205,27 @@ def run_backward(
         while heap:
             t = heappop(heap)[1]
             g = grads.pop(t)
+            if owned:  # t's gradient is complete: its buffer is no longer added into
+                owned.pop(t, None)
             if t._hooks is not None:
                 g = _hooks(t, g, create_graph, foreign, retained)
             if want is not None and t in want:
                 found[t] = g
+            if run is not None and t not in run:  # grad(): no target lies below t
+                continue
             ctx: Any = t._ctx
             if check > t._seq:
                 _check_versions(t, ctx)
+            if ctx.scatter_backward and not create_graph:
+                _scatter(ctx, g, grads, heap, owned, anomaly)
+                done.append(ctx)
+                continue
             in_grads = backward_step(ctx, g, t, create_graph)
             if anomaly:
                 _check_finite(ctx, in_grads)
             inputs = ctx.inputs
+            if reach is not None:  # grad(): only inputs that lead to a target
+                in_grads = tuple(ga if inputs[i] in reach else None for i, ga in enumerate(in_grads))
             for i in range(len(in_grads)):  # accumulate: the multivariable chain rule
                 ga = in_grads[i]
                 if ga is not None:
@@ -242,6 +255,37 @@ def run_backward(
     return []
 
 
+def _paths_to(roots: Sequence[Tensor], targets: dict[Tensor, Any]) -> tuple[set[Tensor], set[Tensor]]:
+    """For grad(): the tensors a target is reached from (the targets, and every tensor with a
+    target below it), and among them those whose node must run (a target lies below the node).
+
+    grad() runs only those nodes, as PyTorch does: the gradient of an intermediate can be taken
+    after backward() released the graph below it, and nothing is computed that no target needs.
+    Iterative (a post-order walk); a node's inputs are finished before the node.
+    """
+    reach: set[Tensor] = set()
+    run: set[Tensor] = set()
+    seen: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(r, False) for r in roots]
+    while stack:
+        t, expanded = stack.pop()
+        ctx = t._ctx
+        inputs = () if ctx is None or ctx.inputs is RELEASED else ctx.inputs
+        if expanded:
+            if any(a in reach for a in inputs if hasattr(a, "_ctx")):
+                run.add(t)
+                reach.add(t)
+            elif t in targets:
+                reach.add(t)
+            continue
+        if id(t) in seen:
+            continue
+        seen.add(id(t))
+        stack.append((t, True))
+        stack.extend((a, False) for a in inputs if hasattr(a, "_ctx") and id(a) not in seen)
+    return reach, run
+
+
 def _add(grads: dict[Tensor, Any], heap: list[tuple[int, Tensor]], t: Tensor, g: Any) -> None:
     """Add g to t's pending gradient; an op output seen for the first time joins the heap."""
     prev = grads.get(t)
@@ -251,6 +295,41 @@ def _add(grads: dict[Tensor, Any], heap: list[tuple[int, Tensor]], t: Tensor, g:
             heappush(heap, (-t._seq, t))
     else:
         grads[t] = prev + g
+
+
+def _scatter(
+    ctx: Function,
+    g: Any,
+    grads: dict[Tensor, Any],
+    heap: list[tuple[int, Tensor]],
+    owned: dict[Tensor, Any],
+    anomaly: bool,
+) -> None:
+    """The backward step of y = x[index], added where it lands: g goes into x's pending
+    gradient at `index`, in place, in a buffer this pass made and nobody else holds (`owned`).
+
+    The same sum as `backward_step` gives (g scattered into zeros of x's shape, then added),
+    without building a whole zero array per slice: taking T slices of one tensor (the time
+    steps of a recurrent layer) costs the size of the slices, not T times the size of x.
+    """
+    if ctx.saved_tensors is None:  # its edges were dropped (engine._release)
+        raise released_error(ctx, "backward")
+    if anomaly:
+        _check_finite(ctx, (g,))
+    if not ctx.needs_input_grad[0]:
+        return
+    x = ctx.inputs[0]
+    buf: Any = grads.get(x)
+    if buf is None or owned.get(x) is not buf:  # a new buffer (a copy of what x has so far)
+        new = np.zeros(x.data.shape, x.data.dtype) if buf is None else np.array(buf, dtype=x.data.dtype)
+        if buf is None and x._ctx is not None:  # an op output: its node runs later
+            heappush(heap, (-x._seq, x))
+        grads[x] = owned[x] = buf = new
+    index: Any = ctx.kwargs.get("index")
+    if _is_basic(index):  # each position at most once
+        buf[index] += g
+    else:  # integer arrays may repeat a position: each occurrence adds
+        np.add.at(buf, index, g)
 
 
 def _hooks(t: Tensor, g: Any, create_graph: bool, foreign: set[int], retained: list[Any]) -> Any:

@@ -95,6 +95,9 @@ class Function:
     formulas: ClassVar[tuple[str, ...]] = ()
     is_view: ClassVar[bool] = False
     array_forward: ClassVar[bool] = False
+    # True for x[index], whose backward is "g added into zeros at index": the engine adds g
+    # into x's pending gradient where it lands instead (engine._scatter).
+    scatter_backward: ClassVar[bool] = False
     # Defaults, so that apply() stores them only when they differ. `saved_tensors` is what
     # forward saved (arrays; Tensors while backward records a graph), None once backward has
     # released it (engine._release). `kwargs` are the op's keyword arguments (for pictures).

@@ -131,6 +131,7 @@ class Getitem(Op):
     """
 
     is_view = True
+    scatter_backward = True  # the engine adds g into x's gradient at index, in place
 
     @staticmethod
     def forward(ctx: Getitem, x: np.ndarray, index: Any = None) -> np.ndarray:

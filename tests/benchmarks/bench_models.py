@@ -13,6 +13,11 @@ Rows (targets from the issue; a ratio is ours / torch, median of alternating rep
   context 8, Linear 128->200, tanh, Linear 200->27) on a batch of 32, float32, Adam. Target:
   at most 1.3x.
 
+- ``lstm_scaling``: forward and backward of an LSTM (32 -> 64, batch 32, float32) over 128
+  time steps against the same over 32, per step. The time steps are slices of one projected
+  tensor, and each slice's backward must cost the slice, not the whole tensor: linear in the
+  sequence's length. Target: per step, at most 1.25x the short sequence's time.
+
 Before timing, both engines start from the same weights (ours loaded into torch by state-dict
 key) and the same batch, and one step is checked: the same loss, the same gradients and the
 same updated weights; a mismatch stops the benchmark. The timing loop is `harness.time_alternating`.
@@ -156,6 +161,35 @@ def build(
     return ours_step, torch_step, check
 
 
+LSTM_SCALING_TARGET = 1.25
+
+
+def lstm_scaling(reps: int, min_time: float) -> None:
+    """Print the lstm_scaling row: our time per time step at 128 steps over that at 32."""
+    ag.manual_seed(0)
+    lstm = nn.LSTM(32, 64)
+    rng = np.random.default_rng(0)
+
+    def run(steps: int) -> Callable[[], None]:
+        x = ag.tensor(rng.standard_normal((steps, 32, 32)).astype(np.float32), requires_grad=True)
+
+        def step() -> None:
+            out, _ = lstm(x)
+            (out * out).mean().backward()
+            x.grad = None
+
+        return step
+
+    t = time_alternating({"short": run(32), "long": run(128)}, reps, min_time)
+    ratio = (t["long"] / 128) / (t["short"] / 32)
+    met = "yes" if ratio <= LSTM_SCALING_TARGET else "NO"
+    print(
+        f"{'lstm_scaling':<10} | {t['long'] * 1e3:9.3f} | {'-':>10} | {ratio:9.2f}x | "
+        f"<= {LSTM_SCALING_TARGET}x | {met}   (per step: 128 steps against 32; 32 took "
+        f"{t['short'] * 1e3:.1f} ms)"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="3 repetitions of 5 ms (a smoke test)")
@@ -168,7 +202,8 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError:
         torch = None
     ag.manual_seed(0)
-    names = [n for n in TARGETS if not args.only or n in args.only.split(",")]
+    only = args.only.split(",") if args.only else []
+    names = [n for n in TARGETS if not only or n in only]
     print("name       | ours (ms) | torch (ms) | ours/torch | target | met?")
     for name in names:
         ours_step, torch_step, check = build(name, torch)
@@ -194,6 +229,8 @@ def main(argv: list[str] | None = None) -> int:
                 ours_step()
             prof.disable()
             pstats.Stats(prof).sort_stats("tottime").print_stats(12)
+    if not only or "lstm_scaling" in only:
+        lstm_scaling(reps, min_time)
     return 0
 
 
