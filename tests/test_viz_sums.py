@@ -258,3 +258,13 @@ def test_the_explorer_steps_through_a_loop_sum_in_a_browser(tmp_path: Path) -> N
         node = g.nodes[g.node_of(x)]  # type: ignore[index]
         assert x.grad is not None
         assert out["grads"][node.id] == fmt_array(x.grad.data)
+
+
+def test_the_sum_node_lists_its_terms_when_that_says_something() -> None:
+    from autograd.viz.dot import sum_text
+
+    assert sum_text(["a", "b", "c"]) == "a + b + c"
+    assert sum_text([f"x{i}*x{i}" for i in range(6)]) == "x0*x0 + x1*x1 + … + x5*x5"
+    assert sum_text([f"loss_of_sample_{i}" for i in range(6)]) == "loss_of_sample_0 + … + loss_of_sample_5"
+    assert sum_text([f"a_very_long_name_of_the_term_{i}" for i in range(6)]) == ""  # the count only
+    assert sum_text(["…**2"] * 8) == ""  # terms that all read alike say no more than the count

@@ -186,7 +186,10 @@ def sum_terms(sc: Scene, grp: Group) -> list[str]:
 
 def sum_text(terms: list[str], limit: int = SUM_CHARS) -> str:
     """The terms as a sum, shortened to the first two and the last (``a + b + … + z``), else
-    the first and the last, when longer than `limit`; "" when even that is too long."""
+    the first and the last, when longer than `limit`; "" when even that is too long, or when
+    the terms all read alike (``…**2 + …**2 + … + …**2`` says no more than the count)."""
+    if len(terms) > 1 and len(set(terms)) == 1 and "…" in terms[0]:
+        return ""
     tries = [terms]
     if len(terms) > 4:
         tries.append([*terms[:2], "…", terms[-1]])
