@@ -349,3 +349,25 @@ def test_stack_arguments_as_torch(rng: np.random.Generator) -> None:
         a = dec(tgt, memory, tgt_mask=tm).data  # tgt_is_causal=None
         np.testing.assert_array_equal(dec(tgt, memory, tgt_mask=tm, tgt_is_causal=True).data, a)
         np.testing.assert_array_equal(dec(tgt, memory, tgt_is_causal=True).data, a)
+
+
+def test_float32_and_memory_causal_hint_against_torch(rng: np.random.Generator) -> None:
+    """dtype=float32 keeps every parameter and the output in float32, to float32 rounding of
+    torch's; memory_is_causal with a (T, S) causal memory_mask is only a hint, as in torch."""
+    ours = nn.Transformer(E, H, rng=3, dtype=np.float32, **_kw())
+    assert {p.dtype for p in ours.parameters()} == {np.dtype(np.float32)}
+    theirs = torch.nn.Transformer(E, H, **_kw())
+    theirs.load_state_dict({k: torch.from_numpy(v) for k, v in ours.state_dict().items()})
+    src = rng.standard_normal((S, N, E)).astype(np.float32)
+    tgt = rng.standard_normal((S, N, E)).astype(np.float32)  # T = S: the causal memory mask is square
+    causal = nn.Transformer.generate_square_subsequent_mask(S, dtype=np.float32)
+    with ag.no_grad(), torch.no_grad():
+        got = ours(src, tgt, memory_mask=causal, memory_is_causal=True)
+        want = theirs(
+            torch.from_numpy(src), torch.from_numpy(tgt),
+            memory_mask=torch.from_numpy(causal.data), memory_is_causal=True,
+        ).numpy()
+        plain = ours(src, tgt).data
+    assert got.dtype == np.float32
+    np.testing.assert_allclose(got.data, want, rtol=1e-4, atol=1e-5)
+    assert np.abs(got.data - plain).max() > 1e-3  # the memory mask matters
