@@ -258,3 +258,31 @@ def test_the_explorer_steps_through_a_loop_sum_in_a_browser(tmp_path: Path) -> N
         node = g.nodes[g.node_of(x)]  # type: ignore[index]
         assert x.grad is not None
         assert out["grads"][node.id] == fmt_array(x.grad.data)
+
+
+def test_the_sum_node_lists_its_terms_when_that_says_something() -> None:
+    from autograd.viz.sums import sum_text
+
+    assert sum_text(["a", "b", "c"]) == "a + b + c"
+    assert sum_text([f"x{i}*x{i}" for i in range(6)]) == "x0*x0 + x1*x1 + … + x5*x5"
+    assert sum_text([f"loss_of_sample_{i}" for i in range(6)]) == "loss_of_sample_0 + … + loss_of_sample_5"
+    assert sum_text([f"a_very_long_name_of_the_term_{i}" for i in range(6)]) == ""  # the count only
+    assert sum_text(["…**2"] * 8) == ""  # terms that all read alike say no more than the count
+
+
+def test_explain_writes_the_stretch_through_a_sum_as_one_factor() -> None:
+    loss, _, xs = squares(6, scale=3.0)
+    ex = ag.explain(loss, xs[1])
+    assert ex.matches
+    assert float(ex.total) == 3.0 * 2 * 2.0  # d(3 * sum x_i^2)/dx1 = 3 * 2 * x1
+    text = str(ex)
+    assert "total = x0*x0 + x1*x1 + … + x5*x5 = 91  (6 terms, 6 adds)" in text
+    assert "Path 1: x1 -> (x1*x1) -> total -> loss" in text
+    assert text.count("dtotal/d(x1*x1) = 1 = 1  (x1*x1 is a term of total: each of the 5 adds") == 2
+    assert "product: (3) × (1) × (2) = 6" in text
+    assert "… + x3*x3" not in text  # no partial sum is written out
+    # the numbers are the engine's, add by add, either way; fold_sums=False writes every add
+    assert [len(p.edges) for p in ex.paths] == [7, 7]  # loss, 5 adds, x1*x1
+    unfolded = str(ag.explain(loss, xs[1], fold_sums=False))
+    assert "d(… + x3*x3)/d(… + x2*x2) = " in unfolded
+    assert unfolded.count("\n") > text.count("\n") + 8

@@ -29,6 +29,7 @@ import numpy as np
 from ..tensor import Tensor
 from .graph import CONST, OP, TENSOR
 from .labels import expression, fmt_array, fmt_const
+from .sums import term_names
 from .view import Scene, box_key
 
 SMALL = 64  # arrays up to this many elements are also given in full, as lists
@@ -55,9 +56,7 @@ def scene_data(sc: Scene) -> dict[str, Any]:
             item_g: dict[str, Any] = {"id": grp.id, "kind": "group", "group": grp.kind, "name": grp.title,
                                       "size": len(grp.members), "box": box}
             if grp.sum is not None:  # an n-ary sum (`sums.py`): its terms, in order
-                f = sc.forward
-                item_g["terms"] = [f.nodes[f.edges[e].src].name if f.nodes[f.edges[e].src].kind != CONST
-                                   else fmt_const(f.nodes[f.edges[e].src].value) for e in grp.sum.terms]
+                item_g["terms"] = term_names(sc.forward, grp.sum)
             nodes.append(item_g)
             continue
         nd = g.nodes[u]

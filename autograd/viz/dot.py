@@ -26,7 +26,7 @@ import graphviz
 from ..tensor import Tensor
 from .digraph import Picture
 from .escape import dot_html, dot_text
-from .graph import CONST, OP, TENSOR, build_graph
+from .graph import OP, TENSOR, build_graph
 from .labels import (
     _operand,
     backward_name,
@@ -40,6 +40,7 @@ from .labels import (
 )
 from .render import DEFAULT_TIMEOUT
 from .summary import Group
+from .sums import sum_text, term_names
 from .text import tree_text
 from .view import GHOST_USES, RANKDIRS, Scene, box_key, decide
 
@@ -170,41 +171,12 @@ def _op_label(sc: Scene, n: int) -> str:
     return "<" + "<BR/>".join(rows) + ">"
 
 
-SUM_CHARS = 40  # the longest list of terms written on a Σ node
-
-
-def sum_terms(sc: Scene, grp: Group) -> list[str]:
-    """The names of a sum's terms, in order (constants as their value)."""
-    f = sc.forward
-    assert grp.sum is not None  # internal: only sum groups are asked
-    out = []
-    for e in grp.sum.terms:
-        nd = f.nodes[f.edges[e].src]
-        out.append(fmt_const(nd.value) if nd.kind == CONST or nd.tensor is None else nd.name)
-    return out
-
-
-def sum_text(terms: list[str], limit: int = SUM_CHARS) -> str:
-    """The terms as a sum, shortened to the first two and the last (``a + b + … + z``), else
-    the first and the last, when longer than `limit`; "" when even that is too long."""
-    tries = [terms]
-    if len(terms) > 4:
-        tries.append([*terms[:2], "…", terms[-1]])
-    if len(terms) > 3:
-        tries.append([terms[0], "…", terms[-1]])
-    for shown in tries:
-        text = " + ".join(shown)
-        if len(text) <= limit:
-            return text
-    return ""
-
-
 def _sum_label(sc: Scene, grp: Group) -> str:
     """A sum drawn as one op: Σ, how many terms and which (forward); in the backward view the
     adds it stands for and the teaching point: each term's local derivative is 1, so each term
     receives the output's gradient unchanged."""
     assert grp.sum is not None  # internal: only sum groups are asked
-    terms = sum_terms(sc, grp)
+    terms = term_names(sc.forward, grp.sum)
     listing = sum_text(terms)
     if not sc.backward:
         rows = [f"Σ  {len(terms)} terms"] + ([listing] if listing else [])

@@ -10,6 +10,12 @@ each factor is a vector-Jacobian product: the gradient flowing down the path is 
 each op's backward in turn, and the path's contribution is what reaches `wrt`. The report shows
 every edge's formula (from the op's `formulas`) and value, each path's product, their sum, and
 whether that sum equals the engine's gradient.
+
+A path through a sum of many terms (a loop's ``total = total + x*x``, `sums.py`) crosses one
+add per later term, each with local derivative 1: the report writes that stretch as one
+factor, ``dtotal/d(x1*x1) = 1``, saying which sum and through how many adds (as the picture
+draws the sum as one Σ); `fold_sums=False` writes every add. The numbers (`paths`) are the
+same either way.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from .graph import CONST, GraphModel, build_graph, descendants
 from .labels import _operand, derivative_text, fmt_array, fmt_const, fmt_number, formula
 from .labels import d as d_
 from .local import input_grads, local_derivatives, replayed
+from .sums import find_sums, sum_text, term_names
 
 DEFAULT_MAX_PATHS = 1000
 
@@ -92,6 +99,7 @@ class Explanation:
     grad: np.ndarray
     matches: bool
     model: GraphModel = field(repr=False)
+    fold_sums: bool = True
 
     @property
     def products(self) -> list[np.ndarray]:
@@ -153,12 +161,14 @@ def explain(
     gradient: Any = None,
     *,
     max_paths: int = DEFAULT_MAX_PATHS,
+    fold_sums: bool = True,
 ) -> Explanation:
     """d output / d wrt by the chain rule, path by path (see the module doc).
 
     `output` must have one element, or pass `gradient` (d L / d output, the output's shape).
     It works before or after `backward()` (released nodes are replayed from their inputs).
-    At most `max_paths` paths are written out.
+    At most `max_paths` paths are written out. fold_sums: write a path's stretch through a
+    sum of many terms as one factor (the module doc); False writes every add.
 
     >>> import autograd as ag
     >>> x = ag.tensor(3.0, requires_grad=True, name="x")
@@ -190,7 +200,9 @@ def explain(
                 f"{output.shape}"
             )
     with replayed(output, "explain"):
-        return _explain(output, wrt, gradient, upstream, max_paths)
+        ex = _explain(output, wrt, gradient, upstream, max_paths)
+    ex.fold_sums = fold_sums
+    return ex
 
 
 def _explain(
@@ -278,10 +290,54 @@ def _args(g: GraphModel, ctx: Function) -> list[str]:
     return [g.name(a) if isinstance(a, Tensor) else fmt_const(a) for a in ctx.inputs]
 
 
+class _Sums:
+    """The sums of a model (`sums.find_sums`) as the report reads them: which sum an edge's op
+    belongs to, and which tensors are partial sums inside one."""
+
+    def __init__(self, g: GraphModel, fold: bool) -> None:
+        self.g = g
+        self.chains = find_sums(g) if fold else []
+        self.of_op = {op: k for k, c in enumerate(self.chains) for op in c.ops}
+        self.inner = {n for c in self.chains for n in c.inner}
+
+    def of_edge(self, e: PathEdge) -> int | None:
+        """The sum the op of path edge `e` is an add of, or None."""
+        n = self.g.node_of(e.output)
+        op = self.g.op_of(n) if n is not None else None
+        return self.of_op.get(op) if op is not None else None
+
+    def is_inner(self, t: Tensor) -> bool:
+        n = self.g.node_of(t)
+        return n is not None and n in self.inner
+
+    def text(self, k: int) -> str:
+        """'x0*x0 + x1*x1 + … + x5*x5', or 'a sum of 6 terms' when they cannot be listed."""
+        terms = term_names(self.g, self.chains[k])
+        return sum_text(terms) or f"a sum of {len(terms)} terms"
+
+    def count(self, k: int) -> str:
+        """'6 terms, 6 adds'."""
+        c = self.chains[k]
+        return f"{len(c.terms)} terms, {len(c.ops)} adds"
+
+
+def _fold_runs(edges: list[PathEdge], sums: _Sums) -> list[tuple[int | None, list[PathEdge]]]:
+    """The path's edges, each alone, except runs through the adds of one sum, together."""
+    out: list[tuple[int | None, list[PathEdge]]] = []
+    for e in edges:
+        k = sums.of_edge(e)
+        if k is not None and out and out[-1][0] == k:
+            out[-1][1].append(e)
+        else:
+            out.append((k, [e]))
+    return out
+
+
 def _report(ex: Explanation) -> str:
     g = ex.model
     out, wrt = g.name(ex.output), g.name(ex.wrt)
     d = d_(out, wrt)
+    sums = _Sums(g, ex.fold_sums)
     lines = []
     n = len(ex.paths)
     lines.append(f"{d} by the chain rule: {n} path{'s' if n != 1 else ''} from {wrt} to {out}.")
@@ -295,14 +351,36 @@ def _report(ex: Explanation) -> str:
         lines.append("")
         lines.append("Forward pass (the ops on these paths):")
         for _, t in sorted(on_paths.items()):
-            lines.append(f"  {_call(g, t)} = {fmt_array(t.data)}")
+            if sums.is_inner(t):
+                continue  # a partial sum: the whole sum is written once, below
+            tn = g.node_of(t)
+            op = g.op_of(tn) if tn is not None else None
+            k = sums.of_op.get(op) if op is not None else None
+            if k is None:
+                lines.append(f"  {_call(g, t)} = {fmt_array(t.data)}")
+            else:
+                lines.append(f"  {g.name(t)} = {sums.text(k)} = {fmt_array(t.data)}  ({sums.count(k)})")
     for k, p in enumerate(ex.paths, 1):
         lines.append("")
-        chain = " -> ".join(_operand(g.name(t)) for t in p.tensors) or wrt
-        lines.append(f"Path {k}: {chain}")
+        chain = " -> ".join(_operand(g.name(t)) for t in p.tensors if t is ex.wrt or not sums.is_inner(t))
+        lines.append(f"Path {k}: {chain or wrt}")
         factors = []
         scalar = p.scalar  # once per path: it looks at every edge
-        for e in p.edges:
+        for s_k, run in _fold_runs(p.edges, sums):
+            if s_k is not None and len(run) > 1:
+                # Through the sum: each add passes its gradient to both operands unchanged.
+                o, i = g.name(run[0].output), g.name(run[-1].input)
+                local = run[0].local
+                for e in run[1:]:
+                    local = local * e.local
+                what = "a partial sum" if sums.is_inner(run[-1].input) else "a term"
+                lines.append(f"  {d_(o, i)} = 1 = {fmt_array(local)}  ({i} is {what} of {o}: each of "
+                             f"the {len(run)} adds on the way passes the gradient on unchanged)")
+                if not scalar:
+                    lines.append(f"      {out} gradient passed down to {i}: {fmt_array(run[-1].downstream)}")
+                factors.append(fmt_array(local))
+                continue
+            e = run[0]
             o, i = g.name(e.output), g.name(e.input)
             # The formula in the operands' own names: no letter of the op's can clash with them.
             d_local = derivative_text(e.op, e.index, _args(g, e.op), o, upstream=d_(out, o))

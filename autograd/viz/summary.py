@@ -13,8 +13,8 @@ replaces parts of it by single summary nodes, in this order, stopping as soon as
 
 Before these, n-ary sums (`sums.py`, found by the view) are grouped, each drawn as one op:
 they are then units like any node. Collapsing modules can also be asked for directly
-(`collapse=`). Every step is a linear pass
-with explicit queues: no recursion, so a million-node graph is summarised in seconds.
+(`collapse=`). Every step is a linear pass with explicit queues: no recursion, so a
+million-node graph is summarised in seconds.
 """
 
 from __future__ import annotations

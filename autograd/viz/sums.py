@@ -32,6 +32,7 @@ from .graph import CONST, OP, TENSOR, GraphModel
 from .labels import fmt_const
 
 MIN_ADDS = 3  # two adds (a + b + c) stay as they are: the staircase starts at three
+SUM_CHARS = 40  # the longest list of terms written out for a sum
 
 
 @dataclass(eq=False)
@@ -125,3 +126,30 @@ def find_sums(g: GraphModel, min_adds: int = MIN_ADDS) -> list[SumChain]:
 def sum_ops(chains: list[SumChain]) -> set[int]:
     """The add op nodes of these sums."""
     return {op for c in chains for op in c.ops}
+
+
+def term_names(g: GraphModel, chain: SumChain) -> list[str]:
+    """The names of a sum's terms, in order (constants as their value)."""
+    out = []
+    for e in chain.terms:
+        nd = g.nodes[g.edges[e].src]
+        out.append(fmt_const(nd.value) if nd.kind == CONST or nd.tensor is None else nd.name)
+    return out
+
+
+def sum_text(terms: list[str], limit: int = SUM_CHARS) -> str:
+    """The terms as a sum, shortened to the first two and the last (``a + b + … + z``), else
+    the first and the last, when longer than `limit`; "" when even that is too long, or when
+    the terms all read alike (``…**2 + …**2 + … + …**2`` says no more than the count)."""
+    if len(terms) > 1 and len(set(terms)) == 1 and "…" in terms[0]:
+        return ""
+    tries = [terms]
+    if len(terms) > 4:
+        tries.append([*terms[:2], "…", terms[-1]])
+    if len(terms) > 3:
+        tries.append([terms[0], "…", terms[-1]])
+    for shown in tries:
+        text = " + ".join(shown)
+        if len(text) <= limit:
+            return text
+    return ""
