@@ -145,7 +145,7 @@ class Tanh(Op):
     @staticmethod
     def backward(ctx: Tanh, g: Array) -> Array:
         (out,) = ctx.saved_tensors
-        return g * (1 - out * out)
+        return g * (1.0 - out * out)
 
 
 class Sigmoid(Op):
@@ -164,7 +164,7 @@ class Sigmoid(Op):
     @staticmethod
     def backward(ctx: Sigmoid, g: Array) -> Array:
         (s,) = ctx.saved_tensors
-        return g * s * (1 - s)
+        return g * s * (1.0 - s)
 
 
 class Relu(Op):
@@ -176,14 +176,14 @@ class Relu(Op):
     @staticmethod
     def forward(ctx: Relu, x: np.ndarray) -> np.ndarray:
         # One pass, and +0.0 for negative inputs (x * (x > 0) would give -0.0 for them).
-        out = np.maximum(x, 0, dtype=x.dtype) if x.dtype.kind == "f" else np.maximum(x, 0)
+        out = np.maximum(x, 0.0, dtype=x.dtype) if x.dtype.kind == "f" else np.maximum(x, 0)
         ctx.saved_tensors = (out,)
         return out
 
     @staticmethod
     def backward(ctx: Relu, g: Array) -> Array:
         (out,) = ctx.saved_tensors
-        return g * (out > 0)  # a constant mask: relu's second derivative is 0 almost everywhere
+        return g * (out > 0.0)  # a constant mask: relu's second derivative is 0 almost everywhere
 
 
 class LeakyRelu(Op):

@@ -103,10 +103,11 @@ class Mean(Op):
 
     @staticmethod
     def forward(ctx: Mean, x: np.ndarray, axis: Axis = None, keepdims: bool = False) -> np.ndarray:
-        axes, ctx.kshape, ctx.n = reduction("mean", axis, x.shape)
+        axes, ctx.kshape, n = reduction("mean", axis, x.shape)
         ctx.shape, ctx.keepdims = x.shape, keepdims
-        if ctx.n == 0:
+        if n == 0:
             raise ValueError(f"mean: cannot take the mean over an empty axis of shape {x.shape}")
+        ctx.n = float(n)  # exact; numpy converts a Python int operand at every call, slowly
         if x.dtype == np.float64 or x.dtype == np.float32:
             return _add_reduce(x, axis=axes, keepdims=keepdims) / ctx.n  # as np.mean does
         return np.asarray(np.mean(x, axis=axes, keepdims=keepdims))
