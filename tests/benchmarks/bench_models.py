@@ -1,10 +1,10 @@
 """Whole training steps of the demos' models against PyTorch eager, 1 thread, side by side.
 
-    python tests/benchmarks/bench_models.py            # both rows
+    python tests/benchmarks/bench_models.py            # every row
     python tests/benchmarks/bench_models.py --quick    # a few short repetitions (a smoke test)
     python tests/benchmarks/bench_models.py --profile  # also where our time goes (cProfile)
 
-Rows (targets from the issue; a ratio is ours / torch, median of alternating repetitions):
+Rows (a ratio is ours / torch, or for lstm_scaling ours / ours, median of alternating repetitions):
 
 - ``cnn_digits``: one training step of the `cnn-digits` demo's CNN (Conv2d 1->16, BatchNorm2d,
   ReLU, MaxPool2d, Conv2d 16->32, BatchNorm2d, ReLU, MaxPool2d, Linear 128->10) on a batch of 64
