@@ -261,28 +261,20 @@ def _paths_to(roots: Sequence[Tensor], targets: dict[Tensor, Any]) -> tuple[set[
 
     grad() runs only those nodes, as PyTorch does: the gradient of an intermediate can be taken
     after backward() released the graph below it, and nothing is computed that no target needs.
-    Iterative (a post-order walk); a node's inputs are finished before the node.
+    `walk` gives every tensor after its inputs, so each input's answer is known first.
     """
+    from .tensor import Tensor
+
     reach: set[Tensor] = set()
     run: set[Tensor] = set()
-    seen: set[int] = set()
-    stack: list[tuple[Any, bool]] = [(r, False) for r in roots]
-    while stack:
-        t, expanded = stack.pop()
+    for t in walk(roots, stop_at_released=True):
         ctx = t._ctx
         inputs = () if ctx is None or ctx.inputs is RELEASED else ctx.inputs
-        if expanded:
-            if any(a in reach for a in inputs if hasattr(a, "_ctx")):
-                run.add(t)
-                reach.add(t)
-            elif t in targets:
-                reach.add(t)
-            continue
-        if id(t) in seen:
-            continue
-        seen.add(id(t))
-        stack.append((t, True))
-        stack.extend((a, False) for a in inputs if hasattr(a, "_ctx") and id(a) not in seen)
+        if any(a in reach for a in inputs if isinstance(a, Tensor)):
+            run.add(t)
+            reach.add(t)
+        elif t in targets:
+            reach.add(t)
     return reach, run
 
 
@@ -542,11 +534,21 @@ def iter_graph(root: Tensor) -> Iterable[Tensor]:
 
     Used by graph pictures and gradient checking; iterative, like the backward pass.
     """
+    return walk([root])
+
+
+def walk(roots: Sequence[Tensor], stop_at_released: bool = False) -> list[Tensor]:
+    """Every tensor the roots were computed from, each after its inputs (a post-order walk
+    with an explicit stack: no recursion, so a million-op chain works).
+
+    A node whose edges an earlier backward dropped (`_release`) is an error, or, with
+    `stop_at_released`, is where the walk stops (its output is listed, its inputs are not).
+    """
     from .tensor import Tensor
 
     order: list[Tensor] = []
     seen: set[int] = set()
-    stack: list[tuple[Tensor, bool]] = [(root, False)]
+    stack: list[tuple[Tensor, bool]] = [(r, False) for r in reversed(roots)]
     while stack:
         t, expanded = stack.pop()
         if expanded:
@@ -556,10 +558,14 @@ def iter_graph(root: Tensor) -> Iterable[Tensor]:
             continue
         seen.add(id(t))
         stack.append((t, True))
-        if t._ctx is not None:
-            if t._ctx.inputs is RELEASED:
-                raise released_error(t._ctx, "this graph")
-            for a in reversed(t._ctx.inputs):
-                if isinstance(a, Tensor) and id(a) not in seen:
-                    stack.append((a, False))
+        ctx = t._ctx
+        if ctx is None:
+            continue
+        if ctx.inputs is RELEASED:
+            if stop_at_released:
+                continue
+            raise released_error(ctx, "this graph")
+        for a in reversed(ctx.inputs):
+            if isinstance(a, Tensor) and id(a) not in seen:
+                stack.append((a, False))
     return order

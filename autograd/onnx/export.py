@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from .. import function
+from ..engine import walk
 from ..errors import AutogradError
 from ..function import _STACK_ONLY, Function
 from ..grad_mode import STATE
@@ -207,23 +208,11 @@ def _topological(outputs: Sequence[Tensor]) -> tuple[list[Function], dict[int, T
     """The recorded ops the outputs depend on, each after its inputs (no recursion), and the
     output tensor of each (by id of its op node)."""
     order: list[Function] = []
-    made: dict[int, Tensor] = {id(t._ctx): t for t in outputs if t._ctx is not None}
-    seen: set[int] = set()
-    stack: list[tuple[Function, bool]] = [(t._ctx, False) for t in reversed(outputs) if t._ctx is not None]
-    while stack:
-        ctx, done = stack.pop()
-        if done:
-            order.append(ctx)
-            continue
-        if id(ctx) in seen:
-            continue
-        seen.add(id(ctx))
-        stack.append((ctx, True))
-        for x in reversed(ctx.inputs):
-            if isinstance(x, Tensor) and x._ctx is not None:
-                made[id(x._ctx)] = x
-                if id(x._ctx) not in seen:
-                    stack.append((x._ctx, False))
+    made: dict[int, Tensor] = {}
+    for t in walk(outputs, stop_at_released=True):
+        if t._ctx is not None:
+            order.append(t._ctx)
+            made[id(t._ctx)] = t
     return order, made
 
 
