@@ -27,7 +27,7 @@ from ..registry import BINARY, REDUCE, UNARY, OpInfo, register, samples
 from .binary import lift
 from .movement import stack
 from .operands import alias, as_tensor, axis_or_dim
-from .reduce import reduction
+from .reduce import reduction, sqrt_of_variance
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -662,7 +662,7 @@ def std_mean(
 ) -> tuple[Tensor, Tensor]:
     """(standard deviation, mean) over `axis`, as torch.std_mean (ddof defaults to 0, as numpy)."""
     v, m = var_mean(x, axis, keepdims, ddof, dim=dim, keepdim=keepdim, correction=correction)
-    return v.sqrt(), m
+    return sqrt_of_variance(v), m
 
 
 def normalize(x: Any, p: float = 2.0, axis: int = 1, eps: float = 1e-12, *, dim: int | None = None) -> Tensor:

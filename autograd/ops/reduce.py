@@ -254,7 +254,7 @@ class ReduceMixin:
         """Standard deviation: sqrt(var(axis, ddof))."""
         if numpy_args:
             _numpy_args("std", numpy_args)
-        return self.var(axis=axis, keepdims=keepdims, ddof=ddof).sqrt()
+        return sqrt_of_variance(self.var(axis=axis, keepdims=keepdims, ddof=ddof))
 
     def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
         """Index of the max along `axis` (flat index when None); an int tensor, no gradient."""
@@ -263,6 +263,22 @@ class ReduceMixin:
     def argmin(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
         """Index of the min along `axis`; an int tensor, no gradient."""
         return _arg(self, np.argmin, "argmin", axis, keepdims)
+
+
+def sqrt_of_variance(v: Tensor) -> Tensor:
+    """sqrt(v) for a variance v, with gradient 0 where v = 0 (as PyTorch's std).
+
+    Where all the values are equal, v = 0 and d sqrt(v)/dv = 1/(2 sqrt(v)) is infinite, while
+    dv/dx = 2 (x - mean) / (n - ddof) is 0: the chain rule would give inf * 0 = NaN for every
+    element. The standard deviation has no derivative there (|x| at 0, in n dimensions); 0 is
+    the subgradient PyTorch picks, and it keeps a NaN from spreading through training.
+    """
+    from .binary import where
+
+    zero = v.data == 0
+    if not zero.any():
+        return v.sqrt()
+    return where(zero, 0.0, where(zero, 1.0, v).sqrt())
 
 
 def _numpy_args(op: str, numpy_args: dict[str, Any]) -> None:

@@ -1,0 +1,55 @@
+"""Tensor idioms a PyTorch user writes, compared with PyTorch (values, gradients, dtypes).
+
+Each test pins one behaviour that once differed from PyTorch: the test names the idiom,
+runs it in both libraries and compares. Gradients are also checked against central
+differences where they are the point. Skipped without torch (the finite-difference checks
+need no torch, and run anyway).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+import autograd as ag
+from tests.helpers_fd import check_grads
+
+
+def _torch() -> Any:
+    return pytest.importorskip("torch")
+
+
+# -- std of constant values: gradient 0, not NaN -----------------------------------------------
+def test_std_of_equal_values_has_zero_gradient_not_nan() -> None:
+    """x.std() where all values are equal: d std/dx is 0 there in PyTorch; inf * 0 gave NaN."""
+    torch = _torch()
+    a = np.array([[2.0, 2.0, 2.0], [1.0, 2.0, 4.0]])
+    g = np.array([0.7, -1.3])
+    x = ag.tensor(a, requires_grad=True)
+    (x.std(axis=1) * ag.tensor(g)).sum().backward()
+    t = torch.tensor(a, requires_grad=True)
+    (t.std(1, correction=0) * torch.tensor(g)).sum().backward()
+    assert x.grad is not None and np.isfinite(x.grad.data).all()
+    np.testing.assert_allclose(x.grad.data, t.grad.numpy(), rtol=1e-12, atol=1e-15)
+
+
+def test_std_mean_of_equal_values_has_finite_gradient() -> None:
+    torch = _torch()
+    a = np.array([[2.0, 2.0, 2.0], [1.0, 2.0, 4.0]])
+    x = ag.tensor(a, requires_grad=True)
+    s, m = ag.std_mean(x, axis=1, ddof=1)
+    (s.sum() + 3 * m.sum()).backward()
+    t = torch.tensor(a, requires_grad=True)
+    ts, tm = torch.std_mean(t, 1, correction=1)
+    (ts.sum() + 3 * tm.sum()).backward()
+    np.testing.assert_allclose(s.data, ts.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(x.grad.data, t.grad.numpy(), rtol=1e-12, atol=1e-15)
+
+
+def test_std_gradient_unchanged_away_from_zero() -> None:
+    """The zero-variance guard leaves the ordinary gradient alone (finite differences)."""
+    x = ag.tensor(np.random.default_rng(0).standard_normal((3, 4)), requires_grad=True)
+    check_grads(lambda: x.std(axis=1, ddof=1), [x])
+    check_grads(lambda: ag.std_mean(x, axis=0)[0], [x])
