@@ -31,7 +31,8 @@ def test_std_of_equal_values_has_zero_gradient_not_nan() -> None:
     (x.std(axis=1) * ag.tensor(g)).sum().backward()
     t = torch.tensor(a, requires_grad=True)
     (t.std(1, correction=0) * torch.tensor(g)).sum().backward()
-    assert x.grad is not None and np.isfinite(x.grad.data).all()
+    assert x.grad is not None
+    assert np.isfinite(x.grad.data).all()
     np.testing.assert_allclose(x.grad.data, t.grad.numpy(), rtol=1e-12, atol=1e-15)
 
 
@@ -53,3 +54,40 @@ def test_std_gradient_unchanged_away_from_zero() -> None:
     x = ag.tensor(np.random.default_rng(0).standard_normal((3, 4)), requires_grad=True)
     check_grads(lambda: x.std(axis=1, ddof=1), [x])
     check_grads(lambda: ag.std_mean(x, axis=0)[0], [x])
+
+
+# -- masks combine with & | ^ ~ --------------------------------------------------------------
+@pytest.mark.parametrize("expr", [
+    lambda x: (x > 0) & (x < 1),
+    lambda x: (x < 0) | (x > 1),
+    lambda x: (x > 0) ^ (x > 1),
+    lambda x: ~(x > 0),
+    lambda x: (x > 0) & True,
+    lambda x: False | (x > 0),
+    lambda x: x[(x > -1) & ~(x > 1)],
+])
+def test_bool_mask_operators_match_torch(expr: Any) -> None:
+    torch = _torch()
+    a = np.array([-1.5, -0.5, 0.0, 0.5, 1.0, 2.0])
+    ours, theirs = expr(ag.tensor(a)), expr(torch.tensor(a))
+    assert ours.dtype == np.dtype(str(theirs.dtype).removeprefix("torch."))
+    np.testing.assert_array_equal(ours.data, theirs.numpy())
+
+
+def test_integer_bitwise_operators_match_torch() -> None:
+    torch = _torch()
+    a, b = np.array([6, -3, 0, 12]), np.array([3, 5, -1, 10])
+    for op in (lambda x, y: x & y, lambda x, y: x | y, lambda x, y: x ^ y, lambda x, y: ~x):
+        ours, theirs = op(ag.tensor(a), ag.tensor(b)), op(torch.tensor(a), torch.tensor(b))
+        assert ours.dtype == np.int64
+        np.testing.assert_array_equal(ours.data, theirs.numpy())
+
+
+def test_bitwise_operators_refuse_float_tensors_by_name() -> None:
+    x = ag.tensor([0.5, 1.5])
+    with pytest.raises(TypeError, match=r"& \(bitwise_and\).*float64"):
+        _ = x & (x > 1)
+    with pytest.raises(TypeError, match=r"~ \(bitwise_not\).*float64"):
+        _ = ~x
+    with pytest.raises(ValueError, match=r"\| \(bitwise_or\).*\(2,\) and \(3,\)"):
+        _ = (x > 1) | ag.tensor([True, False, True])

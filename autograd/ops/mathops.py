@@ -859,6 +859,30 @@ class MathMixin:
         """not self elementwise: a bool tensor, no gradient."""
         return logical_not(self)
 
+    # Masks combine with & | ^ ~ (`(x > 0) & (x < 1)`, `~mask`), as in PyTorch and numpy: logical
+    # on bool tensors, bitwise on integer ones; float tensors are refused (a TypeError naming
+    # the operator and the dtypes). No gradient: the results are bool or integer.
+    def __and__(self, other: Any) -> Tensor:
+        return _bool("& (bitwise_and)", np.bitwise_and, self, _data(lift(other)))
+
+    def __rand__(self, other: Any) -> Tensor:
+        return _bool("& (bitwise_and)", np.bitwise_and, _data(lift(other)), self)
+
+    def __or__(self, other: Any) -> Tensor:
+        return _bool("| (bitwise_or)", np.bitwise_or, self, _data(lift(other)))
+
+    def __ror__(self, other: Any) -> Tensor:
+        return _bool("| (bitwise_or)", np.bitwise_or, _data(lift(other)), self)
+
+    def __xor__(self, other: Any) -> Tensor:
+        return _bool("^ (bitwise_xor)", np.bitwise_xor, self, _data(lift(other)))
+
+    def __rxor__(self, other: Any) -> Tensor:
+        return _bool("^ (bitwise_xor)", np.bitwise_xor, _data(lift(other)), self)
+
+    def __invert__(self) -> Tensor:
+        return _bool("~ (bitwise_not)", np.invert, self)
+
     def norm(self, p: float = 2.0, axis: Any = None, keepdims: bool = False, **torch_args: Any) -> Tensor:
         """The p-norm over `axis` (all axes by default); see `ag.norm`."""
         return norm(self, p, axis, keepdims, **torch_args)
