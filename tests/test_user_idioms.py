@@ -91,3 +91,83 @@ def test_bitwise_operators_refuse_float_tensors_by_name() -> None:
         _ = ~x
     with pytest.raises(ValueError, match=r"\| \(bitwise_or\).*\(2,\) and \(3,\)"):
         _ = (x > 1) | ag.tensor([True, False, True])
+
+
+# -- PyTorch's dim= / keepdim= on the Tensor methods ------------------------------------------
+_X = np.random.default_rng(1).standard_normal((2, 3, 4))
+
+
+@pytest.mark.parametrize("name", ["sum", "mean", "logsumexp", "argmax", "argmin"])
+@pytest.mark.parametrize("dim", [0, -1, (0, 2)])
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_reduction_methods_take_dim_and_keepdim(name: str, dim: Any, keepdim: bool) -> None:
+    torch = _torch()
+    if name.startswith("arg") and isinstance(dim, tuple):
+        pytest.skip("argmax/argmin take one axis (in PyTorch too)")
+    x = ag.tensor(_X, requires_grad=not name.startswith("arg"))
+    t = torch.tensor(_X, requires_grad=not name.startswith("arg"))
+    ours = getattr(x, name)(dim=dim, keepdim=keepdim)
+    theirs = getattr(t, name)(dim=dim, keepdim=keepdim)
+    assert ours.shape == tuple(theirs.shape)
+    np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=1e-12)
+    if x.requires_grad:
+        g = np.random.default_rng(2).standard_normal(ours.shape)
+        (ours * ag.tensor(g)).sum().backward()
+        (theirs * torch.tensor(g)).sum().backward()
+        np.testing.assert_allclose(x.grad.data, t.grad.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["var", "std"])
+def test_var_std_take_dim_keepdim_and_correction(name: str) -> None:
+    torch = _torch()
+    x, t = ag.tensor(_X, requires_grad=True), torch.tensor(_X, requires_grad=True)
+    ours = getattr(x, name)(dim=1, keepdim=True, correction=1)
+    theirs = getattr(t, name)(dim=1, keepdim=True, correction=1)
+    np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=1e-12)
+    ours.sum().backward()
+    theirs.sum().backward()
+    np.testing.assert_allclose(x.grad.data, t.grad.numpy(), rtol=1e-12)
+    check_grads(lambda: getattr(x, name)(dim=(0, 2), correction=0), [x])
+    with pytest.raises(TypeError, match=f"{name}: give ddof= or correction="):
+        getattr(x, name)(ddof=1, correction=1)
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_softmax_methods_take_dim(name: str) -> None:
+    torch = _torch()
+    x, t = ag.tensor(_X, requires_grad=True), torch.tensor(_X, requires_grad=True)
+    ours, theirs = getattr(x, name)(dim=1), getattr(t, name)(dim=1)
+    np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=1e-12)
+    g = np.random.default_rng(3).standard_normal(ours.shape)
+    (ours * ag.tensor(g)).sum().backward()
+    (theirs * torch.tensor(g)).sum().backward()
+    np.testing.assert_allclose(x.grad.data, t.grad.numpy(), rtol=1e-12, atol=1e-15)
+
+
+def test_squeeze_stack_concatenate_take_dim() -> None:
+    torch = _torch()
+    a = np.random.default_rng(4).standard_normal((1, 3, 1))
+    x, t = ag.tensor(a), torch.tensor(a)
+    assert x.squeeze(dim=-1).shape == tuple(t.squeeze(dim=-1).shape)
+    assert x.squeeze(dim=(0, 2)).shape == tuple(t.squeeze(dim=(0, 2)).shape)
+    for d in (0, 1, -1):
+        np.testing.assert_array_equal(ag.stack([x, x + 1], dim=d).data, torch.stack([t, t + 1], dim=d).numpy())
+        np.testing.assert_array_equal(ag.concatenate([x, x + 1], dim=d).data, torch.cat([t, t + 1], dim=d).numpy())
+
+
+def test_dim_spellings_refused_with_a_clear_error() -> None:
+    x = ag.tensor(_X)
+    with pytest.raises(TypeError, match="sum: give axis= or dim=, not both"):
+        x.sum(axis=0, dim=1)
+    with pytest.raises(TypeError, match="mean: give keepdims= or keepdim=, not both"):
+        x.mean(axis=0, keepdims=True, keepdim=False)
+    # PyTorch's max(dim=) returns (values, indices): `v, i = x.max(dim=1)` must not silently
+    # unpack the values tensor along its first axis.
+    with pytest.raises(TypeError, match=r"max: dim= is PyTorch's spelling.*argmax"):
+        x.max(dim=1)
+    with pytest.raises(TypeError, match="min: dim="):
+        x.min(dim=0)
+    with pytest.raises(TypeError, match="stack: give axis= or dim=, not both"):
+        ag.stack([x, x], axis=1, dim=0)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'dims'"):
+        x.sum(dims=0)
