@@ -130,9 +130,13 @@ def _tensor_label(sc: Scene, n: int, hl: bool) -> tuple[str, str]:
 
 
 def _by_expression(node: Any, sc: Scene) -> bool:
-    """True for a tensor node called by the expression that made it (no name, no id shown)."""
+    """True for a tensor node called by the expression that made it, or a constant by its value
+    (no name a person gave, no id shown): its record need not repeat it. A parameter nobody
+    named (``param``) keeps its name."""
+    t = node.tensor
     return (node.kind == TENSOR and not node.named and node.name != node.id and not sc.show_ids
-            and not sc.backward and sc.show_values)
+            and not sc.backward and sc.show_values
+            and t is not None and (t._ctx is not None or not t.requires_grad))
 
 
 def _args(sc: Scene, ctx: Any) -> list[str]:
