@@ -32,6 +32,7 @@ from .labels import (
     backward_name,
     broadcast_note,
     d,
+    equation,
     expression,
     fmt_array,
     fmt_const,
@@ -167,9 +168,10 @@ def _op_label(sc: Scene, n: int) -> str:
     rows = [f"<B>{dot_html(backward_name(ctx))}</B>"]
     for i, a in enumerate(ctx.inputs):
         if isinstance(a, Tensor) and a.requires_grad:
-            text = f"d/d{_operand(args[i])} = {named_formula(ctx, i, args, out, upstream)}"
+            parts = [f"d/d{_operand(args[i])}", named_formula(ctx, i, args, out, upstream)]
             if values is not None and i < len(values) and values[i] is not None:
-                text += f" = {fmt_array(values[i], digits=DIGITS)}"
+                parts.append(fmt_array(values[i], digits=DIGITS))
+            text = equation(*parts)  # d/dx = 1, not d/dx = 1 = 1
             rows.append(dot_html(text))
     rows.append(dot_html(expression(ctx, args)))
     return "<" + "<BR/>".join(rows) + ">"
