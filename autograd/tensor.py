@@ -10,7 +10,7 @@ methods, which this class inherits.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -25,7 +25,7 @@ from .ops.elementwise import ElementwiseMixin
 from .ops.everyday import EverydayMixin, everyday_ufuncs
 from .ops.linalg import LinalgMixin
 from .ops.movement import MovementMixin
-from .ops.reduce import ReduceMixin
+from .ops.reduce import ReduceMixin, _numpy_args, normalize_axis
 from .ops.softmax import SoftmaxMixin
 from .random import resolve
 from .tracing import fresh
@@ -180,6 +180,16 @@ class Tensor(
             raise TypeError("len() of a 0-d tensor")
         return len(self.data)
 
+    def __iter__(self) -> Iterator[Tensor]:
+        """The sub-tensors along the first axis (x[0], x[1], ...), each in the graph.
+
+        Without this, Python would iterate through `__getitem__` until an IndexError, and a
+        0-d tensor would silently iterate as empty; it is a TypeError (as in PyTorch).
+        """
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(len(self.data)))
+
     def item(self) -> Any:
         """The value of a one-element tensor as a Python number."""
         if self.data.size != 1:
@@ -265,17 +275,13 @@ class Tensor(
 
     __hash__ = object.__hash__  # identity: tensors are dict keys in the engine
 
-    def any(self, axis: Any = None, keepdims: bool = False, out: Any = None) -> Tensor:
-        """Whether any element is true (along `axis`): a bool tensor, usable in `if`."""
-        if out is not None:
-            raise TypeError("any: out= is not supported")
-        return Tensor._make(np.any(self.data, axis=axis, keepdims=keepdims), None)
+    def any(self, axis: Any = None, keepdims: bool = False, out: Any = None, **torch_args: Any) -> Tensor:
+        """Whether any element is true (along `axis`, or `dim`): a bool tensor, usable in `if`."""
+        return _any_all("any", np.any, self, axis, keepdims, out, torch_args)
 
-    def all(self, axis: Any = None, keepdims: bool = False, out: Any = None) -> Tensor:
-        """Whether all elements are true (along `axis`): a bool tensor, usable in `if`."""
-        if out is not None:
-            raise TypeError("all: out= is not supported")
-        return Tensor._make(np.all(self.data, axis=axis, keepdims=keepdims), None)
+    def all(self, axis: Any = None, keepdims: bool = False, out: Any = None, **torch_args: Any) -> Tensor:
+        """Whether all elements are true (along `axis`, or `dim`): a bool tensor, usable in `if`."""
+        return _any_all("all", np.all, self, axis, keepdims, out, torch_args)
 
     def astype(self, dtype: Any) -> Tensor:
         """A copy with another dtype (a plain tensor: converting is not differentiated)."""
@@ -492,6 +498,18 @@ class Tensor(
         v = value.data if isinstance(value, Tensor) else value
         self.data[_clean_index(index)] = v
         self._shared_version()[0] = clock.mutation()
+
+
+def _any_all(
+    op: str, fn: Any, t: Tensor, axis: Any, keepdims: bool, out: Any, torch_args: dict[str, Any]
+) -> Tensor:
+    """any/all over `axis` (checked: an error naming the op and shape, not numpy's)."""
+    if out is not None:
+        raise TypeError(f"{op}: out= is not supported")
+    if torch_args:
+        axis, keepdims = _numpy_args(op, torch_args, axis, keepdims)
+    axes = normalize_axis(op, axis, t.shape)
+    return Tensor._make(np.asarray(fn(t.data, axis=axes, keepdims=keepdims)), None)
 
 
 _tick = clock.tick

@@ -151,8 +151,10 @@ def test_squeeze_stack_concatenate_take_dim() -> None:
     assert x.squeeze(dim=-1).shape == tuple(t.squeeze(dim=-1).shape)
     assert x.squeeze(dim=(0, 2)).shape == tuple(t.squeeze(dim=(0, 2)).shape)
     for d in (0, 1, -1):
-        np.testing.assert_array_equal(ag.stack([x, x + 1], dim=d).data, torch.stack([t, t + 1], dim=d).numpy())
-        np.testing.assert_array_equal(ag.concatenate([x, x + 1], dim=d).data, torch.cat([t, t + 1], dim=d).numpy())
+        ours, theirs = ag.stack([x, x + 1], dim=d), torch.stack([t, t + 1], dim=d)
+        np.testing.assert_array_equal(ours.data, theirs.numpy())
+        ours, theirs = ag.concatenate([x, x + 1], dim=d), torch.cat([t, t + 1], dim=d)
+        np.testing.assert_array_equal(ours.data, theirs.numpy())
 
 
 def test_dim_spellings_refused_with_a_clear_error() -> None:
@@ -171,3 +173,40 @@ def test_dim_spellings_refused_with_a_clear_error() -> None:
         ag.stack([x, x], axis=1, dim=0)
     with pytest.raises(TypeError, match="unexpected keyword argument 'dims'"):
         x.sum(dims=0)
+
+
+# -- iteration, any/all, argmax: clear errors, not numpy's (or none) ---------------------------
+def test_iterating_a_0d_tensor_is_an_error_not_empty() -> None:
+    torch = _torch()
+    with pytest.raises(TypeError, match="iteration over a 0-d tensor"):
+        list(torch.tensor(1.0))
+    with pytest.raises(TypeError, match="iteration over a 0-d tensor"):
+        list(ag.tensor(1.0))
+
+
+def test_iterating_keeps_the_graph() -> None:
+    x = ag.tensor(np.arange(6.0).reshape(3, 2), requires_grad=True)
+    rows = list(x)
+    assert [r.shape for r in rows] == [(2,)] * 3
+    (rows[0] * 2 + rows[2]).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [[2.0, 2.0], [0.0, 0.0], [1.0, 1.0]])
+    a, b = ag.tensor([1.0, 2.0])
+    assert (a.item(), b.item()) == (1.0, 2.0)
+
+
+def test_any_all_axis_and_dim_match_torch() -> None:
+    torch = _torch()
+    a = np.array([[0.0, 1.0, 0.0], [0.0, 2.0, 3.0]])
+    x, t = ag.tensor(a) > 0, torch.tensor(a) > 0
+    for name in ("any", "all"):
+        for dim in (0, 1, -1):
+            for keepdim in (False, True):
+                ours = getattr(x, name)(dim=dim, keepdim=keepdim)
+                theirs = getattr(t, name)(dim=dim, keepdim=keepdim)
+                np.testing.assert_array_equal(ours.data, theirs.numpy())
+                np.testing.assert_array_equal(getattr(x, name)(dim, keepdim).data, theirs.numpy())
+        assert bool(getattr(x, name)()) == bool(getattr(t, name)())
+    with pytest.raises(ValueError, match=r"any: axis 2 is out of bounds for a tensor of shape \(2, 3\)"):
+        x.any(axis=2)
+    with pytest.raises(TypeError, match="argmax: axis must be None or an int"):
+        ag.tensor(a).argmax(axis=(0, 1))

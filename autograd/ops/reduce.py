@@ -329,6 +329,8 @@ def _correction(op: str, kwargs: dict[str, Any], ddof: int) -> int:
 def _arg(t: Any, fn: Any, name: str, axis: int | None, keepdims: bool) -> Tensor:
     from ..tensor import Tensor
 
+    if axis is not None and not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"{name}: axis must be None or an int, got {axis!r}")
     if axis is not None and not normalize_axis(name, axis, t.shape):
         axis = None  # a 0-d tensor: axis 0 or -1 is the whole (one-element) tensor
     if t.data.size == 0:
