@@ -210,3 +210,64 @@ def test_any_all_axis_and_dim_match_torch() -> None:
         x.any(axis=2)
     with pytest.raises(TypeError, match="argmax: axis must be None or an int"):
         ag.tensor(a).argmax(axis=(0, 1))
+
+
+# -- a float tensor's dtype wins over an integer or bool tensor's -----------------------------
+_BINARY = {
+    "add": lambda a, b: a + b, "radd": lambda a, b: b + a, "sub": lambda a, b: a - b,
+    "rsub": lambda a, b: b - a, "mul": lambda a, b: a * b, "rmul": lambda a, b: b * a,
+    "div": lambda a, b: a / b, "rdiv": lambda a, b: b / a, "pow": lambda a, b: a ** b,
+    "mod": lambda a, b: a % b, "floordiv": lambda a, b: a // b,
+}
+
+
+@pytest.mark.parametrize("op", list(_BINARY))
+@pytest.mark.parametrize("float_dtype", ["float32", "float16", "float64"])
+@pytest.mark.parametrize("other", ["int64", "int32", "uint8", "bool", "int64 0-d"])
+def test_float_tensor_with_integer_tensor_keeps_the_float_dtype(
+    op: str, float_dtype: str, other: str
+) -> None:
+    torch = _torch()
+    if other == "bool" and op in ("sub", "rsub"):
+        pytest.skip("PyTorch refuses - with a bool tensor")
+    rng = np.random.default_rng(5)
+    a = rng.uniform(0.5, 2.0, (2, 3)).astype(float_dtype)
+    if other == "bool":
+        b = np.array([True, False, True])
+    elif other == "int64 0-d":
+        b = np.array(3)
+    else:
+        b = rng.integers(1, 4, (3,)).astype(other)
+    fn = _BINARY[op]
+    with np.errstate(divide="ignore", invalid="ignore"):  # x // False is inf, as in PyTorch
+        ours, theirs = fn(ag.tensor(a), ag.tensor(b)), fn(torch.tensor(a), torch.tensor(b))
+    assert ours.dtype == np.dtype(float_dtype) == np.dtype(str(theirs.dtype).removeprefix("torch."))
+    tol = {"float16": 2e-3, "float32": 1e-6, "float64": 1e-12}[float_dtype]
+    np.testing.assert_allclose(ours.data.astype(float), theirs.numpy().astype(float), rtol=tol, atol=tol)
+
+
+def test_masked_mean_idiom_stays_float32_with_torch_gradient() -> None:
+    """`(x * mask).sum() / mask.sum()`: the count is an int tensor; the loss stays float32."""
+    torch = _torch()
+    a = np.random.default_rng(6).standard_normal((4, 3)).astype(np.float32)
+    m = a > 0
+    x, t = ag.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    ours = (x * ag.tensor(m)).sum() / ag.tensor(m).sum()
+    theirs = (t * torch.tensor(m)).sum() / torch.tensor(m).sum()
+    assert ours.dtype == np.float32
+    ours.backward()
+    theirs.backward()
+    assert x.grad.dtype == np.float32
+    np.testing.assert_allclose(x.grad.data, t.grad.numpy(), rtol=1e-6)
+    # numpy arrays and ag.where/maximum follow the same rule
+    assert (x * np.array([1, 0, 2])).dtype == np.float32
+    assert (np.array([1, 0, 2]) * x).dtype == np.float32
+    assert ag.where(ag.tensor(m), x, ag.tensor(np.zeros((4, 3), dtype=np.int64))).dtype == np.float32
+    assert ag.maximum(x, ag.tensor(np.zeros(3, dtype=np.int64))).dtype == np.float32
+
+
+def test_float_gradient_through_integer_operand_is_unchanged() -> None:
+    """Finite differences: the float operand's gradient with an int tensor on the other side."""
+    x = ag.tensor(np.random.default_rng(7).uniform(0.5, 2.0, (2, 3)), requires_grad=True)
+    k = ag.tensor(np.array([1, 2, 3]))
+    check_grads(lambda: x * k - k / x + x ** k + ag.maximum(x, k), [x])

@@ -41,6 +41,28 @@ def lift(x: Any) -> Any:
     )
 
 
+def promote(x: Any, y: Any) -> tuple[Any, Any]:
+    """The two operands of a binary op, a float tensor's dtype winning over an integer or
+    bool tensor's (as in PyTorch).
+
+    numpy would widen float32 with an int64 array to float64, so a float32 model's
+    `x * mask` or `loss / count` (count an int tensor) silently left float32. Integer and
+    bool tensors have no gradient, so converting them loses nothing. Other mixes keep numpy's
+    rules (float32 with float64 is float64, as in PyTorch).
+    """
+    x, y = lift(x), lift(y)
+    if not isinstance(x, function.Tensor) or not isinstance(y, function.Tensor):
+        return x, y
+    dx, dy = x.data.dtype, y.data.dtype
+    if dx == dy:
+        return x, y
+    if dx.kind == "f" and dy.kind in "biu":
+        return x, function.Tensor._make(y.data.astype(dx), None)
+    if dy.kind == "f" and dx.kind in "biu":
+        return function.Tensor._make(x.data.astype(dy), None), y
+    return x, y
+
+
 class Add(Op):
     """z = x + y.  dz/dx = 1, dz/dy = 1."""
 
@@ -213,12 +235,12 @@ class Where(Op):
 
 def maximum(x: Any, y: Any) -> Tensor:
     """Elementwise max(x, y); at ties each input gets half the gradient."""
-    return Maximum.apply(lift(x), lift(y))
+    return Maximum.apply(*promote(x, y))
 
 
 def minimum(x: Any, y: Any) -> Tensor:
     """Elementwise min(x, y); at ties each input gets half the gradient."""
-    return Minimum.apply(lift(x), lift(y))
+    return Minimum.apply(*promote(x, y))
 
 
 def where(cond: Any, x: Any, y: Any) -> Tensor:
@@ -228,7 +250,7 @@ def where(cond: Any, x: Any, y: Any) -> Tensor:
     c = np.array(cond.data if isinstance(cond, function.Tensor) else cond, copy=True)
     if c.dtype != np.bool_:
         raise TypeError(f"where: cond must be a bool Tensor or array, got dtype {c.dtype}")
-    x, y = lift(x), lift(y)
+    x, y = promote(x, y)
     if not isinstance(x, function.Tensor) and not isinstance(y, function.Tensor):
         return function.Tensor(np.where(c, x, y))
     return Where.apply(x, y, cond=c)
@@ -240,38 +262,48 @@ class BinaryMixin:
     __slots__ = ()
 
     def __add__(self, other: Any) -> Tensor:
-        return Add.apply(self, other if type(other) is type(self) else lift(other))
+        if type(other) is type(self) and other.data.dtype is self.data.dtype:  # type: ignore[attr-defined]
+            return Add.apply(self, other)  # the common case, at full speed
+        return Add.apply(*promote(self, other))
 
     def __radd__(self, other: Any) -> Tensor:
-        return Add.apply(lift(other), self)
+        return Add.apply(*promote(other, self))
 
     def __sub__(self, other: Any) -> Tensor:
-        return Sub.apply(self, other if type(other) is type(self) else lift(other))
+        if type(other) is type(self) and other.data.dtype is self.data.dtype:  # type: ignore[attr-defined]
+            return Sub.apply(self, other)  # the common case, at full speed
+        return Sub.apply(*promote(self, other))
 
     def __rsub__(self, other: Any) -> Tensor:
-        return Sub.apply(lift(other), self)
+        return Sub.apply(*promote(other, self))
 
     def __mul__(self, other: Any) -> Tensor:
-        return Mul.apply(self, other if type(other) is type(self) else lift(other))
+        if type(other) is type(self) and other.data.dtype is self.data.dtype:  # type: ignore[attr-defined]
+            return Mul.apply(self, other)  # the common case, at full speed
+        return Mul.apply(*promote(self, other))
 
     def __rmul__(self, other: Any) -> Tensor:
-        return Mul.apply(lift(other), self)
+        return Mul.apply(*promote(other, self))
 
     def __truediv__(self, other: Any) -> Tensor:
-        return Div.apply(self, other if type(other) is type(self) else lift(other))
+        if type(other) is type(self) and other.data.dtype is self.data.dtype:  # type: ignore[attr-defined]
+            return Div.apply(self, other)  # the common case, at full speed
+        return Div.apply(*promote(self, other))
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        return Div.apply(lift(other), self)
+        return Div.apply(*promote(other, self))
 
     def __pow__(self, other: Any) -> Tensor:
-        return Pow.apply(self, other if type(other) is type(self) else lift(other))
+        if type(other) is type(self) and other.data.dtype is self.data.dtype:  # type: ignore[attr-defined]
+            return Pow.apply(self, other)  # the common case, at full speed
+        return Pow.apply(*promote(self, other))
 
     def __rpow__(self, other: Any) -> Tensor:
-        return Pow.apply(lift(other), self)
+        return Pow.apply(*promote(other, self))
 
     def pow(self, exponent: Any) -> Tensor:
         """x ** exponent; the exponent may be a Tensor (see `Pow` for base 0 and x < 0)."""
-        return Pow.apply(self, lift(exponent))
+        return Pow.apply(*promote(self, exponent))
 
     def maximum(self, other: Any) -> Tensor:
         """Elementwise max with `other`."""

@@ -24,7 +24,7 @@ from .. import dual, function
 from ..broadcast import broadcast_error
 from ..function import Op
 from ..registry import BINARY, REDUCE, UNARY, OpInfo, register, samples
-from .binary import lift
+from .binary import lift, promote
 from .movement import stack
 from .operands import alias, as_tensor, axis_or_dim
 from .reduce import reduction, sqrt_of_variance
@@ -794,28 +794,28 @@ class MathMixin:
         return Trunc.apply(self)
 
     def __mod__(self, other: Any) -> Tensor:
-        return Remainder.apply(self, lift(other))
+        return Remainder.apply(*promote(self, other))
 
     def __rmod__(self, other: Any) -> Tensor:
-        return Remainder.apply(lift(other), self)
+        return Remainder.apply(*promote(other, self))
 
     def __floordiv__(self, other: Any) -> Tensor:
-        return FloorDivide.apply(self, lift(other))
+        return FloorDivide.apply(*promote(self, other))
 
     def __rfloordiv__(self, other: Any) -> Tensor:
-        return FloorDivide.apply(lift(other), self)
+        return FloorDivide.apply(*promote(other, self))
 
     def remainder(self, other: Any) -> Tensor:
         """self mod other with the sign of other (the `%` operator)."""
-        return Remainder.apply(self, lift(other))
+        return Remainder.apply(*promote(self, other))
 
     def fmod(self, other: Any) -> Tensor:
         """self mod other with the sign of self (C's fmod)."""
-        return Fmod.apply(self, lift(other))
+        return Fmod.apply(*promote(self, other))
 
     def floor_divide(self, other: Any) -> Tensor:
         """floor(self / other) (the `//` operator); zero gradient."""
-        return FloorDivide.apply(self, lift(other))
+        return FloorDivide.apply(*promote(self, other))
 
     def copysign(self, other: Any) -> Tensor:
         """|self| with the sign of other; other gets no gradient."""
