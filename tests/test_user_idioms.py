@@ -271,3 +271,50 @@ def test_float_gradient_through_integer_operand_is_unchanged() -> None:
     x = ag.tensor(np.random.default_rng(7).uniform(0.5, 2.0, (2, 3)), requires_grad=True)
     k = ag.tensor(np.array([1, 2, 3]))
     check_grads(lambda: x * k - k / x + x ** k + ag.maximum(x, k), [x])
+
+
+# -- clip with tensor bounds: the bounds get gradients (as torch.clamp) -------------------------
+@pytest.mark.parametrize(("lo", "hi"), [
+    (np.array(-0.5), None),
+    (None, np.array([0.5])),
+    (np.array([-0.5, -1.0, 0.0, -0.2, 0.1, -3.0]), np.array(0.5)),
+    (np.array(1.0), np.array(-1.0)),  # a_min > a_max: everything is a_max
+])
+def test_clip_with_tensor_bounds_matches_torch_clamp(lo: Any, hi: Any) -> None:
+    torch = _torch()
+    a = np.array([[-2.0, -0.5, 0.0, 0.5, 2.0, 0.3], [1.0, -1.0, 0.25, -0.75, 0.6, -0.1]])
+    g = np.random.default_rng(8).standard_normal(a.shape)
+    x, t = ag.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    bounds = [None if b is None else ag.tensor(b, requires_grad=True) for b in (lo, hi)]
+    tbounds = [None if b is None else torch.tensor(b, requires_grad=True) for b in (lo, hi)]
+    ours, theirs = x.clip(*bounds), t.clamp(*tbounds)
+    np.testing.assert_array_equal(ours.data, theirs.detach().numpy())
+    (ours * ag.tensor(g)).sum().backward()
+    (theirs * torch.tensor(g)).sum().backward()
+    np.testing.assert_allclose(x.grad.data, t.grad.numpy(), rtol=1e-12)
+    for b, tb in zip(bounds, tbounds, strict=True):
+        if b is not None:
+            assert b.grad is not None  # it was silently 0 (a 0-d bound) or refused (others)
+            np.testing.assert_allclose(b.grad.data, tb.grad.numpy(), rtol=1e-12)
+
+
+def test_clip_tensor_bounds_finite_differences() -> None:
+    rng = np.random.default_rng(9)
+    x = ag.tensor(rng.uniform(-2, 2, (3, 4)), requires_grad=True)
+    lo = ag.tensor(rng.uniform(-1.9, -0.1, (4,)), requires_grad=True)
+    hi = ag.tensor(rng.uniform(0.1, 1.9, (3, 1)), requires_grad=True)
+    check_grads(lambda: x.clip(lo, hi), [x, lo, hi])
+    check_grads(lambda: x.clip(lo, 1.0), [x, lo])
+
+
+# -- norm with p < 1 at a zero element: gradient 0 there, not NaN -------------------------------
+def test_norm_p_below_one_with_zero_elements_matches_torch() -> None:
+    torch = _torch()
+    a = np.array([[0.0, 1.0, -2.0], [0.5, 0.0, 0.0]])
+    x, t = ag.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    ours = x.norm(0.5, axis=1)
+    theirs = torch.linalg.vector_norm(t, 0.5, dim=1)
+    np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=1e-12)
+    ours.sum().backward()
+    theirs.sum().backward()
+    np.testing.assert_allclose(x.grad.data, t.grad.numpy(), rtol=1e-12)
