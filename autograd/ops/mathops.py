@@ -522,7 +522,14 @@ class Norm(Op):
         p = ctx.p
         if p == 2:
             return g * x / safe
-        return g * _f("sign", x) * _f("abs", x) ** (p - 1) / safe ** (p - 1)
+        ax = _f("abs", x)
+        if p < 1:
+            # |x|^(p-1) is infinite at x = 0 and sign(0) = 0: 0 * inf would be NaN. The norm
+            # has no derivative there; 0 is passed back (as PyTorch), like at a zero norm.
+            xz = np.equal(_data(x), 0)
+            if xz.any():
+                ax = dual.where(xz, 1.0, ax)
+        return g * _f("sign", x) * ax ** (p - 1) / safe ** (p - 1)
 
 
 # -- no gradient: bool results --------------------------------------------------------------------
