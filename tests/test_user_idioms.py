@@ -318,3 +318,16 @@ def test_norm_p_below_one_with_zero_elements_matches_torch() -> None:
     ours.sum().backward()
     theirs.sum().backward()
     np.testing.assert_allclose(x.grad.data, t.grad.numpy(), rtol=1e-12)
+
+
+# -- an empty list as an index selects nothing ---------------------------------------------------
+def test_empty_list_index_selects_nothing_as_torch() -> None:
+    torch = _torch()
+    a = np.arange(6.0).reshape(2, 3)
+    x, t = ag.tensor(a, requires_grad=True), torch.tensor(a)
+    for index in ([], (slice(None), [])):
+        assert x[index].shape == tuple(t[index].shape)
+    x[[]].sum().backward()
+    np.testing.assert_array_equal(x.grad.data, np.zeros((2, 3)))
+    with pytest.raises(IndexError, match="getitem: index arrays must be integers or booleans"):
+        x[np.array([], dtype=np.float64)]

@@ -114,6 +114,8 @@ def _clean_index(index: Any) -> Any:
     for it in items:
         if isinstance(it, function.Tensor):
             it = it.data.copy()
+        elif isinstance(it, list) and not it:
+            it = np.array(it, dtype=np.intp)  # `x[[]]`: selects nothing (numpy, torch)
         elif isinstance(it, (list, np.ndarray)):
             it = np.array(it, copy=True)
         if isinstance(it, np.ndarray) and it.dtype.kind not in "biu":
