@@ -331,3 +331,20 @@ def test_empty_list_index_selects_nothing_as_torch() -> None:
     np.testing.assert_array_equal(x.grad.data, np.zeros((2, 3)))
     with pytest.raises(IndexError, match="getitem: index arrays must be integers or booleans"):
         x[np.array([], dtype=np.float64)]
+
+
+# -- d(0^y)/dy: 0 for y >= 0, -inf for y < 0 (as PyTorch), not 0 everywhere ----------------------
+def test_pow_exponent_gradient_at_base_zero_matches_torch() -> None:
+    torch = _torch()
+    xa, ya = np.array([0.0, 0.0, 0.0, 0.0, 2.0]), np.array([0.0, 1.0, -1.0, -0.5, -1.0])
+    x, y = ag.tensor(xa, requires_grad=True), ag.tensor(ya, requires_grad=True)
+    t, u = torch.tensor(xa, requires_grad=True), torch.tensor(ya, requires_grad=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        (x ** y).sum().backward()
+    (t ** u).sum().backward()
+    np.testing.assert_array_equal(y.grad.data, u.grad.numpy())
+    np.testing.assert_array_equal(x.grad.data, t.grad.numpy())
+    c = ag.tensor([1.0, -1.0], requires_grad=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        (0.0 ** c).sum().backward()
+    np.testing.assert_array_equal(c.grad.data, [0.0, -np.inf])

@@ -137,7 +137,8 @@ class Div(Op):
 class Pow(Op):
     """z = x^y.  dz/dx = y*x^(y-1), dz/dy = x^y*ln(x).
 
-    Base 0: dz/dy is taken as 0 (the limit of x^y ln x as x -> 0+ for y > 0), not NaN.
+    Base 0: dz/dy is taken as 0 for y >= 0 (the limit of x^y ln x as x -> 0+ for y > 0), not
+    NaN, and is -inf for y < 0 (as PyTorch).
     Exponent 0: dz/dx is 0 (x^0 = 1 is constant), also at x = 0 where y x^(y-1) is 0 * inf.
     Negative base: x^y is real only for integer y, and then dz/dx is as above; dz/dy needs
     ln x, undefined for x < 0, so it is NaN there (as in PyTorch). A constant exponent
@@ -167,7 +168,10 @@ class Pow(Op):
             else:
                 gx = g * y * x ** (y - 1)
         if ny:
-            zero = np.equal(x.data if isinstance(x, function.Tensor) else x, 0)
+            # Base 0 with y < 0: x^y ln x -> inf * -inf = -inf, as PyTorch; only y >= 0 gets 0.
+            xd = x.data if isinstance(x, function.Tensor) else x
+            yd = y.data if isinstance(y, function.Tensor) else y
+            zero = np.equal(xd, 0) & np.greater_equal(yd, 0)
             with np.errstate(invalid="ignore", divide="ignore"):
                 safe_x = dual.where(zero, 1.0, x)
                 gy = g * dual.where(zero, 0.0, out * dual.log(safe_x))
