@@ -246,6 +246,25 @@ class Tensor(
             )
         return result
 
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        """numpy functions that are not ufuncs (np.concatenate, np.where, np.clip, np.sort, ...)
+        run on the values, as numpy's do on array-likes; those that turn to a tensor's method
+        (np.sum(t), np.mean(t), np.transpose(t)) keep doing so and stay in the graph.
+
+        A float array made from tensors that require grad while recording is refused (as
+        PyTorch refuses to hand such a tensor to numpy): it would silently cut the graph.
+        """
+        result = func._implementation(*args, **kwargs)
+        if STATE.enabled and _cuts_graph(result) and _any_tracked(args, kwargs):
+            raise TypeError(
+                f"np.{func.__name__} has no gradient in this library: applied to a tensor that "
+                "requires grad it returns a numpy array and silently cuts the graph. Use the "
+                "tensor operations (ag.concatenate, ag.stack, ag.where, x.clip, x.reshape, "
+                "x.sort, ...; see docs/reference.md), or apply it to t.detach() or under "
+                "ag.no_grad() if no gradient is wanted."
+            )
+        return result
+
     # DLPack exchange (torch, JAX, CuPy) and the notebook card live in their own modules.
     __dlpack__ = dlpack.dlpack
     __dlpack_device__ = dlpack.dlpack_device
@@ -498,6 +517,24 @@ class Tensor(
         v = value.data if isinstance(value, Tensor) else value
         self.data[_clean_index(index)] = v
         self._shared_version()[0] = clock.mutation()
+
+
+def _cuts_graph(result: Any) -> bool:
+    """A float numpy result (or a list/tuple holding one): values without the graph."""
+    items = result if isinstance(result, (list, tuple)) else (result,)
+    return any(
+        isinstance(r, (np.ndarray, np.generic)) and not isinstance(r, Tensor) and r.dtype.kind == "f"
+        for r in items
+    )
+
+
+def _any_tracked(args: Any, kwargs: Any) -> bool:
+    """Whether a tensor that requires grad is among the arguments (or in a list of them)."""
+    for a in (*args, *kwargs.values()):
+        for x in a if isinstance(a, (list, tuple)) else (a,):
+            if isinstance(x, Tensor) and x.requires_grad:
+                return True
+    return False
 
 
 def _any_all(

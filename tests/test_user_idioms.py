@@ -348,3 +348,33 @@ def test_pow_exponent_gradient_at_base_zero_matches_torch() -> None:
     with np.errstate(divide="ignore", invalid="ignore"):
         (0.0 ** c).sum().backward()
     np.testing.assert_array_equal(c.grad.data, [0.0, -np.inf])
+
+
+# -- numpy functions on tensors that require grad: refused, not a silent graph cut ----------------
+@pytest.mark.parametrize("fn", [
+    lambda x: np.concatenate([x, x]),
+    lambda x: np.stack([x, x]),
+    lambda x: np.where(x.data > 1, x, 0.0),
+    lambda x: np.clip(x, 0.0, 1.5),
+    lambda x: np.sort(x),
+    lambda x: np.dot(x, x),
+    lambda x: np.linalg.norm(x),
+])
+def test_numpy_functions_refuse_to_cut_the_graph(fn: Any) -> None:
+    """PyTorch refuses to turn a tensor that requires grad into a numpy array; these returned
+    numpy arrays silently, and `loss.backward()` then missed everything before them."""
+    x = ag.tensor([0.5, 2.0, 1.0], requires_grad=True)
+    with pytest.raises(TypeError, match=r"np\.\w+ has no gradient in this library"):
+        fn(x)
+    with ag.no_grad():
+        assert isinstance(fn(x), (np.ndarray, np.generic))  # the values, on request
+    assert isinstance(fn(x.detach()), (np.ndarray, np.generic))
+
+
+def test_numpy_functions_that_use_tensor_methods_stay_in_the_graph() -> None:
+    x = ag.tensor([[0.5, 2.0], [1.0, 3.0]], requires_grad=True)
+    y = np.sum(np.transpose(x) * 2, axis=0) + np.mean(x) + np.max(x)
+    assert isinstance(y, ag.Tensor)
+    y.sum().backward()
+    assert x.grad is not None
+    assert np.allclose(x, x.data)  # bool results are fine: no gradient to lose
