@@ -55,6 +55,10 @@ def test_an_unnamed_constant_is_called_by_its_value() -> None:
     assert "[1]" in names, names
     assert "bce(…, [1])" in names, names
     assert not any(ID.fullmatch(n) for n in names), names
+    # its record says its value once: as its name, with no data row repeating it
+    dot = ag.to_dot(loss)
+    assert "<B>[1]</B>" in dot
+    assert "data [1]<" not in dot
     # the report writes the derivation in these names too
     p = ag.tensor(0.25, requires_grad=True, name="p")
     e = F.binary_cross_entropy(p, 1.0, reduction="none")
