@@ -175,7 +175,9 @@ class Module:
         Attributes in assignment order; containers are opened: `layers` = [a, b] gives
         `layers.0` and `layers.1`. Subclasses that hold members differently override this.
         """
-        for key, value in vars(self).items():
+        # A snapshot: reading a member's `.name` while the walk is paused (printing each
+        # parameter in a loop) caches the dotted name in this module's __dict__.
+        for key, value in list(vars(self).items()):
             if key not in _INTERNAL:
                 yield from _walk(key, value)
 
