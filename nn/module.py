@@ -43,6 +43,8 @@ def _bump(*_: Any) -> None:
 
 # A module's own bookkeeping attributes, never members.
 _INTERNAL = frozenset({"_parent_ref", "_key", "_name_cache", "_buffer_names"})
+# The ones that say where a module sits in a bigger one (left out of copies and pickles).
+_LINKS = frozenset({"_parent_ref", "_key", "_name_cache"})
 
 _TENSOR_NAME: Any = vars(Tensor)["name"]  # the slot that holds a plain tensor's name
 
@@ -92,6 +94,12 @@ class Parameter(Tensor):
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
 
+    def __getstate__(self) -> Any:
+        # The link to the owning module is a weak reference, which cannot be pickled or
+        # copied; the module that holds the copy links it again (Module.__setstate__).
+        state, slots = super().__getstate__()  # type: ignore[misc]
+        return state, {**slots, "_owner": None, "_key": ""}
+
 
 def _link(member: Member, parent: Module, key: str) -> bool:
     """Record that `member` lives in `parent` under `key`; True if that changed anything."""
@@ -109,6 +117,12 @@ def _link(member: Member, parent: Module, key: str) -> bool:
     d["_parent_ref"] = weakref.ref(parent, _bump)
     d["_key"] = key
     return True
+
+
+def _parent(member: Member) -> Module | None:
+    """The module `member` was last linked into, if it is still alive."""
+    ref = member._owner if isinstance(member, Parameter) else member.__dict__.get("_parent_ref")
+    return ref() if ref is not None else None
 
 
 class IncompatibleKeys(NamedTuple):
@@ -155,6 +169,23 @@ class Module:
         with ag.scope(self._name or type(self).__name__):
             return self.forward(*args, **kwargs)
 
+    # -- copying and pickling ----------------------------------------------------------------
+    def __getstate__(self) -> dict[str, Any]:
+        """The attributes without the link to a parent (a weak reference, which cannot be
+        pickled) and the cached name: a copy (copy.deepcopy, pickle) is a model of its own."""
+        return {k: v for k, v in self.__dict__.items() if k not in _LINKS}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        # Link the members that were copied with it (their links were left out of the copy);
+        # members shared with the original (copy.copy) keep their place in it.
+        changed = False
+        for name, member in self._named_members():
+            if _parent(member) is None:
+                changed |= _link(member, self, name)
+        if changed:
+            _bump()
+
     # -- naming ------------------------------------------------------------------------------
     def __setattr__(self, key: str, value: Any) -> None:
         object.__setattr__(self, key, value)
@@ -175,7 +206,9 @@ class Module:
         Attributes in assignment order; containers are opened: `layers` = [a, b] gives
         `layers.0` and `layers.1`. Subclasses that hold members differently override this.
         """
-        for key, value in vars(self).items():
+        # A snapshot: this is a generator, and whoever consumes it may touch this module's
+        # __dict__ meanwhile (reading a parameter's `name` caches the module's own name there).
+        for key, value in list(vars(self).items()):
             if key not in _INTERNAL:
                 yield from _walk(key, value)
 
@@ -271,6 +304,95 @@ class Module:
     def parameters(self) -> list[Parameter]:
         """Every parameter, in definition order, each once (what optimizers take)."""
         return [p for _, p in self.named_parameters()]
+
+    def apply(self, fn: Any) -> Module:
+        """Call `fn(module)` on every module below this one and then on this one (children
+        before their parent, as PyTorch's; each module once), e.g. to initialize weights;
+        returns self."""
+        seen: set[int] = {id(self)}
+        stack: list[tuple[Module, bool]] = [(self, False)]
+        while stack:  # iterative post-order: a module is called after all of its children
+            module, expanded = stack.pop()
+            if expanded:
+                fn(module)
+                continue
+            stack.append((module, True))
+            kids = [m for _, m in module.named_children() if id(m) not in seen]
+            seen.update(id(m) for m in kids)
+            stack.extend((m, False) for m in reversed(kids))
+        return self
+
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Set `requires_grad` of every parameter here and below (False freezes them: backward
+        leaves their .grad alone and optimizers skip them); returns self."""
+        for p in self.parameters():
+            p.requires_grad_(bool(requires_grad))
+        return self
+
+    def add_module(self, name: str, module: Module | None) -> None:
+        """`self.<name> = module`, with PyTorch's checks (the name is a string without '.' and
+        not an attribute that is something else; the value a Module or None)."""
+        where = f"{type(self).__name__}.add_module"
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"{where}: {name!r} must be a Module or None, got {type(module).__name__}")
+        self._check_new_name(where, name, Module)
+        setattr(self, name, module)
+
+    register_module = add_module
+
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
+        """`self.<name> = param`, with PyTorch's checks (a Parameter or None, a string name
+        without '.' that is not an attribute holding something else)."""
+        where = f"{type(self).__name__}.register_parameter"
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(
+                f"{where}: {name!r} must be an nn.Parameter or None, got {type(param).__name__}"
+            )
+        self._check_new_name(where, name, Parameter)
+        setattr(self, name, param)
+
+    def _check_new_name(self, where: str, name: Any, kind: type) -> None:
+        if not isinstance(name, str) or not name or "." in name:
+            raise KeyError(f"{where}: the name must be a non-empty string without '.', got {name!r}")
+        old = self.__dict__.get(name)
+        if name in self._buffer_names or (
+            (name in self.__dict__ or hasattr(type(self), name)) and old is not None
+            and not isinstance(old, kind)
+        ):
+            raise KeyError(f"{where}: attribute {name!r} already exists")
+
+    def get_submodule(self, target: str) -> Module:
+        """The module at the dotted path `target` ('' is this module), e.g. "encoder.layers.0"."""
+        found = self._lookup("get_submodule", target) if target else self
+        if not isinstance(found, Module):
+            raise AttributeError(f"{type(self).__name__}.get_submodule: {target!r} is not a Module")
+        return found
+
+    def get_parameter(self, target: str) -> Parameter:
+        """The parameter at the dotted path `target`, e.g. "encoder.layers.0.weight"."""
+        found = self._lookup("get_parameter", target)
+        if not isinstance(found, Parameter):
+            raise AttributeError(f"{type(self).__name__}.get_parameter: {target!r} is not a Parameter")
+        return found
+
+    def _lookup(self, who: str, target: str) -> Member:
+        """The member at a dotted path, one step at a time (a step may hold a '.': `layers.0`
+        is an item of the list `layers`)."""
+        member: Member = self
+        rest = target
+        while rest:
+            if not isinstance(member, Module):
+                raise AttributeError(f"{type(self).__name__}.{who}: {target!r}: a Parameter has no members")
+            for name, m in member._named_members():
+                if rest == name or rest.startswith(name + "."):
+                    member, rest = m, rest[len(name) + 1 :]
+                    break
+            else:
+                raise AttributeError(
+                    f"{type(self).__name__}.{who}: {type(member).__name__} has no member "
+                    f"{rest.split('.')[0]!r} (looking up {target!r})"
+                )
+        return member
 
     def num_parameters(self) -> int:
         """The number of scalars the model learns."""
