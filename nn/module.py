@@ -206,8 +206,8 @@ class Module:
         Attributes in assignment order; containers are opened: `layers` = [a, b] gives
         `layers.0` and `layers.1`. Subclasses that hold members differently override this.
         """
-        # A snapshot: this is a generator, and whoever consumes it may touch this module's
-        # __dict__ meanwhile (reading a parameter's `name` caches the module's own name there).
+        # A snapshot: reading a member's `.name` while the walk is paused (printing each
+        # parameter in a loop) caches the dotted name in this module's __dict__.
         for key, value in list(vars(self).items()):
             if key not in _INTERNAL:
                 yield from _walk(key, value)

@@ -255,6 +255,58 @@ def test_generated_source_runs_on_its_own() -> None:
     compile(src, "<generated>", "exec")  # valid Python, as printed
 
 
+def test_parameters_are_named_after_their_model_or_their_dict_key() -> None:
+    # A module's parameter gets its model's variable name in front of its own ("0.weight"),
+    # a tensor held in a dict (self.p["W1"]) its key, and neither a loop variable that ends on
+    # the last layer (`for w, b in ...`, `for p in ...`) nor "const" names a parameter.
+    model = nn.Sequential(nn.Linear(2, 3, rng=0), nn.Tanh(), nn.Linear(3, 1, rng=1))
+    opt = nn.SGD(model.parameters(), lr=0.1)
+    x, y = ag.tensor(np.ones((4, 2))), ag.tensor(np.zeros((4, 1)))
+
+    def step() -> ag.Tensor:
+        opt.zero_grad()
+        loss = F.mse_loss(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    compiled = ag.compile(step)
+    compiled()
+    for name in ("model_0_weight", "model_0_bias", "model_2_weight", "model_2_bias"):
+        assert f"    {name} = T_{name}.data" in compiled.source
+
+    class Raw:
+        def __init__(self) -> None:
+            rng = np.random.default_rng(0)
+            self.p = {k: ag.tensor(rng.standard_normal(s), requires_grad=True)
+                      for k, s in [("W1", (2, 3)), ("b1", (3,)), ("W2", (3, 1)), ("b2", (1,))]}
+            self.layers = [(self.p["W1"], self.p["b1"]), (self.p["W2"], self.p["b2"])]
+            self.X = ag.tensor(rng.standard_normal((4, 2)))
+
+        def step(self) -> ag.Tensor:
+            h = self.X
+            for w, b in self.layers:
+                h = (h @ w + b).tanh()
+            loss = (h * h).mean()
+            loss.backward()
+            with ag.no_grad():
+                for p in self.p.values():
+                    p -= 0.1 * p.grad
+                    p.grad = None
+            return loss
+
+    raw = Raw()
+    compiled = ag.compile(raw.step)
+    compiled()
+    captured = re.findall(r"^    (\w+) = T_\w+\.data$", compiled.source, flags=re.M)
+    assert captured == ["X", "W1", "b1", "W2", "b2"]
+    anonymous = ag.tensor(np.ones(2), requires_grad=True)
+    compiled = ag.compile(lambda: (anonymous_holder[0] * 2.0).sum())
+    anonymous_holder = [anonymous]
+    compiled()
+    assert "param = T_param.data" in compiled.source
+
+
 def test_docs_show_the_source_the_compiler_writes() -> None:
     from pathlib import Path
 

@@ -67,6 +67,19 @@ def test_names_are_right_after_construction_and_nesting() -> None:
     assert model.layers[2].weight.name == "layers.2.weight"
 
 
+def test_reading_names_and_printing_while_iterating_parameters() -> None:
+    # `for name, p in model.named_parameters(): print(name, p)` reads each parameter's name
+    # (which caches the dotted names in the modules) while the walk over them is paused.
+    model = nn.Sequential(nn.Linear(2, 4, rng=0), nn.Tanh(), nn.Linear(4, 1, rng=1))
+    seen = [(n, p.name, repr(p).count("requires_grad")) for n, p in model.named_parameters()]
+    assert seen == [(n, n, 1) for n in ("0.weight", "0.bias", "2.weight", "2.bias")]
+    layer = nn.Linear(2, 3)
+    assert [p.name for p in layer.parameters()] == ["weight", "bias"]
+    mlp = nn.MLP(2, [3, 1])
+    assert [(n, p.name) for n, p in mlp.named_parameters()] == [(p.name, p.name) for p in mlp.parameters()]
+    assert [n for n, m in mlp.named_modules() if m.parameters() and str(m)] == ["", "layers.0", "layers.1"]
+
+
 def test_shared_parameters_and_modules_appear_once() -> None:
     shared = nn.Linear(2, 2, rng=0)
 

@@ -73,8 +73,14 @@ def test_notebook_derivation_of_de_dw11() -> None:
     # Formulas in the operands' own names, never the op's letters (x, y, s would clash here).
     assert "dh1/dz1 = d sigmoid(z1)/dz1 = h1*(1-h1) = " in text
     assert "dy_hat/dz3 = d sigmoid(z3)/dz3 = y_hat*(1-y_hat) = " in text
-    assert "/dW11 = d(W11 * x1)/dW11 = x1 = 0.4" in text
-    assert "d log(y_hat)/dy_hat = 1/y_hat" in text
+    # W11*x1 is called by its expression: written once (not d(W11*x1)/dW11 = d(W11 * x1)/dW11)
+    assert "d(W11*x1)/dW11 = x1 = 0.4" in text
+    assert "d(W11 * x1)" not in text
+    assert "= 1 = 1" not in text  # the adds: a formula that is its value, written once
+    assert "dz1/d(W11*x1) = d(W11*x1 + W21*x2)/d(W11*x1) = 1\n" in text
+    assert "log(y_hat) = log(y_hat)" not in text  # the recap: a tensor called by its call
+    assert "  log(y_hat) = -0.490536\n" in text
+    assert "d(log(y_hat))/dy_hat = 1/y_hat" in text
     assert "product: (" in text
     assert "Sum over the 2 paths: dE/dW11 = " in text
     assert "ag.grad(E, W11) = " in text
@@ -213,3 +219,29 @@ def test_deep_chain_has_one_long_path() -> None:
     assert len(ex.paths) == 1
     assert len(ex.paths[0].edges) == 6000
     assert ex.matches
+
+
+def test_a_formula_that_is_already_its_value_is_written_once() -> None:
+    x = ag.tensor(0.5, requires_grad=True, name="x")
+    y = ag.tensor(2.0, requires_grad=True, name="y")
+    z = x + y
+    z.name = "z"
+    report = str(ag.explain(z, x))
+    assert "  dz/dx = d(x + y)/dx = 1\n" in report, report  # was "= 1 = 1"
+    assert "= 1 = 1" not in report
+    # a tensor called by its expression is differentiated once: d(x*y)/dx = y = 2
+    report = str(ag.explain((x * y).exp(), x))
+    assert "  d(x*y)/dx = y = 2\n" in report, report
+    assert "d(x * y)/dx" not in report
+    assert "  x*y = mul(x, y) = 1\n" in report  # the recap keeps the op's call form
+    # the backward picture and the trace say the same
+    z.backward()
+    dot = ag.to_dot(z, view="backward")
+    assert "d/dx = 1<BR/>" in dot
+    assert "= 1 = 1" not in dot
+    table = ag.trace_backward(z).table()
+    assert "dz/dx = d(x + y)/dx = 1  " in table
+    # an array's values say more than the formula (the shape the gradient takes): both stay
+    v = ag.tensor([0.5, 1.5], requires_grad=True, name="v")
+    s = (v + 1.0).sum()
+    assert "d(v + 1)/dv = 1 = [1, 1]" in str(ag.explain(s, v))

@@ -231,3 +231,37 @@ class _NameCollector:
                     self.tensors[id(value)] = name
                 elif not isinstance(value, (int, float, str, bool, type(None), np.ndarray)):
                     self.objects.setdefault(id(value), name)
+        # Then tensors the step reached through an object or a dict: `model.0.weight` for a
+        # model's parameter, `W1` for params["W1"] or self.p["W1"]. For a leaf (a parameter,
+        # an input) that name wins over a variable's, which is often a loop's
+        # (`for p in params`) and so names only the last tensor it held.
+        for scope in [*self._frames, self._own]:
+            for name, value in scope.items():
+                if not name.startswith("_"):
+                    for inner, t in _held(name, value):
+                        if t._ctx is None:
+                            self.tensors[id(t)] = inner
+                        else:
+                            self.tensors.setdefault(id(t), inner)
+
+
+def _held(name: str, value: Any) -> list[tuple[str, Tensor]]:
+    """(name, tensor) for the tensors `value` holds one level down: a module's parameters
+    (`model.0.weight`; `0.weight` inside its own methods, where it is `self`), a dict's
+    tensors by key, and the tensor attributes and dicts of `self`."""
+    out: list[tuple[str, Tensor]] = []
+    named = getattr(value, "named_parameters", None)
+    if callable(named) and not isinstance(value, Tensor):
+        with contextlib.suppress(Exception):  # not a module after all: no names from it
+            out += [(n if name == "self" else f"{name}.{n}", p) for n, p in named()]
+    if isinstance(value, dict):
+        out += [(k, t) for k, t in value.items() if isinstance(k, str) and isinstance(t, Tensor)]
+    elif name == "self" and hasattr(value, "__dict__"):
+        for attr, v in vars(value).items():
+            if attr.startswith("_"):
+                continue
+            if isinstance(v, Tensor):
+                out.append((attr, v))
+            elif isinstance(v, dict):
+                out += [(k, t) for k, t in v.items() if isinstance(k, str) and isinstance(t, Tensor)]
+    return out

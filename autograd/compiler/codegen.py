@@ -189,6 +189,8 @@ _RESERVED = set(keyword.kwlist) | set(dir(builtins)) | {"np", "rt", "sigmoid", "
 def identifier(name: str) -> str:
     """'layers.0.weight' -> 'layers_0_weight': a Python name for a tensor's name."""
     s = re.sub(r"\W+", "_", name).strip("_") or "t"
+    if keyword.iskeyword(s):  # a lambda's name, "<lambda>", becomes "lambda": not a name
+        return f"{s}_"
     return f"_{s}" if s[0].isdigit() else s
 
 
@@ -328,7 +330,7 @@ class Codegen:
                 f"ag.compile: the step uses a tensor of shape {t.shape} computed outside it, in a "
                 "graph that backward() would reach. Compute it inside the step, or detach() it."
             )
-        base = t.name or self.user_names.get(id(t)) or "const"  # an explicit name wins
+        base = self.leaf_name(t)
         obj = self.names.new(f"T_{identifier(base)}")
         var = self.names.new(base)
         self.ns[obj] = t
@@ -338,6 +340,14 @@ class Codegen:
         self.head.append(f"{var} = {obj}.data")
         self.captured.append(Captured(t, tuple(t.shape), t.data.dtype))
         return var
+
+    def leaf_name(self, t: Tensor) -> str:
+        """A captured tensor's name: its own (`W11`; `model.0.weight` rather than a module's
+        `0.weight`), else the user's, else `param` (it requires grad) or `const`."""
+        user, own = self.user_names.get(id(t)), t.name
+        if own and user and user.endswith(f".{own}"):  # the same parameter, with its model's name
+            return user
+        return own or user or ("param" if t.requires_grad else "const")
 
     def name_for(self, t: Any, default: str = "t") -> str:
         return self.names.new(self.user_names.get(id(t)) or getattr(t, "name", None) or default)

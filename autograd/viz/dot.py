@@ -32,6 +32,7 @@ from .labels import (
     backward_name,
     broadcast_note,
     d,
+    equation,
     expression,
     fmt_array,
     fmt_const,
@@ -130,9 +131,13 @@ def _tensor_label(sc: Scene, n: int, hl: bool) -> tuple[str, str]:
 
 
 def _by_expression(node: Any, sc: Scene) -> bool:
-    """True for a tensor node called by the expression that made it (no name, no id shown)."""
+    """True for a tensor node called by the expression that made it, or a constant by its value
+    (no name a person gave, no id shown): its record need not repeat it. A parameter nobody
+    named (``param``) keeps its name."""
+    t = node.tensor
     return (node.kind == TENSOR and not node.named and node.name != node.id and not sc.show_ids
-            and not sc.backward and sc.show_values)
+            and not sc.backward and sc.show_values
+            and t is not None and (t._ctx is not None or not t.requires_grad))
 
 
 def _args(sc: Scene, ctx: Any) -> list[str]:
@@ -163,9 +168,10 @@ def _op_label(sc: Scene, n: int) -> str:
     rows = [f"<B>{dot_html(backward_name(ctx))}</B>"]
     for i, a in enumerate(ctx.inputs):
         if isinstance(a, Tensor) and a.requires_grad:
-            text = f"d/d{_operand(args[i])} = {named_formula(ctx, i, args, out, upstream)}"
+            parts = [f"d/d{_operand(args[i])}", named_formula(ctx, i, args, out, upstream)]
             if values is not None and i < len(values) and values[i] is not None:
-                text += f" = {fmt_array(values[i], digits=DIGITS)}"
+                parts.append(fmt_array(values[i], digits=DIGITS))
+            text = equation(*parts)  # d/dx = 1, not d/dx = 1 = 1
             rows.append(dot_html(text))
     rows.append(dot_html(expression(ctx, args)))
     return "<" + "<BR/>".join(rows) + ">"

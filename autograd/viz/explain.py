@@ -29,7 +29,7 @@ from .. import engine
 from ..function import Function
 from ..tensor import Tensor
 from .graph import CONST, GraphModel, build_graph, descendants
-from .labels import _operand, derivative_text, fmt_array, fmt_const, fmt_number, formula
+from .labels import _operand, derivative_parts, equation, fmt_array, fmt_const, fmt_number, formula
 from .labels import d as d_
 from .local import input_grads, local_derivatives, replayed
 from .sums import find_sums, sum_text, term_names
@@ -281,8 +281,8 @@ def _call(g: GraphModel, t: Tensor) -> str:
     label = ctx.label()
     if "(" in label:  # reshape(shape=(-1,)) applied to x: reshape(x, shape=(-1,))
         head, rest = label.split("(", 1)
-        return f"{g.name(t)} = {head}({', '.join(args)}, {rest}"
-    return f"{g.name(t)} = {label}({', '.join(args)})"
+        return equation(g.name(t), f"{head}({', '.join(args)}, {rest}")
+    return equation(g.name(t), f"{label}({', '.join(args)})")  # log(x), not log(x) = log(x)
 
 
 def _args(g: GraphModel, ctx: Function) -> list[str]:
@@ -374,8 +374,8 @@ def _report(ex: Explanation) -> str:
                 for e in run[1:]:
                     local = local * e.local
                 what = "a partial sum" if sums.is_inner(run[-1].input) else "a term"
-                lines.append(f"  {d_(o, i)} = 1 = {fmt_array(local)}  ({i} is {what} of {o}: each of "
-                             f"the {len(run)} adds on the way passes the gradient on unchanged)")
+                lines.append(f"  {equation(d_(o, i), '1', fmt_array(local))}  ({i} is {what} of {o}: "
+                             f"each of the {len(run)} adds on the way passes the gradient on unchanged)")
                 if not scalar:
                     lines.append(f"      {out} gradient passed down to {i}: {fmt_array(run[-1].downstream)}")
                 factors.append(fmt_array(local))
@@ -383,8 +383,8 @@ def _report(ex: Explanation) -> str:
             e = run[0]
             o, i = g.name(e.output), g.name(e.input)
             # The formula in the operands' own names: no letter of the op's can clash with them.
-            d_local = derivative_text(e.op, e.index, _args(g, e.op), o, upstream=d_(out, o))
-            lines.append(f"  {d_(o, i)} = {d_local} = {fmt_array(e.local)}")
+            d_local = derivative_parts(e.op, e.index, _args(g, e.op), o, upstream=d_(out, o))
+            lines.append(f"  {equation(d_(o, i), *d_local, fmt_array(e.local))}")
             if not scalar:
                 lines.append(f"      {out} gradient passed down to {i}: {fmt_array(e.downstream)}")
             factors.append(fmt_array(e.local))

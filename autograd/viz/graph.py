@@ -35,7 +35,19 @@ from .. import engine
 from ..function import Function
 from ..tensor import Tensor
 from .labels import fmt_const
-from .names import ATOM, SUM, SumText, caller_names, expression_name, sum_name, sum_term
+from .names import (
+    ATOM,
+    EXPR_CHARS,
+    SUM,
+    SumText,
+    caller_names,
+    expression_name,
+    leaf_kind,
+    short_op,
+    sum_name,
+    sum_term,
+    value_name,
+)
 
 TENSOR, OP, CONST = "tensor", "op", "const"
 
@@ -244,9 +256,11 @@ def build_graph(root: Tensor, names: Mapping[int, str] | None = None) -> GraphMo
 
 def _name_nodes(g: GraphModel, inferred: Mapping[int, str]) -> None:
     """Give every node its displayed name (see `names.py`): `.name`, else the caller's variable,
-    else a short expression of its operands' names (``w1*x1``), else its id. A variable name that
-    is also another tensor's `.name` in this graph is not used (two boxes would carry one name),
-    nor an expression that is another tensor's name."""
+    else a short expression of its operands' names (``w1*x1``) for what an op made, and for a
+    leaf its value (``1``) or its kind (``input``); never its id. A variable name that is also
+    another tensor's `.name` in this graph is not used (two boxes would carry one name), nor an
+    expression or kind that is another tensor's name (then the op's call form, ``mul(a, b)``,
+    or a number: ``input2``)."""
     explicit = {nd.tensor.name for nd in g.nodes if nd.tensor is not None and nd.tensor.name}
     used = set(explicit)
     for nd in g.nodes:
@@ -256,27 +270,75 @@ def _name_nodes(g: GraphModel, inferred: Mapping[int, str]) -> None:
             used.add(guess)
     level: dict[int, tuple[int, bool]] = {}  # node -> (how it binds, is an expression name)
     sums: dict[int, SumText] = {}  # a partial sum named by its expression -> its terms (names.py)
+    kinds: dict[str, list[int]] = {}  # leaves named by their kind (input, param) -> their nodes
+    for n, nd in enumerate(g.nodes):  # leaves first: expressions are written in their names
+        t = nd.tensor
+        if nd.kind != TENSOR or t is None or t._ctx is not None:
+            continue
+        guess = inferred.get(id(t))
+        if t.name:
+            nd.name, nd.named = t.name, True
+        elif guess and guess not in explicit:
+            nd.name, nd.named = guess, True
+        else:
+            nd.name = value_name(t) or ""
+            if not nd.name:
+                kinds.setdefault(leaf_kind(t), []).append(n)
+    for kind, ns in kinds.items():
+        for k, n in enumerate(ns, 1):
+            g.nodes[n].name = _numbered(kind if len(ns) == 1 else f"{kind}{k}", used)
+            used.add(g.nodes[n].name)
     for n, nd in enumerate(g.nodes):
         t = nd.tensor
         if nd.kind == TENSOR and t is not None:
             guess = inferred.get(id(t))
+            if t._ctx is None:
+                continue  # named above
             if t.name:
                 nd.name, nd.named = t.name, True
             elif guess and guess not in explicit:
                 nd.name, nd.named = guess, True
             else:
-                nd.name = nd.id
                 made = _expression(g, n, level, sums)
-                if made is not None and made[0] not in used:
+                if made is not None and made[0] in used:
                     # Two tensors computing the same expression may share it (both are a*b);
-                    # a name a person gave is never taken.
+                    # a name a person gave is never taken: the op's call form instead.
+                    made = _call_form(g, n)
+                if made is not None:
                     nd.name = made[0]
                     level[n] = (made[1], True)
+                else:  # the op's call form clashes with a name too: the op's name, numbered
+                    op = g.op_of(n)
+                    nd.name = _numbered(g.nodes[op].name if op is not None else "tensor", used)
+                    used.add(nd.name)
         elif nd.kind == OP and nd.ctx is not None:
             nd.name = nd.ctx.label()
         else:
             nd.name = repr(nd.value)
     _tell_elided_apart(g, [n for n, (_, expr) in level.items() if expr])
+
+
+def _numbered(name: str, used: set[str]) -> str:
+    """`name`, or name2, name3, ... when a tensor already carries it."""
+    k = 2
+    text = name
+    while text in used:
+        text = f"{name}{k}"
+        k += 1
+    return text
+
+
+def _call_form(g: GraphModel, n: int) -> tuple[str, int] | None:
+    """``mul(a, b)``: the op that made tensor node n called on its operands' names, for a
+    tensor whose expression name a person gave to another tensor; None when too long."""
+    op = g.op_of(n)
+    ctx = g.nodes[op].ctx if op is not None else None
+    if op is None or ctx is None:
+        return None
+    args = [fmt_const(g.nodes[m].value) if g.nodes[m].kind == CONST else g.nodes[m].name
+            for m in g.inputs_of(op)]
+    text = f"{short_op(ctx.op_name(), ctx.label())}({', '.join(args)})"
+    return (text, ATOM) if len(text) <= EXPR_CHARS else None
 
 
 def _tell_elided_apart(g: GraphModel, made: list[int]) -> None:
@@ -313,10 +375,6 @@ def _expression(g: GraphModel, n: int, level: dict[int, tuple[int, bool]],
         nd = g.nodes[m]
         if nd.kind == CONST:
             args.append((fmt_const(nd.value), ATOM, False))
-        elif nd.name == nd.id and g.preds[m]:
-            # An intermediate known only by its id says nothing (and may not be drawn: a
-            # rolled-up repeat's): it reads as an elided operand.
-            args.append(("…", ATOM, False))
         else:
             args.append((nd.name, *level.get(m, (ATOM, False))))
     if ctx.op_name() == "add" and len(ins) == 2:

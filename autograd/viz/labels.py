@@ -285,7 +285,36 @@ def named_formula(ctx: Function, i: int, args: list[str], out: str, upstream: st
 def derivative_text(ctx: Function, i: int, args: list[str], out: str, upstream: str = "G") -> str:
     """'d(w1 * x1)/dw1 = x1': the local derivative of the op's expression with respect to its
     input i, written in the operands' names (see `named_formula`)."""
+    return equation(*derivative_parts(ctx, i, args, out, upstream, always=True))
+
+
+def derivative_parts(ctx: Function, i: int, args: list[str], out: str, upstream: str = "G",
+                     always: bool = False) -> list[str]:
+    """['d(w1 * x1)/dw1', 'x1']: what a report writes after ``d out/d input = ``, the op's
+    expression differentiated, then the formula. The first is left out when the output is
+    called by that very expression (``d(w1*x1)/dw1 = x1``, not ``d(w1*x1)/dw1 = d(w1 * x1)/dw1
+    = x1``), unless `always`."""
     expr = expression(ctx, args)
     wrt = args[i] if i < len(args) else "?"
     d = f"d({expr})" if " " in expr or expr.startswith("-") else f"d {expr}"
-    return f"{d}/d{_operand(wrt)} = {named_formula(ctx, i, args, out, upstream)}"
+    formula_text = named_formula(ctx, i, args, out, upstream)
+    if not always and _same_text(expr, out):
+        return [formula_text]
+    # The input as d() writes it: d(bce(logits, y)), never dbce(logits, y).
+    return [f"{d}/d{wrt if _PLAIN.fullmatch(wrt) else f'({wrt})'}", formula_text]
+
+
+def _same_text(a: str, b: str) -> bool:
+    """True for two writings of one text: 'w1*x1 * y' and 'w1*x1*y', '(p - y) ** 2' and
+    '(p - y)**2' (spaces only set operators apart)."""
+    return "".join(a.split()) == "".join(b.split())
+
+
+def equation(*parts: str) -> str:
+    """'dE/dh = d(a + b)/da = 1': the parts joined by ' = ', a part that repeats the one
+    before it left out (a formula that is already its value: ``= 1``, never ``= 1 = 1``)."""
+    kept: list[str] = []
+    for part in parts:
+        if not kept or not _same_text(part, kept[-1]):
+            kept.append(part)
+    return " = ".join(kept)

@@ -11,7 +11,12 @@ The order in which a tensor gets its displayed name (`display_name`):
 
 1. its own ``.name`` (``name=`` at creation; `nn.Module` parameters get their dotted name);
 2. the variable it is bound to in the caller's code (locals, then globals);
-3. its stable id in the graph (``t7``: the 8th tensor created), as the last resort.
+3. for a tensor an op made: a short expression of its operands' names (``w1*x1``,
+   ``relu(…)``, ``bce(logits, y)``: `expression_name`); for a leaf: its value when that is
+   short (``1``, ``[1, 0]``, ``zeros(1,8)``), else what it is (``input``, ``param``;
+   `leaf_name`).
+
+A picture never shows a tensor's id (``t7``): a learner cannot tell what it stands for.
 
 Every viz entry point (`draw`, `to_dot`, `print_graph`, `render_text`, `explain`,
 `trace_backward`, the explorer) gets these names through `build_graph`, which calls
@@ -29,6 +34,7 @@ from types import FrameType
 from typing import Any
 
 from ..tensor import Tensor
+from .labels import fmt_array
 
 _LIBRARY = str(Path(__file__).resolve().parent.parent)  # the autograd/ package folder
 MAX_ITEMS = 1000  # containers bigger than this are not searched (cost, and unreadable names)
@@ -101,7 +107,7 @@ def display_name(t: Tensor, inferred: Mapping[int, str], fallback: str) -> str:
     return t.name or inferred.get(id(t)) or fallback
 
 
-# -- the last resort before an id: a short expression --------------------------------------
+# -- a tensor nobody named: a short expression of what made it --------------------------------------
 # An intermediate bound to no variable (``w1 * x1`` inside ``h1 = (w1 * x1 + b).sigmoid()``)
 # is called by what computes it, in its operands' names: ``w1*x1``, ``w1*x1 + b``,
 # ``sigmoid(…)``. Products are written without spaces and sums with them, so the eye groups
@@ -140,12 +146,14 @@ def compose(op: str, label: str, args: list[tuple[str, int]]) -> tuple[str, int]
 
 
 def expression_name(op: str, label: str, args: list[tuple[str, int, bool]],
-                    limit: int = EXPR_CHARS) -> tuple[str, int] | None:
-    """A short name for an op's output from its operands (text, level, is an expression), or
-    None when even with the inner expressions elided it is longer than `limit`."""
+                    limit: int = EXPR_CHARS) -> tuple[str, int]:
+    """A short name for an op's output from its operands (text, level, is an expression):
+    written out while it fits in `limit`, else shortened (inner expressions elided, the op
+    named alone, and in the end `shortest_name`)."""
     text, level = compose(op, label, [(a, lv) for a, lv, _ in args])
-    if len(text) <= limit:
-        return (text, level) if _says_something(text) else None
+    if len(text) <= limit and _says_something(text):
+        return text, level
+    given = args
     if any(e for _, _, e in args):
         args = [("…", ATOM, False) if e else (a, lv, e) for a, lv, e in args]
         text, level = compose(op, label, [(a, lv) for a, lv, _ in args])
@@ -167,11 +175,59 @@ def expression_name(op: str, label: str, args: list[tuple[str, int, bool]],
             text, level = compose(op, head, rest)
             if len(text) <= limit and _says_something(text):
                 return text, level
-    # Last: the op alone with its operands elided, ``reshape(…)``, when even that fits.
+    # Then: the op alone with its operands elided, ``reshape(…)``, when even that fits.
     text, level = compose(op, label.split("(")[0], [("…", ATOM)] * len(args))
     if len(text) <= limit and _says_something(text):
         return text, level
-    return None
+    return shortest_name(op, label, given, limit)
+
+
+# Op names too long for a box title, shortened as people write them (bce(logits, y)).
+SHORT_OPS = {
+    "binary_cross_entropy_with_logits": "bce",
+    "binary_cross_entropy": "bce",
+    "scaled_dot_product_attention": "attention",
+}
+
+
+def short_op(op: str, label: str) -> str:
+    """The op's name for an expression name: its label without keyword arguments, or the
+    usual abbreviation of a long one (`SHORT_OPS`)."""
+    return SHORT_OPS.get(op, label.split("(")[0])
+
+
+def shortest_name(op: str, label: str, args: list[tuple[str, int, bool]],
+                  limit: int = EXPR_CHARS) -> tuple[str, int]:
+    """A name for an op's output when `expression_name`'s rules all make it too long: never
+    an id (``t14`` tells a learner nothing), the first of
+
+    - the op under its short name (`SHORT_OPS`): ``bce(logits, y)``, ``bce(…, y)``;
+    - one operand elided, the one that keeps the most text (on a tie the first operand is
+      kept: expressions read left to right): ``x_t @ W + …``;
+    - the op's name with its operands elided, ``add(…, …)``;
+    - the op's name alone, even when longer than `limit`."""
+    short = short_op(op, label)
+    plain = [(a, lv) for a, lv, _ in args]
+    if short != label.split("(")[0]:
+        elided = [("…", ATOM) if e else (a, lv) for a, lv, e in args]
+        for cand in (plain, elided):
+            text, level = compose(op, short, cand)
+            if len(text) <= limit and _says_something(text):
+                return text, level
+    best: tuple[str, int] | None = None
+    for k, (a, _, _) in enumerate(args):
+        if a == "…" or len(args) < 2:
+            continue
+        cand = plain[:k] + [("…", ATOM)] + plain[k + 1:]
+        text, level = compose(op, short, cand)
+        if len(text) <= limit and _says_something(text) and (best is None or len(text) >= len(best[0])):
+            best = text, level
+    if best is not None:
+        return best
+    call = f"{short}({', '.join('…' for _ in args)})"
+    if len(call) <= limit:
+        return call, ATOM
+    return short, ATOM
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,5 +261,36 @@ def sum_name(a: SumText, b: SumText, limit: int = EXPR_CHARS) -> tuple[SumText, 
 
 
 def _says_something(text: str) -> bool:
-    """False for an expression of elided operands only (``… + …``): an id reads better."""
+    """False for an expression of elided operands only (``… + …``): it says nothing."""
     return text.strip("…() +-*/@,") != ""
+
+
+# -- a leaf nobody named: its value, or what it is -----------------------------------------
+# A leaf with no name and no variable is most often a constant the library made from a
+# Python number or list (the target ``1.0`` of a loss: ``bce(y_hat, 1)``) or a loop's first
+# state (``h = zeros`` before ``h`` is rebound): its value says what it is. A leaf with many
+# values is called by its kind, as the picture colours it: ``input`` (no gradient) or
+# ``param`` (a leaf that requires grad), numbered when there are several (``input1``).
+
+
+def value_name(t: Tensor, limit: int = EXPR_CHARS) -> str | None:
+    """A constant leaf's value as its name when that is short: ``1``, ``[1, 0]``,
+    ``zeros(1,8)``, ``ones(3)``; None for a leaf that requires grad, or whose values do not fit
+    in `limit` characters."""
+    if t.requires_grad:
+        return None  # a parameter: its value is what training changes, not what it is
+    data = t.data
+    if data.dtype.kind not in "biuf" or data.size == 0:
+        return None
+    flat = data.reshape(-1)
+    if flat.size > 1 and bool((flat == flat[0]).all()) and flat[0] in (0, 1):
+        shape = ",".join(str(n) for n in data.shape)
+        text = f"{'zeros' if flat[0] == 0 else 'ones'}({shape})"
+        return text if len(text) <= limit else None
+    text = fmt_array(data, digits=4)
+    return text if len(text) <= limit and "min" not in text else None
+
+
+def leaf_kind(t: Tensor) -> str:
+    """``param`` for a leaf that requires grad, else ``input`` (as pictures colour them)."""
+    return "param" if t.requires_grad else "input"

@@ -27,7 +27,7 @@ from ..function import Function
 from ..tensor import Tensor
 from .explorer import Explorer
 from .graph import GraphModel, build_graph
-from .labels import d, derivative_text, fmt_array, fmt_const, formula
+from .labels import d, derivative_parts, equation, fmt_array, fmt_const, formula
 from .local import input_grads, local_derivatives, replayed
 
 
@@ -81,7 +81,7 @@ class Trace:
         args = [self.name(a) if isinstance(a, Tensor) else fmt_const(a) for a in ctx.inputs]
         return {
             "edge": f"{i} -> {ctx.label()} -> {o}",
-            "formula": f"{d(o, i)} = " + derivative_text(ctx, s.index, args, o, upstream=d(root, o)),
+            "formula": equation(d(o, i), *derivative_parts(ctx, s.index, args, o, upstream=d(root, o))),
             "upstream": f"{d(root, o)} = {fmt_array(s.upstream)}",
             "local": "-" if s.local is None else fmt_array(s.local),
             "contribution": fmt_array(s.contribution),
