@@ -235,3 +235,139 @@ def test_sequential_of_an_ordered_dict_as_torch() -> None:
     np.testing.assert_allclose(ours(ag.tensor(x)).data, theirs(torch.tensor(x)).detach().numpy())
     with pytest.raises(AttributeError):
         _ = ours.nope
+
+
+# -- optimizers and schedulers -----------------------------------------------------------------------
+def _twin_params(torch: Any, shapes: tuple[tuple[int, ...], ...]) -> tuple[list[Any], list[Any]]:
+    rng = np.random.default_rng(0)
+    arrs = [rng.standard_normal(s) for s in shapes]
+    return [nn.Parameter(a.copy()) for a in arrs], [torch.nn.Parameter(torch.tensor(a)) for a in arrs]
+
+
+def test_optimizer_state_is_indexed_by_the_parameter_as_torch() -> None:
+    torch = _torch()
+    ours, theirs = _twin_params(torch, ((3, 2), (3,)))
+    o, t = nn.optim.Adam(ours, lr=0.1), torch.optim.Adam(theirs, lr=0.1)
+    ours[0].grad = ag.tensor(np.ones((3, 2)))
+    theirs[0].grad = torch.ones(3, 2, dtype=torch.float64)
+    o.step()
+    t.step()
+    assert set(o.state[ours[0]]) == set(t.state[theirs[0]]) == {"step", "exp_avg", "exp_avg_sq"}
+    np.testing.assert_allclose(o.state[ours[0]]["exp_avg"], t.state[theirs[0]]["exp_avg"].numpy())
+    assert o.state[ours[0]] is o.state[0]
+    assert ours[0] in o.state
+    assert ours[1] not in o.state  # no gradient yet: no state
+    assert o.state[ours[1]] == {} == t.state[theirs[1]]
+    with pytest.raises(KeyError, match="not one of the optimizer's parameters"):
+        _ = o.state[nn.Parameter([1.0])]
+    o2 = nn.optim.Adam(ours, lr=0.1)
+    o2.load_state_dict(o.state_dict())
+    np.testing.assert_array_equal(o2.state[ours[0]]["exp_avg"], o.state[ours[0]]["exp_avg"])
+
+
+def test_step_with_a_closure_as_torch() -> None:
+    torch = _torch()
+    ours, theirs = _twin_params(torch, ((4,),))
+    losses = []
+    for lib, params in ((nn, ours), (torch, theirs)):
+        opt = lib.optim.SGD(params, lr=0.1, momentum=0.9)
+        w = params[0]
+
+        def closure(opt: Any = opt, w: Any = w) -> Any:
+            opt.zero_grad()
+            loss = (w * w).sum()
+            loss.backward()
+            return loss
+
+        run = []
+        with (ag.no_grad() if lib is nn else torch.no_grad()):  # step turns gradients on itself
+            for _ in range(3):
+                run.append(float(opt.step(closure).item()))
+        losses.append(run)
+    np.testing.assert_allclose(losses[0], losses[1])
+    np.testing.assert_allclose(ours[0].data, theirs[0].detach().numpy())
+    assert nn.optim.Adam(ours).step() is None
+
+
+@pytest.mark.parametrize("kind", ["step", "cosine"])
+def test_scheduler_with_a_group_added_later_as_torch(kind: str) -> None:
+    torch = _torch()
+    ours, theirs = _twin_params(torch, ((2,), (2,)))
+    lrs = []
+    for lib, params in ((nn, ours), (torch, theirs)):
+        opt = lib.optim.SGD(params[:1], lr=1.0)
+        sched = (lib.optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5) if kind == "step"
+                 else lib.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=10, eta_min=0.01))
+        run = []
+        for epoch in range(6):
+            if epoch == 3:
+                opt.add_param_group({"params": params[1:], "lr": 0.3})
+            opt.step()
+            sched.step()
+            run.append([g["lr"] for g in opt.param_groups])
+        lrs.append(run)
+    assert [len(r) for r in lrs[0]] == [len(r) for r in lrs[1]]
+    for a, b in zip(lrs[0], lrs[1], strict=True):
+        np.testing.assert_allclose(a, b)
+
+
+# -- data --------------------------------------------------------------------------------------------
+class Squares(nn.data.Dataset):
+    """A map-style dataset as PyTorch code writes one: sample i is (features, label)."""
+
+    def __init__(self, n: int) -> None:
+        self.x = np.arange(2.0 * n).reshape(n, 2) ** 2
+        self.y = np.arange(n) % 3
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+    def __getitem__(self, i: int) -> tuple[np.ndarray, Any]:
+        return self.x[i], self.y[i]
+
+
+@pytest.mark.parametrize("drop_last", [False, True])
+def test_dataloader_over_a_map_style_dataset_as_torch(drop_last: bool) -> None:
+    torch = _torch()
+    ds = Squares(7)
+    ours = nn.DataLoader(ds, batch_size=3, drop_last=drop_last)
+    theirs = torch.utils.data.DataLoader(ds, batch_size=3, drop_last=drop_last)
+    assert len(ours) == len(theirs)
+    got, want = list(ours), list(theirs)
+    assert len(got) == len(want)
+    for (xb, yb), (tx, ty) in zip(got, want, strict=True):
+        np.testing.assert_array_equal(xb, tx.numpy())
+        np.testing.assert_array_equal(yb, ty.numpy())
+
+
+def test_dataloader_shuffles_a_dataset_like_its_arrays() -> None:
+    ds = Squares(10)
+    a = [tuple(b) for b in nn.DataLoader(ds, batch_size=4, shuffle=True, seed=3)]
+    b = list(nn.DataLoader(ds.x, ds.y, batch_size=4, shuffle=True, seed=3))
+    c = list(nn.DataLoader(nn.data.TensorDataset(ag.tensor(ds.x), ds.y), batch_size=4, shuffle=True, seed=3))
+    for (xa, ya), (xb, yb), (xc, yc) in zip(a, b, c, strict=True):
+        np.testing.assert_array_equal(xa, xb)
+        np.testing.assert_array_equal(ya, yb)
+        np.testing.assert_array_equal(xc, xb)
+        np.testing.assert_array_equal(yc, yb)
+    assert sorted(np.concatenate([y for _, y in a]).tolist()) == sorted(ds.y.tolist())
+
+
+def test_dataloader_collates_dicts_and_refuses_ragged_samples() -> None:
+    class Dicts:
+        def __len__(self) -> int:
+            return 3
+
+        def __getitem__(self, i: int) -> dict[str, Any]:
+            return {"a": ag.tensor([i, i]), "b": float(i)}
+
+    batches = list(nn.DataLoader(Dicts(), batch_size=2))
+    np.testing.assert_array_equal(batches[0]["a"], [[0, 0], [1, 1]])
+    np.testing.assert_array_equal(batches[1]["b"], [2.0])
+
+    class Ragged(Dicts):
+        def __getitem__(self, i: int) -> Any:
+            return np.ones(i + 1)
+
+    with pytest.raises(ValueError, match="equal shapes"):
+        list(nn.DataLoader(Ragged(), batch_size=2))
