@@ -455,6 +455,66 @@ class Module:
         statistics); returns self."""
         return self.train(False)
 
+    # -- device and dtype --------------------------------------------------------------------
+    def to(self, *args: Any, **kwargs: Any) -> Module:
+        """`model.to(device)`, `model.to(dtype)`, `model.to(device, dtype)`, as PyTorch's;
+        returns self. The only device is the CPU ("cpu", or a torch.device("cpu")), so moving
+        there changes nothing; a floating dtype (np.float32, "float64", ...) converts every
+        parameter, its gradient and every floating-point buffer, in place."""
+        where = f"{type(self).__name__}.to"
+        unknown = set(kwargs) - {"device", "dtype", "non_blocking", "copy", "memory_format"}
+        if unknown:
+            raise TypeError(f"{where}: unexpected keyword arguments {sorted(unknown)}")
+        dtype = kwargs.get("dtype")
+        devices = [kwargs["device"]] if kwargs.get("device") is not None else []
+        for a in args:
+            if (isinstance(a, str) and a.split(":")[0] in ("cpu", "cuda", "mps", "xpu", "meta")) or (
+                type(a).__name__ == "device"
+            ):
+                devices.append(a)
+            elif isinstance(a, Tensor):
+                dtype = a.dtype  # .to(other_tensor): its dtype
+            elif dtype is None:
+                dtype = a
+            else:
+                raise TypeError(f"{where}: expected a device and/or a dtype, got {args!r}")
+        for d in devices:
+            if str(d).split(":")[0] != "cpu":
+                raise RuntimeError(f"{where}: seegrad runs on the CPU only, got device {str(d)!r}")
+        if dtype is None:
+            return self
+        try:
+            dt = np.dtype(dtype)
+        except TypeError:
+            raise TypeError(f"{where}: {dtype!r} is not a dtype numpy knows (e.g. np.float32)") from None
+        if dt.kind != "f":
+            raise TypeError(f"{where}: only floating-point dtypes are allowed, got {dt}")
+        for p in self.parameters():
+            if p.dtype != dt:
+                p.data = p.data.astype(dt)
+                if p.grad is not None:
+                    p.grad.data = p.grad.data.astype(dt)
+        for m in self.modules():
+            for b in m._buffer_names:
+                value = m.__dict__.get(b)
+                if isinstance(value, Tensor) and value.dtype.kind == "f":
+                    value.data = value.data.astype(dt)
+            if isinstance(m.__dict__.get("_dtype"), np.dtype):  # layers that remember theirs
+                m.__dict__["_dtype"] = dt
+        return self
+
+    def cpu(self) -> Module:
+        """Nothing to move: seegrad runs on the CPU. Returns self, as PyTorch's."""
+        return self
+
+    def float(self) -> Module:
+        """Convert the parameters and floating-point buffers to float32; returns self."""
+        return self.to(np.float32)
+
+    def double(self) -> Module:
+        """Convert the parameters and floating-point buffers to float64; returns self."""
+        return self.to(np.float64)
+
     # -- state -------------------------------------------------------------------------------
     def _state_entries(self) -> list[tuple[str, Tensor]]:
         """(key, tensor) for the state dict: per module (depth first) its parameters, then its
@@ -472,6 +532,29 @@ class Module:
                 if persistent and value is not None:
                     entries.append((pre + b, value))
         return entries
+
+    def _state_aliases(self, targets: dict[str, Tensor]) -> dict[str, str]:
+        """The other names PyTorch gives a shared parameter or buffer (one per path to it,
+        through shared modules too) -> its key in `targets`."""
+        by_id = {id(t): k for k, t in targets.items()}
+        aliases: dict[str, str] = {}
+        # Every path, not each module once (a module on the current path is not entered again).
+        stack: list[tuple[str, Module, frozenset[int]]] = [("", self, frozenset({id(self)}))]
+        while stack:
+            pre, module, path = stack.pop()
+            for name, member in module._named_members():
+                key = pre + name
+                if isinstance(member, Parameter):
+                    if key not in targets and id(member) in by_id:
+                        aliases[key] = by_id[id(member)]
+                elif id(member) not in path:
+                    stack.append((key + ".", member, path | {id(member)}))
+            for b, persistent in module._buffer_names.items():
+                value = module.__dict__.get(b)
+                key = pre + b
+                if persistent and value is not None and key not in targets and id(value) in by_id:
+                    aliases[key] = by_id[id(value)]
+        return aliases
 
     def state_dict(self) -> OrderedDict[str, np.ndarray]:
         """name -> a copy of the values of every parameter and persistent buffer."""
@@ -492,18 +575,25 @@ class Module:
                 f"load_state_dict: expected a mapping of name -> array, got {type(state).__name__}"
             )
         targets = dict(self._state_entries())
-        missing = [k for k in targets if k not in state]
-        unexpected = [k for k in state if k not in targets]
+        # A shared (tied) parameter or module is saved once, under its first name; PyTorch
+        # saves it under each of its names. Those other names are accepted too, so a PyTorch
+        # checkpoint of a model with tied weights loads; the first name's value wins.
+        aliases = self._state_aliases(targets)
+        given = set(state) | {aliases[k] for k in state if k in aliases}
+        missing = [k for k in targets if k not in given]
+        unexpected = [k for k in state if k not in targets and k not in aliases]
         problems = []
         if strict and missing:
             problems.append("missing keys: " + ", ".join(repr(k) for k in missing))
         if strict and unexpected:
             problems.append("unexpected keys: " + ", ".join(repr(k) for k in unexpected))
         values: dict[str, np.ndarray] = {}
+        source = {aliases[k]: k for k in reversed(list(state)) if k in aliases}
+        source.update((k, k) for k in state if k in targets)
         for key, t in targets.items():
-            if key not in state:
+            if key not in source:
                 continue
-            problem, cast = _check_value(key, state[key], t)
+            problem, cast = _check_value(source[key], state[source[key]], t)
             if problem:
                 problems.append(problem)
             else:

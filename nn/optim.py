@@ -107,7 +107,10 @@ class Optimizer:
         for i, p in enumerate(params):
             if not isinstance(p, Tensor):
                 raise TypeError(f"{name}: can only optimize Tensors, but item {i} is a {type(p).__name__}")
-            if not p.requires_grad or not p.is_leaf:
+            # A leaf that does not require grad is accepted, as in PyTorch: a frozen layer's
+            # parameters (model.parameters() after requires_grad_(False)) have no gradient
+            # and are skipped by step() until they are unfrozen.
+            if not p.is_leaf:
                 raise ValueError(
                     f"{name}: item {i} (shape {p.shape}) is not a leaf tensor that requires grad; "
                     "optimize parameters (nn.Parameter or Tensors made with requires_grad=True)"

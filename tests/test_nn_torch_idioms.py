@@ -371,3 +371,81 @@ def test_dataloader_collates_dicts_and_refuses_ragged_samples() -> None:
 
     with pytest.raises(ValueError, match="equal shapes"):
         list(nn.DataLoader(Ragged(), batch_size=2))
+
+
+# -- device, dtype, tied weights ---------------------------------------------------------------------
+def test_to_cpu_float_double_as_torch() -> None:
+    torch = _torch()
+    model = nn.Sequential(nn.Linear(2, 3, rng=0), nn.BatchNorm1d(3), nn.ReLU())
+    assert model.to("cpu") is model
+    assert model.to(torch.device("cpu")) is model
+    assert model.cpu() is model
+    model(ag.tensor(np.ones((4, 2)))).sum().backward()
+    assert model.float() is model
+    assert {p.dtype for p in model.parameters()} == {np.dtype(np.float32)}
+    assert {p.grad.dtype for p in model.parameters()} == {np.dtype(np.float32)}
+    assert model[1].running_var.dtype == np.float32
+    assert model[1].num_batches_tracked.dtype.kind == "i"  # integer buffers stay, as in torch
+    assert model(ag.tensor(np.ones((4, 2), np.float32))).dtype == np.float32
+    model.to("cpu", dtype=np.float64)
+    assert {p.dtype for p in model.parameters()} == {np.dtype(np.float64)}
+    assert model.double()(ag.tensor(np.ones((4, 2)))).dtype == np.float64
+    with pytest.raises(RuntimeError, match="CPU only"):
+        model.to("cuda")
+    with pytest.raises(TypeError, match="floating-point"):
+        model.to(np.int64)
+
+
+def test_loading_a_torch_checkpoint_with_tied_weights() -> None:
+    torch = _torch()
+
+    def build(lib: Any) -> Any:
+        class LM(lib.nn.Module if lib is torch else nn.Module):
+            def __init__(self) -> None:
+                super().__init__()
+                L = lib.nn if lib is torch else nn  # noqa: N806 - as PyTorch code names it
+                self.emb = L.Embedding(5, 3)
+                self.body = L.Sequential(L.Linear(3, 3), L.Tanh())
+                self.head = L.Linear(3, 5, bias=False)
+                self.head.weight = self.emb.weight  # weight tying
+                self.alias = self.body  # a shared module
+
+        return LM()
+
+    ours, theirs = build(nn), build(torch)
+    sd = {k: v.detach().numpy() for k, v in theirs.state_dict().items()}
+    assert "head.weight" in sd
+    assert "alias.0.weight" in sd
+    assert ours.load_state_dict(sd) == ([], [])
+    np.testing.assert_array_equal(ours.emb.weight.data, sd["emb.weight"])
+    np.testing.assert_array_equal(ours.body[0].bias.data, sd["body.0.bias"])
+    assert ours.head.weight is ours.emb.weight
+    only_alias = {k: v for k, v in sd.items() if k != "emb.weight"}
+    assert ours.load_state_dict(only_alias) == ([], [])  # the tied name alone is enough
+    neither = {k: v for k, v in only_alias.items() if k != "head.weight"}
+    assert ours.load_state_dict(neither, strict=False).missing_keys == ["emb.weight"]
+    with pytest.raises(ValueError, match=r"missing keys: 'emb\.weight'"):
+        ours.load_state_dict(neither)
+    # What ours saves still loads into torch (strict=False: torch wants every name).
+    back = {k: torch.tensor(v) for k, v in ours.state_dict().items()}
+    assert sorted(theirs.load_state_dict(back, strict=False).missing_keys) == [
+        "alias.0.bias", "alias.0.weight", "head.weight"]
+
+
+def test_optimizer_over_a_partly_frozen_model_as_torch() -> None:
+    torch = _torch()
+    results = []
+    for lib in (nn, torch):
+        L = nn if lib is nn else torch.nn  # noqa: N806
+        model = L.Sequential(L.Linear(2, 3), L.Tanh(), L.Linear(3, 1))
+        model[0].requires_grad_(False)  # freeze, then hand every parameter to the optimizer
+        opt = (nn.optim if lib is nn else torch.optim).Adam(model.parameters(), lr=0.1)
+        before = [np.array(p.data if lib is nn else p.detach().numpy()) for p in model.parameters()]
+        x = ag.ones(4, 2) if lib is nn else torch.ones(4, 2)
+        model(x).sum().backward()
+        opt.step()
+        after = [np.array(p.data if lib is nn else p.detach().numpy()) for p in model.parameters()]
+        results.append([bool((a != b).any()) for a, b in zip(before, after, strict=True)])
+    assert results[0] == results[1] == [False, False, True, True]
+    with pytest.raises(ValueError, match="not a leaf"):
+        nn.optim.SGD([nn.Parameter([1.0]) * 2], lr=0.1)
