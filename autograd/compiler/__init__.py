@@ -253,7 +253,7 @@ def _held(name: str, value: Any) -> list[tuple[str, Tensor]]:
     named = getattr(value, "named_parameters", None)
     if callable(named) and not isinstance(value, Tensor):
         with contextlib.suppress(Exception):  # not a module after all: no names from it
-            out += [(n if name == "self" else f"{name}.{n}", p) for n, p in named()]
+            out += [(n if name == "self" else f"{name}.{n}", p) for n, p in named() if isinstance(p, Tensor)]
     if isinstance(value, dict):
         out += [(k, t) for k, t in value.items() if isinstance(k, str) and isinstance(t, Tensor)]
     elif name == "self" and hasattr(value, "__dict__"):
