@@ -292,18 +292,30 @@ class Module:
         for _, m in self.named_modules():
             yield m
 
-    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
+    def named_parameters(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Parameter]]:
         """(name, parameter) pairs in definition order; a shared parameter appears once.
+        With `recurse=False`, only this module's own parameters (not its submodules').
 
         Also links each parameter and module to where it was found, so names stay right for
         containers that were changed after assignment (`self.layers.append`).
         """
-        for rel, p in _members_below(self, with_modules=False):
+        if recurse:
+            members: Iterator[tuple[str, Member]] = _members_below(self, with_modules=False)
+        else:
+            seen: set[int] = set()
+            own = []
+            for name, member in self._named_members():
+                if isinstance(member, Parameter) and id(member) not in seen:
+                    seen.add(id(member))
+                    own.append((name, member))
+            members = iter(own)
+        for rel, p in members:
             yield (f"{prefix}.{rel}" if prefix else rel), p
 
-    def parameters(self) -> list[Parameter]:
-        """Every parameter, in definition order, each once (what optimizers take)."""
-        return [p for _, p in self.named_parameters()]
+    def parameters(self, recurse: bool = True) -> list[Parameter]:
+        """Every parameter, in definition order, each once (what optimizers take); with
+        `recurse=False`, only this module's own."""
+        return [p for _, p in self.named_parameters(recurse=recurse)]
 
     def apply(self, fn: Any) -> Module:
         """Call `fn(module)` on every module below this one and then on this one (children
@@ -421,17 +433,19 @@ class Module:
         object.__setattr__(self, "_buffer_names", {**self._buffer_names, name: bool(persistent)})
         object.__setattr__(self, name, tensor)
 
-    def named_buffers(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
-        """(name, buffer) for every buffer here and below (None-valued buffers left out)."""
-        for mod_name, module in self.named_modules(prefix):
+    def named_buffers(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Tensor]]:
+        """(name, buffer) for every buffer here and below (None-valued buffers left out);
+        with `recurse=False`, only this module's own."""
+        modules = self.named_modules(prefix) if recurse else iter([(prefix, self)])
+        for mod_name, module in modules:
             for b in module._buffer_names:
                 value = module.__dict__.get(b)
                 if value is not None:
                     yield (f"{mod_name}.{b}" if mod_name else b), value
 
-    def buffers(self) -> list[Tensor]:
-        """Every buffer here and below."""
-        return [b for _, b in self.named_buffers()]
+    def buffers(self, recurse: bool = True) -> list[Tensor]:
+        """Every buffer here and below (with `recurse=False`, only this module's own)."""
+        return [b for _, b in self.named_buffers(recurse=recurse)]
 
     # -- training helpers --------------------------------------------------------------------
     def zero_grad(self, set_to_none: bool = True) -> None:

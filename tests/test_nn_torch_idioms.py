@@ -449,3 +449,38 @@ def test_optimizer_over_a_partly_frozen_model_as_torch() -> None:
     assert results[0] == results[1] == [False, False, True, True]
     with pytest.raises(ValueError, match="not a leaf"):
         nn.optim.SGD([nn.Parameter([1.0]) * 2], lr=0.1)
+
+
+def test_parameters_and_buffers_without_recursion_as_torch() -> None:
+    torch = _torch()
+
+    def build(lib: Any) -> Any:
+        L = nn if lib is nn else torch.nn  # noqa: N806 - as PyTorch code names it
+        one = ag.ones(1) if lib is nn else torch.ones(1)
+
+        class Scaled(L.Module):  # type: ignore[name-defined, misc]
+            def __init__(self) -> None:
+                super().__init__()
+                self.fc = L.Linear(2, 2)
+                self.scale = L.Parameter(one)
+                self.register_buffer("count", one * 0)
+                self.fc.register_buffer("inner", one * 0)
+
+        return Scaled()
+
+    got = []
+    for lib in (nn, torch):
+        m = build(lib)
+        own: list[str] = []
+        m.apply(lambda mod, own=own: own.extend(type(mod).__name__ + ":" + n
+                                                  for n, _ in mod.named_parameters(recurse=False)))
+        got.append((
+            [n for n, _ in m.named_parameters(recurse=False)],
+            len(list(m.parameters(recurse=False))),
+            [n for n, _ in m.named_buffers(recurse=False)],
+            len(list(m.buffers(recurse=False))),
+            [n for n, _ in m.named_buffers()],
+            own,
+        ))
+    assert got[0] == got[1]
+    assert got[0][0] == ["scale"]
