@@ -484,3 +484,54 @@ def test_parameters_and_buffers_without_recursion_as_torch() -> None:
         ))
     assert got[0] == got[1]
     assert got[0][0] == ["scale"]
+
+
+# -- loss modules ------------------------------------------------------------------------------------
+def _loss_cases(torch: Any) -> list[tuple[str, dict[str, Any], list[np.ndarray]]]:
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((6, 4))
+    x3 = rng.standard_normal((2, 4, 3))  # (N, C, d1): classes on axis 1, as torch's modules
+    labels = np.array([0, 3, 1, -100, 2, 3])
+    labels3 = np.array([[0, 3, 1], [2, 2, 0]])
+    w = rng.random(4) + 0.1
+    t01 = rng.random((6, 4))
+    probs = 1 / (1 + np.exp(-x))
+    logp = x - np.log(np.exp(x).sum(1, keepdims=True))
+    pt = np.exp(rng.standard_normal((6, 4)))
+    pt /= pt.sum(1, keepdims=True)
+    return [
+        ("MSELoss", {}, [x, t01]),
+        ("L1Loss", {"reduction": "sum"}, [x, t01]),
+        ("HuberLoss", {"delta": 0.5, "reduction": "none"}, [x, t01]),
+        ("SmoothL1Loss", {"beta": 0.5}, [x, t01]),
+        ("KLDivLoss", {"reduction": "batchmean"}, [logp, pt]),
+        ("BCELoss", {"weight": w}, [probs, t01]),
+        ("BCEWithLogitsLoss", {"pos_weight": w, "reduction": "sum"}, [x, t01]),
+        ("CrossEntropyLoss", {"weight": w, "label_smoothing": 0.1}, [x, labels]),
+        ("CrossEntropyLoss", {"reduction": "none"}, [x3, labels3]),
+        ("CrossEntropyLoss", {}, [x[0], np.array(2)]),
+        ("CrossEntropyLoss", {"label_smoothing": 0.2}, [x, pt]),
+        ("NLLLoss", {"weight": w, "ignore_index": 3}, [logp, np.where(labels < 0, 0, labels)]),
+        ("NLLLoss", {}, [x3, labels3]),
+        ("CosineEmbeddingLoss", {"margin": 0.1}, [x, t01, np.array([1, -1, 1, 1, -1, -1])]),
+        ("MarginRankingLoss", {"margin": 0.2}, [x[:, 0], t01[:, 0], np.array([1, -1, 1, 1, -1, -1])]),
+    ]
+
+
+def test_loss_modules_as_torch() -> None:
+    torch = _torch()
+    for name, kw, arrays in _loss_cases(torch):
+        ours = getattr(nn, name)(**{k: (ag.tensor(v) if isinstance(v, np.ndarray) else v)
+                                    for k, v in kw.items()})
+        theirs = getattr(torch.nn, name)(**{k: (torch.tensor(v) if isinstance(v, np.ndarray) else v)
+                                            for k, v in kw.items()})
+        xs = ag.tensor(arrays[0], requires_grad=True)
+        xt = torch.tensor(arrays[0], requires_grad=True)
+        rest = arrays[1:]
+        ls = ours(xs, *rest)
+        lt = theirs(xt, *[torch.tensor(a) for a in rest])
+        np.testing.assert_allclose(ls.data, lt.detach().numpy(), rtol=1e-10, atol=1e-12, err_msg=name)
+        ls.sum().backward()
+        lt.sum().backward()
+        np.testing.assert_allclose(xs.grad.data, xt.grad.numpy(), rtol=1e-9, atol=1e-12, err_msg=name)
+        assert list(ours.state_dict()) == list(theirs.state_dict()), name
