@@ -245,3 +245,16 @@ def test_a_formula_that_is_already_its_value_is_written_once() -> None:
     v = ag.tensor([0.5, 1.5], requires_grad=True, name="v")
     s = (v + 1.0).sum()
     assert "d(v + 1)/dv = 1 = [1, 1]" in str(ag.explain(s, v))
+
+
+def test_an_operand_that_is_a_formulas_whole_argument_is_bracketed_once() -> None:
+    x = ag.tensor(0.5, requires_grad=True, name="x")
+    y = ag.tensor(2.0, requires_grad=True, name="y")
+    report = str(ag.explain((x * y).exp(), x))
+    assert "= exp(x*y) = 2.71828" in report, report  # was exp((x*y))
+    assert "((" not in report
+    report = str(ag.explain((x * y).sqrt(), x))
+    assert "1/(2*sqrt(x*y))" in report, report
+    # brackets that group stay: (x*y)^((x + y)-1)
+    report = str(ag.explain((x * y) ** (x + y), x))
+    assert "(x + y)*(x*y)^((x + y)-1)" in report, report

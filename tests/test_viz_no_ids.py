@@ -55,6 +55,10 @@ def test_an_unnamed_constant_is_called_by_its_value() -> None:
     assert "[1]" in names, names
     assert "bce(…, [1])" in names, names
     assert not any(ID.fullmatch(n) for n in names), names
+    # its record says its value once: as its name, with no data row repeating it
+    dot = ag.to_dot(loss)
+    assert "<B>[1]</B>" in dot
+    assert "data [1]<" not in dot
     # the report writes the derivation in these names too
     p = ag.tensor(0.25, requires_grad=True, name="p")
     e = F.binary_cross_entropy(p, 1.0, reduction="none")
@@ -111,3 +115,15 @@ def test_every_name_stays_short_or_is_an_op_name() -> None:
     names = tensor_names(deep.exp())
     assert not any(ID.fullmatch(n) for n in names), names
     assert all(len(n) <= EXPR_CHARS for n in names), names
+
+
+def test_no_docs_picture_shows_an_id() -> None:
+    from pathlib import Path
+
+    images = Path(__file__).resolve().parent.parent / "docs" / "images"
+    svgs = sorted(images.glob("*.svg"))
+    assert svgs
+    for svg in svgs:
+        texts = re.findall(r"<text[^>]*>([^<]*)</text>", svg.read_text(encoding="utf-8"))
+        shown = [t for t in texts if ID.search(t)]
+        assert not shown, f"{svg.name} shows {shown}: run python -m demos.gen_images"

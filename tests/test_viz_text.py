@@ -21,7 +21,7 @@ def test_tree_lists_each_tensor_with_its_op_and_branches_on_several_inputs() -> 
         "├─ c = mul(a, b)  () float64",
         "│  ├─ a  (parameter)  () float64",
         "│  └─ b  (parameter)  () float64",
-        "└─ exp(a) = exp(a)  () float64",
+        "└─ exp(a)  () float64",
         "   a  (see above)",
     ]
 
@@ -76,3 +76,13 @@ def test_print_graph_prints(capsys) -> None:
     x = ag.tensor(1.0, requires_grad=True, name="x")
     ag.print_graph(x.exp())
     assert "exp(x)" in capsys.readouterr().out
+
+
+def test_tree_writes_each_call_once_and_keyword_arguments_after_the_operands() -> None:
+    x = ag.tensor([[0.5, -0.5]], requires_grad=True, name="x")
+    out = (x.reshape(-1) * ag.tensor([2.0, 2.0])).sum()
+    text = ag.render_text(out)
+    assert "reshape(x, shape=(-1,))" in text, text  # was reshape(shape=(-1,))(x)
+    assert "(-1,))(" not in text
+    # the constant is called by its value: its line does not repeat it as data
+    assert "└─ [2, 2]  (input)  (2,) float64" in text.splitlines(), text

@@ -39,6 +39,7 @@ from .labels import (
     fmt_shape,
     named_formula,
 )
+from .names import value_name
 from .render import DEFAULT_TIMEOUT
 from .summary import Group
 from .sums import sum_text, term_names
@@ -123,7 +124,9 @@ def _tensor_label(sc: Scene, n: int, hl: bool) -> tuple[str, str]:
         rows = [row]
     else:
         rows = [[_cell(title, bold=True), _cell(f"{fmt_shape(t.shape)} {t.dtype}")]]
-        if sc.show_values and not sc.backward:
+        # A constant called by its value ([1], zeros(1,8)) is not written out twice.
+        by_value = not node.named and t._ctx is None and node.name == value_name(t)
+        if sc.show_values and not sc.backward and not by_value:
             rows.append([_cell("data " + fmt_array(t.data, digits=DIGITS))])
         if grad_text:
             rows.append([_cell(grad_text, GRAD_COLOR)])

@@ -9,9 +9,10 @@ roll-ups, collapsed modules, highlights, which gradients), and the emitters (`do
 
 What each node carries (see `Node`): its kind, stable id, the tensor / op / constant it stands
 for, its module scope, and its displayed `name` (the tensor's `.name`, else the variable it is
-bound to in the caller's code, see `names.py`, else its id). Values are the tensors' `.data`;
-gradients are filled in on request by `GraphModel.fill_grads` (stored `.grad`, or computed by
-the engine for every tensor asked for) into `GraphModel.grads`.
+bound to in the caller's code, else a short expression or its value: `names.py`; never its
+id). Values are the tensors' `.data`; gradients are filled in on request by
+`GraphModel.fill_grads` (stored `.grad`, or computed by the engine for every tensor asked for)
+into `GraphModel.grads`.
 
 - one *tensor* node per tensor (``t0``, ``t1``, ...: creation order renumbered from 0, so the
   same program always gives the same ids; ``id()`` is never used),
@@ -65,7 +66,8 @@ class Node:
     - name: what a tensor node is called (see `names.py`); an op's name is its label
       (``sum(axis=1)``), a constant's its value.
     - named: True when `name` is one a person wrote (``name=``, a parameter's module name, a
-      variable of the calling code), False when it is the fallback id.
+      variable of the calling code), False for a name made up for it (an expression, a
+      value, ``input``).
     """
 
     kind: str
@@ -128,7 +130,8 @@ class GraphModel:
         return self.index_of.get(id(t))
 
     def name(self, t: Tensor) -> str:
-        """What to call a tensor in text: its `.name`, its variable name, else its id (``t7``)."""
+        """What to call a tensor in text: its displayed name (`names.py`), or for a tensor not in
+        this graph its `.name` ("?" without one)."""
         n = self.index_of.get(id(t))
         if n is not None:
             return self.nodes[n].name

@@ -279,7 +279,21 @@ def named_formula(ctx: Function, i: int, args: list[str], out: str, upstream: st
     if sym and sym not in vars_:
         subst[sym] = _operand(out)
     subst.setdefault("G", _operand(upstream))
-    return _TOKEN.sub(lambda m: subst.get(m.group(0), m.group(0)), text)
+    return _single_brackets(_TOKEN.sub(lambda m: subst.get(m.group(0), m.group(0)), text))
+
+
+def _single_brackets(text: str) -> str:
+    """'exp((x*y))' -> 'exp(x*y)': a bracket pair that is all of the pair around it (an operand
+    bracketed as the formula's whole argument) is written once."""
+    match: dict[int, int] = {}
+    stack: list[int] = []
+    for k, ch in enumerate(text):
+        if ch == "(":
+            stack.append(k)
+        elif ch == ")" and stack:
+            match[stack.pop()] = k
+    drop = {k for i, j in match.items() if match.get(i + 1) == j - 1 for k in (i + 1, j - 1)}
+    return "".join(ch for k, ch in enumerate(text) if k not in drop) if drop else text
 
 
 def derivative_text(ctx: Function, i: int, args: list[str], out: str, upstream: str = "G") -> str:

@@ -34,7 +34,7 @@ from types import FrameType
 from typing import Any
 
 from ..tensor import Tensor
-from .labels import fmt_array
+from .labels import SMALL, fmt_array
 
 _LIBRARY = str(Path(__file__).resolve().parent.parent)  # the autograd/ package folder
 MAX_ITEMS = 1000  # containers bigger than this are not searched (cost, and unreadable names)
@@ -196,6 +196,9 @@ def short_op(op: str, label: str) -> str:
     return SHORT_OPS.get(op, label.split("(")[0])
 
 
+MAX_KEPT = 3  # ops with more operands (stack of 10,000) are not tried operand by operand
+
+
 def shortest_name(op: str, label: str, args: list[tuple[str, int, bool]],
                   limit: int = EXPR_CHARS) -> tuple[str, int]:
     """A name for an op's output when `expression_name`'s rules all make it too long: never
@@ -204,7 +207,7 @@ def shortest_name(op: str, label: str, args: list[tuple[str, int, bool]],
     - the op under its short name (`SHORT_OPS`): ``bce(logits, y)``, ``bce(…, y)``;
     - one operand elided, the one that keeps the most text (on a tie the first operand is
       kept: expressions read left to right): ``x_t @ W + …``;
-    - the op's name with its operands elided, ``add(…, …)``;
+    - the op's name with its operands elided, ``add(…, …)``, ``stack(…)`` for many;
     - the op's name alone, even when longer than `limit`."""
     short = short_op(op, label)
     plain = [(a, lv) for a, lv, _ in args]
@@ -215,8 +218,8 @@ def shortest_name(op: str, label: str, args: list[tuple[str, int, bool]],
             if len(text) <= limit and _says_something(text):
                 return text, level
     best: tuple[str, int] | None = None
-    for k, (a, _, _) in enumerate(args):
-        if a == "…" or len(args) < 2:
+    for k, (a, _, _) in enumerate(args if 2 <= len(args) <= MAX_KEPT else []):
+        if a == "…":
             continue
         cand = plain[:k] + [("…", ATOM)] + plain[k + 1:]
         text, level = compose(op, short, cand)
@@ -224,7 +227,7 @@ def shortest_name(op: str, label: str, args: list[tuple[str, int, bool]],
             best = text, level
     if best is not None:
         return best
-    call = f"{short}({', '.join('…' for _ in args)})"
+    call = f"{short}({', '.join('…' for _ in args)})" if len(args) <= MAX_KEPT else f"{short}(…)"
     if len(call) <= limit:
         return call, ATOM
     return short, ATOM
@@ -287,8 +290,10 @@ def value_name(t: Tensor, limit: int = EXPR_CHARS) -> str | None:
         shape = ",".join(str(n) for n in data.shape)
         text = f"{'zeros' if flat[0] == 0 else 'ones'}({shape})"
         return text if len(text) <= limit else None
+    if data.size > SMALL:
+        return None  # too many values to read as a name (and no need to format them)
     text = fmt_array(data, digits=4)
-    return text if len(text) <= limit and "min" not in text else None
+    return text if len(text) <= limit else None
 
 
 def leaf_kind(t: Tensor) -> str:

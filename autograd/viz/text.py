@@ -21,7 +21,8 @@ from typing import Any
 
 from ..tensor import Tensor
 from .graph import CONST, TENSOR, GraphModel, build_graph
-from .labels import fmt_array, fmt_const, fmt_shape, tensor_grad
+from .labels import equation, fmt_array, fmt_const, fmt_shape, tensor_grad
+from .names import value_name
 
 MAX_INDENT = 24  # branch levels; deeper ones are not indented further
 
@@ -46,11 +47,19 @@ def _line(g: GraphModel, n: int, show_values: bool, show_grads: bool, grads: dic
         for m in _inputs(g, n):
             node = g.nodes[m]
             args.append(fmt_const(node.value) if node.kind == CONST else g.name(node.tensor))  # type: ignore[arg-type]
-        head = f"{name} = {ctx.label()}({', '.join(args)})"
+        label = ctx.label()
+        if "(" in label:  # reshape(shape=(-1,)) applied to out: reshape(out, shape=(-1,))
+            op, rest = label.split("(", 1)
+            call = f"{op}({', '.join(args)}, {rest}" if args else label
+        else:
+            call = f"{label}({', '.join(args)})"
+        head = equation(name, call)  # tanh(x), not tanh(x) = tanh(x)
     else:
         head = f"{name}  ({'parameter' if t.requires_grad else 'input'})"
     parts = [head, f"  {fmt_shape(t.shape)} {t.dtype}"]
-    if show_values:
+    # A constant called by its value ([1], zeros(1,8)) is not written out twice.
+    by_value = ctx is None and not g.nodes[n].named and name == value_name(t)
+    if show_values and not by_value:
         parts.append(f"  data {fmt_array(t.data)}")
     if show_grads:
         grad = grads.get(n)
