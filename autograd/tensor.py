@@ -441,6 +441,11 @@ class Tensor(
             raise ValueError(
                 f"{op.__name__}: shapes {self.shape} and {np.shape(o)} cannot be broadcast together"
             ) from None
+        except TypeError:  # numpy's UFuncTypeError: `x == "a"`
+            raise TypeError(
+                f"{op.__name__}: cannot compare a tensor of dtype {self.dtype} with "
+                f"{type(other).__name__} {other!r:.40}"
+            ) from None
 
     def __lt__(self, other: Any) -> Tensor:
         return self._compare(other, np.less)

@@ -792,8 +792,10 @@ class MathMixin:
         """Round up elementwise; zero gradient (a step function)."""
         return Ceil.apply(self)
 
-    def round(self, decimals: int = 0) -> Tensor:
+    def round(self, decimals: int = 0, out: Any = None) -> Tensor:
         """Round to `decimals` places, halves to even; zero gradient (a step function)."""
+        if out is not None:  # np.round(t) passes out=None
+            raise TypeError("round: out= is not supported on tensors")
         return Round.apply(self, decimals=decimals)
 
     def trunc(self) -> Tensor:
