@@ -378,3 +378,40 @@ def test_numpy_functions_that_use_tensor_methods_stay_in_the_graph() -> None:
     y.sum().backward()
     assert x.grad is not None
     assert np.allclose(x, x.data)  # bool results are fine: no gradient to lose
+
+
+# -- numpy's np.prod / np.cumsum / np.round on tensors stay in the graph ------------------------
+def test_numpy_prod_cumsum_round_call_the_tensor_methods() -> None:
+    torch = _torch()
+    a = np.array([[0.5, 2.0, -1.0], [1.5, 3.0, 0.25]])
+    x, t = ag.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    ours = np.prod(x, axis=1).sum() + np.cumsum(x, axis=1).sum() + np.cumprod(x, axis=0).sum()
+    theirs = t.prod(1).sum() + t.cumsum(1).sum() + t.cumprod(0).sum()
+    assert isinstance(ours, ag.Tensor)
+    np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=1e-12)
+    ours.backward()
+    theirs.backward()
+    np.testing.assert_allclose(x.grad.data, t.grad.numpy(), rtol=1e-12)
+    r = np.round(x * 10)
+    assert isinstance(r, ag.Tensor)
+    np.testing.assert_array_equal(r.data, np.round(a * 10))
+    with pytest.raises(TypeError, match="prod: out= is not supported"):
+        x.prod(out=np.zeros(2))
+
+
+def test_comparing_with_a_string_names_the_op() -> None:
+    x = ag.tensor([1.0, 2.0])
+    with pytest.raises(TypeError, match="equal: cannot compare a tensor of dtype float64 with str"):
+        _ = x == "a"
+
+
+def test_flip_softmin_glu_take_torch_keywords() -> None:
+    torch = _torch()
+    a = np.random.default_rng(10).standard_normal((2, 3, 4))
+    x, t = ag.tensor(a), torch.tensor(a)
+    np.testing.assert_array_equal(x.flip(dims=(0, 2)).data, t.flip(dims=(0, 2)).numpy())
+    f = torch.nn.functional
+    np.testing.assert_allclose(x.softmin(dim=1).data, f.softmin(t, dim=1).numpy(), rtol=1e-12)
+    np.testing.assert_allclose(x.glu(dim=2).data, f.glu(t, dim=2).numpy(), rtol=1e-12)
+    with pytest.raises(TypeError, match="flip: give the axes once"):
+        x.flip(0, dims=(1,))
