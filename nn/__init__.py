@@ -77,6 +77,19 @@ from .data import (
 )
 from .embedding import Embedding
 from .layers import Dropout, Dropout2d, Flatten, Layer, Linear, Neuron, Sequential
+from .losses import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CosineEmbeddingLoss,
+    CrossEntropyLoss,
+    HuberLoss,
+    KLDivLoss,
+    L1Loss,
+    MarginRankingLoss,
+    MSELoss,
+    NLLLoss,
+    SmoothL1Loss,
+)
 from .mlp import MLP
 from .module import Module, Parameter
 from .norm import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
@@ -114,6 +127,8 @@ __all__ = [
     "AvgPool1d",
     "AvgPool2d",
     "AvgPool3d",
+    "BCELoss",
+    "BCEWithLogitsLoss",
     "BatchNorm1d",
     "BatchNorm2d",
     "Conv1d",
@@ -123,6 +138,8 @@ __all__ = [
     "ConvTranspose2d",
     "ConvTranspose3d",
     "CosineAnnealingLR",
+    "CosineEmbeddingLoss",
+    "CrossEntropyLoss",
     "DataLoader",
     "Dropout",
     "Dropout2d",
@@ -133,7 +150,10 @@ __all__ = [
     "Hardsigmoid",
     "Hardswish",
     "Hardtanh",
+    "HuberLoss",
     "Identity",
+    "KLDivLoss",
+    "L1Loss",
     "LSTMCell",
     "Layer",
     "LayerNorm",
@@ -141,6 +161,8 @@ __all__ = [
     "Linear",
     "LogSigmoid",
     "LogSoftmax",
+    "MSELoss",
+    "MarginRankingLoss",
     "MaxPool1d",
     "MaxPool2d",
     "MaxPool3d",
@@ -149,6 +171,7 @@ __all__ = [
     "ModuleDict",
     "ModuleList",
     "MultiheadAttention",
+    "NLLLoss",
     "Neuron",
     "Optimizer",
     "PReLU",
@@ -161,6 +184,7 @@ __all__ = [
     "Sequential",
     "SiLU",
     "Sigmoid",
+    "SmoothL1Loss",
     "Softmax",
     "Softmin",
     "Softplus",

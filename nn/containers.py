@@ -79,6 +79,16 @@ class ModuleList(Module):
         self._items[index] = _check_module("ModuleList", f"item {index}", module)
         self._relink()
 
+    def __delitem__(self, index: int | slice) -> None:
+        del self._items[index]
+        self._relink()
+
+    def pop(self, index: int = -1) -> Module:
+        """Remove and return the module at `index` (the ones after it are renumbered)."""
+        m = self._items.pop(index)
+        self._relink()
+        return m
+
     def __len__(self) -> int:
         return len(self._items)
 

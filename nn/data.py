@@ -58,6 +58,8 @@ from ._checks import check_nonnegative, is_real
 
 __all__ = [
     "DataLoader",
+    "Dataset",
+    "TensorDataset",
     "batches",
     "load_digits",
     "make_blobs",
@@ -76,7 +78,7 @@ class HasData(Protocol):
 
 
 Seed = int | np.random.Generator | None
-Dataset = tuple[NDArray[np.float64], NDArray[np.int64]]
+Arrays = tuple[NDArray[np.float64], NDArray[np.int64]]  # what the make_* functions return
 
 DIGITS_PATH = Path(__file__).resolve().parent.parent / "demos" / "data" / "digits.npz"
 
@@ -119,7 +121,7 @@ def _class_sizes(n_samples: int, n_classes: int) -> list[int]:
 
 def _finish(
     points: NDArray[np.float64], y: NDArray[np.int64], rng: np.random.Generator
-) -> Dataset:
+) -> Arrays:
     """Shuffle rows of (points, y) together so classes interleave, deterministically."""
     order = rng.permutation(len(y))
     return (
@@ -225,6 +227,61 @@ def batches(
     return _iterate(arrs, order, bs, bool(drop_last))
 
 
+class Dataset:
+    """A map-style dataset, as PyTorch's: subclass it with ``__len__`` and ``__getitem__``.
+
+    ``__getitem__(i)`` returns sample ``i`` (an array, a number, or a tuple / dict of
+    them). A :class:`DataLoader` given one dataset batches its samples (stacked field by
+    field). Any object with ``__len__`` and ``__getitem__`` works the same way."""
+
+    def __getitem__(self, index: int) -> Any:
+        raise NotImplementedError(f"{type(self).__name__}: a Dataset must define __getitem__")
+
+    def __len__(self) -> int:
+        raise NotImplementedError(f"{type(self).__name__}: a Dataset must define __len__")
+
+
+class TensorDataset(Dataset):
+    """Aligned arrays (or Tensors) as a dataset: sample ``i`` is the tuple of their rows
+    ``i``, as PyTorch's. A DataLoader batches it as fast as the arrays themselves."""
+
+    def __init__(self, *arrays: ArrayLike | HasData) -> None:
+        self.arrays = _as_arrays(arrays, "TensorDataset")
+
+    def __getitem__(self, index: int) -> tuple[Any, ...]:
+        return tuple(a[index] for a in self.arrays)
+
+    def __len__(self) -> int:
+        return len(self.arrays[0])
+
+
+def _is_dataset(a: Any) -> bool:
+    """A map-style dataset (len and indexing) that is not itself an array to batch."""
+    if isinstance(a, (np.ndarray, list, tuple, str, bytes)):
+        return False
+    if isinstance(getattr(a, "data", None), np.ndarray):  # a Tensor
+        return False
+    return isinstance(a, Dataset) or (hasattr(a, "__getitem__") and hasattr(a, "__len__"))
+
+
+def _collate(samples: list[Any], where: str) -> Any:
+    """Stack a list of samples field by field, as PyTorch's default collate: tuples and
+    lists give tuples, dicts give dicts, anything else one stacked array."""
+    first = samples[0]
+    if isinstance(first, (tuple, list)):
+        return tuple(_collate([s[k] for s in samples], where) for k in range(len(first)))
+    if isinstance(first, dict):
+        return {k: _collate([s[k] for s in samples], where) for k in first}
+    arrs = [x.data if isinstance(getattr(x, "data", None), np.ndarray) else np.asarray(x) for x in samples]
+    try:
+        return np.stack(arrs)
+    except ValueError:
+        shapes = sorted({a.shape for a in arrs})
+        raise ValueError(
+            f"{where}: the samples of a batch must have equal shapes to be stacked, got {shapes}"
+        ) from None
+
+
 class DataLoader:
     """Reusable minibatch iterator: each ``for`` loop over it is one epoch.
 
@@ -247,6 +304,12 @@ class DataLoader:
         seed: int, ``None``, or a ``np.random.Generator`` from which one int is drawn.
         drop_last: skip each epoch's last batch if it is smaller than ``batch_size``.
 
+    Given one map-style dataset instead of arrays (a :class:`Dataset`, or any object with
+    ``__len__`` and ``__getitem__``, as in PyTorch's ``DataLoader(dataset, ...)``), it
+    yields its samples batched: sample ``i`` is ``dataset[i]`` and a batch stacks the
+    samples field by field (a tuple of arrays for tuple samples, one array for array
+    samples, a dict for dicts). A :class:`TensorDataset` is batched as its arrays.
+
     Example:
         >>> loader = DataLoader(np.arange(6), batch_size=4, shuffle=True, seed=1)
         >>> len(loader), [len(b) for (b,) in loader]
@@ -262,6 +325,12 @@ class DataLoader:
         drop_last: bool = False,
     ) -> None:
         where = "DataLoader"
+        self.dataset: Any = None
+        if len(arrays) == 1 and isinstance(arrays[0], TensorDataset):
+            arrays = arrays[0].arrays
+        elif len(arrays) == 1 and _is_dataset(arrays[0]):
+            self.dataset = arrays[0]
+            arrays = (np.arange(len(self.dataset)),)  # the sample indices, batched as rows
         self.arrays = _as_arrays(arrays, where)
         self.batch_size = _check_int("batch_size", batch_size, 1, where)
         self.shuffle = bool(shuffle)
@@ -286,8 +355,9 @@ class DataLoader:
         """Batches per epoch: ``ceil(N / B)``, ``floor(N / B)`` with ``drop_last``."""
         return _num_batches(self.num_samples, self.batch_size, self.drop_last)
 
-    def __iter__(self) -> Iterator[tuple[NDArray[Any], ...]]:
-        """Start the next epoch: yield tuples of ``(B, ...)`` arrays as ``batches``."""
+    def __iter__(self) -> Iterator[Any]:
+        """Start the next epoch: yield tuples of ``(B, ...)`` arrays as ``batches`` (or a
+        dataset's collated samples)."""
         n = self.num_samples
         if self.shuffle:
             seq = np.random.SeedSequence(self.seed, spawn_key=(self.epoch,))
@@ -295,10 +365,16 @@ class DataLoader:
         else:
             order = np.arange(n)
         self.epoch += 1
-        return _iterate(self.arrays, order, self.batch_size, self.drop_last)
+        batches = _iterate(self.arrays, order, self.batch_size, self.drop_last)
+        if self.dataset is None:
+            return batches
+        ds = self.dataset
+        return (_collate([ds[int(i)] for i in idx], "DataLoader") for (idx,) in batches)
 
     def __repr__(self) -> str:
         shapes = ", ".join(str(a.shape) for a in self.arrays)
+        if self.dataset is not None:
+            shapes = f"{type(self.dataset).__name__} of {len(self.dataset)}"
         return (
             f"DataLoader({shapes}, batch_size={self.batch_size}, "
             f"shuffle={self.shuffle}, seed={self.seed}, drop_last={self.drop_last}, "
@@ -311,7 +387,7 @@ class DataLoader:
 # ---------------------------------------------------------------------------
 
 
-def make_moons(n_samples: int = 100, noise: float = 0.1, seed: Seed = None) -> Dataset:
+def make_moons(n_samples: int = 100, noise: float = 0.1, seed: Seed = None) -> Arrays:
     """Two interleaving half circles, as scikit-learn's ``make_moons``.
 
     With ``t`` evenly spaced in ``[0, pi]`` (endpoints included):
@@ -357,7 +433,7 @@ def make_moons(n_samples: int = 100, noise: float = 0.1, seed: Seed = None) -> D
 
 def make_circles(
     n_samples: int = 100, noise: float = 0.05, factor: float = 0.5, seed: Seed = None
-) -> Dataset:
+) -> Arrays:
     """A small circle inside a large one, as scikit-learn's ``make_circles``.
 
     With ``t`` evenly spaced in ``[0, 2 pi)`` (``2 pi`` excluded so no point repeats):
@@ -402,7 +478,7 @@ def make_circles(
 
 def make_spirals(
     n_samples: int = 300, n_classes: int = 3, noise: float = 0.2, seed: Seed = None
-) -> Dataset:
+) -> Arrays:
     """The CS231n spiral: ``n_classes`` arms winding out of the origin.
 
     Class ``k`` with ``N_k`` points has radii ``r = linspace(0, 1, N_k)`` and angles
@@ -450,7 +526,7 @@ def make_blobs(
     noise: float = 1.0,
     center_box: tuple[float, float] = (-10.0, 10.0),
     seed: Seed = None,
-) -> Dataset:
+) -> Arrays:
     """Isotropic Gaussian clusters, as scikit-learn's ``make_blobs``.
 
     Class ``k`` is ``c_k + noise * randn(N_k, n_features)``: ``noise`` plays the part
@@ -509,7 +585,7 @@ def make_blobs(
 
 def make_separable(
     n_samples: int = 100, noise: float = 0.0, margin: float = 0.1, seed: Seed = None
-) -> Dataset:
+) -> Arrays:
     """Two classes in the unit square split by the line ``x1 + x2 = 1``.
 
     Points are uniform in the unit square away from the line: class 1 lies where the
@@ -569,7 +645,7 @@ def make_separable(
 # ---------------------------------------------------------------------------
 
 
-def load_digits(path: str | os.PathLike[str] | None = None) -> Dataset:
+def load_digits(path: str | os.PathLike[str] | None = None) -> Arrays:
     """Load the UCI 8x8 handwritten digits: 1,797 images of the digits 0-9.
 
     Each image has 8 x 8 pixels with integer values ``0..16`` (counts of ink pixels in

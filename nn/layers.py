@@ -12,7 +12,8 @@ Linear(in_features=3, out_features=2, bias=True)
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -147,7 +148,10 @@ class Neuron(Module):
 class Sequential(Module):
     """Modules applied one after another: Sequential(a, b, c)(x) = c(b(a(x))).
 
-    Children are named by position (`0.weight`), as in PyTorch.
+    Children are named by position (`0.weight`), as in PyTorch, or by the keys of a mapping
+    given instead (`Sequential(OrderedDict(fc=..., act=...))` names them `fc.weight`, ...).
+    Indexing takes positions; a slice is a Sequential of those modules under their names.
+    Deleting or popping a module renumbers the rest by position, as PyTorch does.
 
     >>> import nn
     >>> nn.Sequential(nn.Linear(2, 3, rng=0), nn.ReLU(), nn.Linear(3, 1, rng=0))
@@ -158,17 +162,32 @@ class Sequential(Module):
     )
     """
 
-    def __init__(self, *modules: Callable[[Any], Any]) -> None:
+    def __init__(self, *modules: Any) -> None:
         super().__init__()
-        for i, m in enumerate(modules):
-            if not callable(m):
-                raise TypeError(f"Sequential: item {i} is a {type(m).__name__}, not a module")
+        if len(modules) == 1 and isinstance(modules[0], Mapping):
+            keys = [str(k) for k in modules[0]]
+            modules = tuple(modules[0].values())
+            for k in keys:
+                _check_key("Sequential", k)
+        else:
+            keys = [str(i) for i in range(len(modules))]
+        for k, m in zip(keys, modules, strict=True):
+            _check_callable(f"Sequential: item {k}", m)
+        object.__setattr__(self, "_keys", keys)  # before `layers`: naming them reads it
         self.layers = list(modules)
+
+    def _name_at(self, i: int) -> str:
+        keys: list[str] = self.__dict__.get("_keys", [])
+        return keys[i] if i < len(keys) else str(i)
 
     def _named_members(self) -> Iterator[tuple[str, Member]]:
         for i, m in enumerate(self.layers):
             if isinstance(m, Module):
-                yield str(i), m
+                yield self._name_at(i), m
+
+    def _set(self, layers: list[Any], keys: list[str]) -> None:
+        object.__setattr__(self, "_keys", keys)
+        self.layers = layers  # links the modules under their (new) names
 
     def forward(self, x: Any) -> Any:
         for layer in self.layers:
@@ -176,19 +195,91 @@ class Sequential(Module):
         return x
 
     def append(self, module: Callable[[Any], Any]) -> Sequential:
-        """Add a module at the end; returns self."""
-        self.layers.append(module)
-        self._assign_names()
+        """Add a module at the end (named by its position); returns self."""
+        _check_callable("Sequential.append: the item", module)
+        self._set([*self.layers, module], [*self._keys_list(), str(len(self.layers))])
         return self
 
-    def __getitem__(self, index: int) -> Any:
+    def add_module(self, name: str, module: Module | None) -> None:
+        """Add a module at the end under `name` (or replace the one called `name`), as
+        PyTorch's Sequential: it runs in forward."""
+        _check_key("Sequential.add_module", name)
+        if not isinstance(module, Module):
+            raise TypeError(f"Sequential.add_module: {name!r} must be a Module, got {type(module).__name__}")
+        keys, layers = self._keys_list(), list(self.layers)
+        if name in keys:
+            layers[keys.index(name)] = module
+        else:
+            keys.append(name)
+            layers.append(module)
+        self._set(layers, keys)
+
+    register_module = add_module
+
+    def insert(self, index: int, module: Callable[[Any], Any]) -> Sequential:
+        """Insert a module before `index` (all are renumbered by position); returns self."""
+        _check_callable("Sequential.insert: the item", module)
+        layers = list(self.layers)
+        layers.insert(index, module)
+        self._set(layers, [str(i) for i in range(len(layers))])
+        return self
+
+    def extend(self, modules: Iterable[Callable[[Any], Any]]) -> Sequential:
+        """Add modules at the end; returns self."""
+        for m in list(modules):
+            self.append(m)
+        return self
+
+    def pop(self, index: int = -1) -> Any:
+        """Remove and return the module at `index` (the rest are renumbered by position)."""
+        m = self.layers[index]
+        del self[index]
+        return m
+
+    def _keys_list(self) -> list[str]:
+        return [self._name_at(i) for i in range(len(self.layers))]
+
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):  # a Sequential of those layers, under their names
+            keys = self._keys_list()
+            return Sequential(OrderedDict(zip(keys[index], self.layers[index], strict=True)))
         return self.layers[index]
+
+    def __setitem__(self, index: int, module: Callable[[Any], Any]) -> None:
+        _check_callable(f"Sequential: item {index}", module)
+        layers = list(self.layers)
+        layers[index] = module
+        self._set(layers, self._keys_list())
+
+    def __delitem__(self, index: int | slice) -> None:
+        layers = list(self.layers)
+        del layers[index]
+        self._set(layers, [str(i) for i in range(len(layers))])
+
+    def __getattr__(self, name: str) -> Any:
+        # Only for names that are not attributes: a module added under a name (an
+        # OrderedDict key, add_module) is `seq.<name>`, as in PyTorch.
+        d = self.__dict__
+        keys, layers = d.get("_keys", []), d.get("layers", [])
+        if name in keys and keys.index(name) < len(layers):
+            return layers[keys.index(name)]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def __len__(self) -> int:
         return len(self.layers)
 
     def __iter__(self) -> Iterator[Any]:
         return iter(self.layers)
+
+
+def _check_callable(what: str, m: Any) -> None:
+    if not callable(m):
+        raise TypeError(f"{what} is a {type(m).__name__}, not a module")
+
+
+def _check_key(where: str, key: Any) -> None:
+    if not isinstance(key, str) or not key or "." in key:
+        raise KeyError(f"{where}: names must be non-empty strings without '.', got {key!r}")
 
 
 class Flatten(Module):

@@ -43,6 +43,8 @@ def _bump(*_: Any) -> None:
 
 # A module's own bookkeeping attributes, never members.
 _INTERNAL = frozenset({"_parent_ref", "_key", "_name_cache", "_buffer_names"})
+# The ones that say where a module sits in a bigger one (left out of copies and pickles).
+_LINKS = frozenset({"_parent_ref", "_key", "_name_cache"})
 
 _TENSOR_NAME: Any = vars(Tensor)["name"]  # the slot that holds a plain tensor's name
 
@@ -92,6 +94,12 @@ class Parameter(Tensor):
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
 
+    def __getstate__(self) -> Any:
+        # The link to the owning module is a weak reference, which cannot be pickled or
+        # copied; the module that holds the copy links it again (Module.__setstate__).
+        state, slots = super().__getstate__()  # type: ignore[misc]
+        return state, {**slots, "_owner": None, "_key": ""}
+
 
 def _link(member: Member, parent: Module, key: str) -> bool:
     """Record that `member` lives in `parent` under `key`; True if that changed anything."""
@@ -109,6 +117,12 @@ def _link(member: Member, parent: Module, key: str) -> bool:
     d["_parent_ref"] = weakref.ref(parent, _bump)
     d["_key"] = key
     return True
+
+
+def _parent(member: Member) -> Module | None:
+    """The module `member` was last linked into, if it is still alive."""
+    ref = member._owner if isinstance(member, Parameter) else member.__dict__.get("_parent_ref")
+    return ref() if ref is not None else None
 
 
 class IncompatibleKeys(NamedTuple):
@@ -154,6 +168,23 @@ class Module:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         with ag.scope(self._name or type(self).__name__):
             return self.forward(*args, **kwargs)
+
+    # -- copying and pickling ----------------------------------------------------------------
+    def __getstate__(self) -> dict[str, Any]:
+        """The attributes without the link to a parent (a weak reference, which cannot be
+        pickled) and the cached name: a copy (copy.deepcopy, pickle) is a model of its own."""
+        return {k: v for k, v in self.__dict__.items() if k not in _LINKS}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        # Link the members that were copied with it (their links were left out of the copy);
+        # members shared with the original (copy.copy) keep their place in it.
+        changed = False
+        for name, member in self._named_members():
+            if _parent(member) is None:
+                changed |= _link(member, self, name)
+        if changed:
+            _bump()
 
     # -- naming ------------------------------------------------------------------------------
     def __setattr__(self, key: str, value: Any) -> None:
@@ -261,18 +292,119 @@ class Module:
         for _, m in self.named_modules():
             yield m
 
-    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
+    def named_parameters(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Parameter]]:
         """(name, parameter) pairs in definition order; a shared parameter appears once.
+        With `recurse=False`, only this module's own parameters (not its submodules').
 
         Also links each parameter and module to where it was found, so names stay right for
         containers that were changed after assignment (`self.layers.append`).
         """
-        for rel, p in _members_below(self, with_modules=False):
+        if recurse:
+            members: Iterator[tuple[str, Member]] = _members_below(self, with_modules=False)
+        else:
+            seen: set[int] = set()
+            own = []
+            for name, member in self._named_members():
+                if isinstance(member, Parameter) and id(member) not in seen:
+                    seen.add(id(member))
+                    own.append((name, member))
+            members = iter(own)
+        for rel, p in members:
             yield (f"{prefix}.{rel}" if prefix else rel), p
 
-    def parameters(self) -> list[Parameter]:
-        """Every parameter, in definition order, each once (what optimizers take)."""
-        return [p for _, p in self.named_parameters()]
+    def parameters(self, recurse: bool = True) -> list[Parameter]:
+        """Every parameter, in definition order, each once (what optimizers take); with
+        `recurse=False`, only this module's own."""
+        return [p for _, p in self.named_parameters(recurse=recurse)]
+
+    def apply(self, fn: Any) -> Module:
+        """Call `fn(module)` on every module below this one and then on this one (children
+        before their parent, as PyTorch's; each module once), e.g. to initialize weights;
+        returns self."""
+        seen: set[int] = {id(self)}
+        stack: list[tuple[Module, bool]] = [(self, False)]
+        while stack:  # iterative post-order: a module is called after all of its children
+            module, expanded = stack.pop()
+            if expanded:
+                fn(module)
+                continue
+            stack.append((module, True))
+            kids = [m for _, m in module.named_children() if id(m) not in seen]
+            seen.update(id(m) for m in kids)
+            stack.extend((m, False) for m in reversed(kids))
+        return self
+
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Set `requires_grad` of every parameter here and below (False freezes them: backward
+        leaves their .grad alone and optimizers skip them); returns self."""
+        for p in self.parameters():
+            p.requires_grad_(bool(requires_grad))
+        return self
+
+    def add_module(self, name: str, module: Module | None) -> None:
+        """`self.<name> = module`, with PyTorch's checks (the name is a string without '.' and
+        not an attribute that is something else; the value a Module or None)."""
+        where = f"{type(self).__name__}.add_module"
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"{where}: {name!r} must be a Module or None, got {type(module).__name__}")
+        self._check_new_name(where, name, Module)
+        setattr(self, name, module)
+
+    register_module = add_module
+
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
+        """`self.<name> = param`, with PyTorch's checks (a Parameter or None, a string name
+        without '.' that is not an attribute holding something else)."""
+        where = f"{type(self).__name__}.register_parameter"
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(
+                f"{where}: {name!r} must be an nn.Parameter or None, got {type(param).__name__}"
+            )
+        self._check_new_name(where, name, Parameter)
+        setattr(self, name, param)
+
+    def _check_new_name(self, where: str, name: Any, kind: type) -> None:
+        if not isinstance(name, str) or not name or "." in name:
+            raise KeyError(f"{where}: the name must be a non-empty string without '.', got {name!r}")
+        old = self.__dict__.get(name)
+        if name in self._buffer_names or (
+            (name in self.__dict__ or hasattr(type(self), name)) and old is not None
+            and not isinstance(old, kind)
+        ):
+            raise KeyError(f"{where}: attribute {name!r} already exists")
+
+    def get_submodule(self, target: str) -> Module:
+        """The module at the dotted path `target` ('' is this module), e.g. "encoder.layers.0"."""
+        found = self._lookup("get_submodule", target) if target else self
+        if not isinstance(found, Module):
+            raise AttributeError(f"{type(self).__name__}.get_submodule: {target!r} is not a Module")
+        return found
+
+    def get_parameter(self, target: str) -> Parameter:
+        """The parameter at the dotted path `target`, e.g. "encoder.layers.0.weight"."""
+        found = self._lookup("get_parameter", target)
+        if not isinstance(found, Parameter):
+            raise AttributeError(f"{type(self).__name__}.get_parameter: {target!r} is not a Parameter")
+        return found
+
+    def _lookup(self, who: str, target: str) -> Member:
+        """The member at a dotted path, one step at a time (a step may hold a '.': `layers.0`
+        is an item of the list `layers`)."""
+        member: Member = self
+        rest = target
+        while rest:
+            if not isinstance(member, Module):
+                raise AttributeError(f"{type(self).__name__}.{who}: {target!r}: a Parameter has no members")
+            for name, m in member._named_members():
+                if rest == name or rest.startswith(name + "."):
+                    member, rest = m, rest[len(name) + 1 :]
+                    break
+            else:
+                raise AttributeError(
+                    f"{type(self).__name__}.{who}: {type(member).__name__} has no member "
+                    f"{rest.split('.')[0]!r} (looking up {target!r})"
+                )
+        return member
 
     def num_parameters(self) -> int:
         """The number of scalars the model learns."""
@@ -301,17 +433,19 @@ class Module:
         object.__setattr__(self, "_buffer_names", {**self._buffer_names, name: bool(persistent)})
         object.__setattr__(self, name, tensor)
 
-    def named_buffers(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
-        """(name, buffer) for every buffer here and below (None-valued buffers left out)."""
-        for mod_name, module in self.named_modules(prefix):
+    def named_buffers(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Tensor]]:
+        """(name, buffer) for every buffer here and below (None-valued buffers left out);
+        with `recurse=False`, only this module's own."""
+        modules = self.named_modules(prefix) if recurse else iter([(prefix, self)])
+        for mod_name, module in modules:
             for b in module._buffer_names:
                 value = module.__dict__.get(b)
                 if value is not None:
                     yield (f"{mod_name}.{b}" if mod_name else b), value
 
-    def buffers(self) -> list[Tensor]:
-        """Every buffer here and below."""
-        return [b for _, b in self.named_buffers()]
+    def buffers(self, recurse: bool = True) -> list[Tensor]:
+        """Every buffer here and below (with `recurse=False`, only this module's own)."""
+        return [b for _, b in self.named_buffers(recurse=recurse)]
 
     # -- training helpers --------------------------------------------------------------------
     def zero_grad(self, set_to_none: bool = True) -> None:
@@ -335,6 +469,66 @@ class Module:
         statistics); returns self."""
         return self.train(False)
 
+    # -- device and dtype --------------------------------------------------------------------
+    def to(self, *args: Any, **kwargs: Any) -> Module:
+        """`model.to(device)`, `model.to(dtype)`, `model.to(device, dtype)`, as PyTorch's;
+        returns self. The only device is the CPU ("cpu", or a torch.device("cpu")), so moving
+        there changes nothing; a floating dtype (np.float32, "float64", ...) converts every
+        parameter, its gradient and every floating-point buffer, in place."""
+        where = f"{type(self).__name__}.to"
+        unknown = set(kwargs) - {"device", "dtype", "non_blocking", "copy", "memory_format"}
+        if unknown:
+            raise TypeError(f"{where}: unexpected keyword arguments {sorted(unknown)}")
+        dtype = kwargs.get("dtype")
+        devices = [kwargs["device"]] if kwargs.get("device") is not None else []
+        for a in args:
+            if (isinstance(a, str) and a.split(":")[0] in ("cpu", "cuda", "mps", "xpu", "meta")) or (
+                type(a).__name__ == "device"
+            ):
+                devices.append(a)
+            elif isinstance(a, Tensor):
+                dtype = a.dtype  # .to(other_tensor): its dtype
+            elif dtype is None:
+                dtype = a
+            else:
+                raise TypeError(f"{where}: expected a device and/or a dtype, got {args!r}")
+        for d in devices:
+            if str(d).split(":")[0] != "cpu":
+                raise RuntimeError(f"{where}: seegrad runs on the CPU only, got device {str(d)!r}")
+        if dtype is None:
+            return self
+        try:
+            dt = np.dtype(dtype)
+        except TypeError:
+            raise TypeError(f"{where}: {dtype!r} is not a dtype numpy knows (e.g. np.float32)") from None
+        if dt.kind != "f":
+            raise TypeError(f"{where}: only floating-point dtypes are allowed, got {dt}")
+        for p in self.parameters():
+            if p.dtype != dt:
+                p.data = p.data.astype(dt)
+                if p.grad is not None:
+                    p.grad.data = p.grad.data.astype(dt)
+        for m in self.modules():
+            for b in m._buffer_names:
+                value = m.__dict__.get(b)
+                if isinstance(value, Tensor) and value.dtype.kind == "f":
+                    value.data = value.data.astype(dt)
+            if isinstance(m.__dict__.get("_dtype"), np.dtype):  # layers that remember theirs
+                m.__dict__["_dtype"] = dt
+        return self
+
+    def cpu(self) -> Module:
+        """Nothing to move: seegrad runs on the CPU. Returns self, as PyTorch's."""
+        return self
+
+    def float(self) -> Module:
+        """Convert the parameters and floating-point buffers to float32; returns self."""
+        return self.to(np.float32)
+
+    def double(self) -> Module:
+        """Convert the parameters and floating-point buffers to float64; returns self."""
+        return self.to(np.float64)
+
     # -- state -------------------------------------------------------------------------------
     def _state_entries(self) -> list[tuple[str, Tensor]]:
         """(key, tensor) for the state dict: per module (depth first) its parameters, then its
@@ -352,6 +546,29 @@ class Module:
                 if persistent and value is not None:
                     entries.append((pre + b, value))
         return entries
+
+    def _state_aliases(self, targets: dict[str, Tensor]) -> dict[str, str]:
+        """The other names PyTorch gives a shared parameter or buffer (one per path to it,
+        through shared modules too) -> its key in `targets`."""
+        by_id = {id(t): k for k, t in targets.items()}
+        aliases: dict[str, str] = {}
+        # Every path, not each module once (a module on the current path is not entered again).
+        stack: list[tuple[str, Module, frozenset[int]]] = [("", self, frozenset({id(self)}))]
+        while stack:
+            pre, module, path = stack.pop()
+            for name, member in module._named_members():
+                key = pre + name
+                if isinstance(member, Parameter):
+                    if key not in targets and id(member) in by_id:
+                        aliases[key] = by_id[id(member)]
+                elif id(member) not in path:
+                    stack.append((key + ".", member, path | {id(member)}))
+            for b, persistent in module._buffer_names.items():
+                value = module.__dict__.get(b)
+                key = pre + b
+                if persistent and value is not None and key not in targets and id(value) in by_id:
+                    aliases[key] = by_id[id(value)]
+        return aliases
 
     def state_dict(self) -> OrderedDict[str, np.ndarray]:
         """name -> a copy of the values of every parameter and persistent buffer."""
@@ -372,18 +589,25 @@ class Module:
                 f"load_state_dict: expected a mapping of name -> array, got {type(state).__name__}"
             )
         targets = dict(self._state_entries())
-        missing = [k for k in targets if k not in state]
-        unexpected = [k for k in state if k not in targets]
+        # A shared (tied) parameter or module is saved once, under its first name; PyTorch
+        # saves it under each of its names. Those other names are accepted too, so a PyTorch
+        # checkpoint of a model with tied weights loads; the first name's value wins.
+        aliases = self._state_aliases(targets)
+        given = set(state) | {aliases[k] for k in state if k in aliases}
+        missing = [k for k in targets if k not in given]
+        unexpected = [k for k in state if k not in targets and k not in aliases]
         problems = []
         if strict and missing:
             problems.append("missing keys: " + ", ".join(repr(k) for k in missing))
         if strict and unexpected:
             problems.append("unexpected keys: " + ", ".join(repr(k) for k in unexpected))
         values: dict[str, np.ndarray] = {}
+        source = {aliases[k]: k for k in reversed(list(state)) if k in aliases}
+        source.update((k, k) for k in state if k in targets)
         for key, t in targets.items():
-            if key not in state:
+            if key not in source:
                 continue
-            problem, cast = _check_value(key, state[key], t)
+            problem, cast = _check_value(source[key], state[source[key]], t)
             if problem:
                 problems.append(problem)
             else:

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import copy
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -71,7 +71,7 @@ class Optimizer:
         self.param_groups: list[dict[str, Any]] = []
         # Per-parameter state, keyed by the parameter's position over all groups (as in
         # state_dict), e.g. {"step": 3, "exp_avg": array, "exp_avg_sq": array}.
-        self.state: dict[int, dict[str, Any]] = {}
+        self.state: dict[Any, dict[str, Any]] = _State(self)
         if isinstance(params, Module):
             raise TypeError(
                 f"{type(self).__name__}: pass the model's parameters, model.parameters(), "
@@ -107,7 +107,10 @@ class Optimizer:
         for i, p in enumerate(params):
             if not isinstance(p, Tensor):
                 raise TypeError(f"{name}: can only optimize Tensors, but item {i} is a {type(p).__name__}")
-            if not p.requires_grad or not p.is_leaf:
+            # A leaf that does not require grad is accepted, as in PyTorch: a frozen layer's
+            # parameters (model.parameters() after requires_grad_(False)) have no gradient
+            # and are skipped by step() until they are unfrozen.
+            if not p.is_leaf:
                 raise ValueError(
                     f"{name}: item {i} (shape {p.shape}) is not a leaf tensor that requires grad; "
                     "optimize parameters (nn.Parameter or Tensors made with requires_grad=True)"
@@ -146,8 +149,17 @@ class Optimizer:
             else:
                 p.grad.data = np.zeros_like(p.grad.data)
 
-    def step(self) -> None:
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
         raise NotImplementedError(f"{type(self).__name__}: an optimizer must define step()")
+
+    @staticmethod
+    def _closure_loss(closure: Callable[[], Any] | None) -> Any:
+        """The loss from `closure()` (which recomputes it and calls backward), run with
+        gradients on although step() runs under no_grad; None without a closure."""
+        if closure is None:
+            return None
+        with ag.enable_grad():
+            return closure()
 
     def _with_grads(self) -> list[tuple[dict[str, Any], int, Tensor, np.ndarray]]:
         """(group, index, parameter, gradient array) for each parameter that has a gradient.
@@ -250,7 +262,7 @@ class Optimizer:
             new_state[i] = self._checked_state(who, i, params[i], s, owner[i])
         for group, new in zip(self.param_groups, new_groups, strict=True):
             group.update(new)
-        self.state = new_state
+        self.state = _State(self, new_state)
 
     def _checked_state(
         self, who: str, i: int, p: Tensor, s: dict[str, Any], group: dict[str, Any]
@@ -295,6 +307,41 @@ class Optimizer:
             lines.append(f"Parameter Group {i}")
             lines.extend(f"    {k}: {v}" for k, v in group.items() if k != "params")
         return "\n".join(lines) + "\n)"
+
+
+class _State(dict[Any, dict[str, Any]]):
+    """Per-parameter state, keyed by the parameter's position over all groups (as in
+    state_dict); the parameter itself is a key too, as in PyTorch: `opt.state[p]["exp_avg"]`.
+
+    A parameter that has no state yet reads as an empty dict (PyTorch's is a defaultdict).
+    """
+
+    def __init__(self, optimizer: Optimizer, entries: dict[int, dict[str, Any]] | None = None) -> None:
+        super().__init__(entries or {})
+        self._optimizer = optimizer
+
+    def _index(self, key: Any) -> Any:
+        if not isinstance(key, Tensor):
+            return key
+        for i, p in enumerate(self._optimizer.params()):
+            if p is key:
+                return i
+        return None
+
+    def __getitem__(self, key: Any) -> dict[str, Any]:
+        i = self._index(key)
+        if isinstance(key, Tensor):
+            if i is None:
+                raise KeyError(f"{type(self._optimizer).__name__}.state: this tensor (shape "
+                               f"{key.shape}) is not one of the optimizer's parameters")
+            return super().get(i, {})
+        return super().__getitem__(i)
+
+    def __contains__(self, key: object) -> bool:
+        return super().__contains__(self._index(key))
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        return super().get(self._index(key), default)
 
 
 def _python_scalar(v: Any) -> Any:
@@ -363,8 +410,10 @@ class SGD(Optimizer):
         return set(), {"momentum_buffer"}
 
     @ag.no_grad()
-    def step(self) -> None:
-        """One update of every parameter that has a gradient (all checked first)."""
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """One update of every parameter that has a gradient (all checked first). With a
+        `closure` (PyTorch's form), it is called first and its loss returned."""
+        loss = self._closure_loss(closure)
         updates = []
         for group, i, p, g in self._with_grads():
             lr, momentum, wd = group["lr"], group["momentum"], group["weight_decay"]
@@ -381,6 +430,7 @@ class SGD(Optimizer):
             if state is not None:
                 self.state.setdefault(i, {}).update(state)
             _apply(p, update)
+        return loss
 
 
 class Adam(Optimizer):
@@ -440,8 +490,10 @@ class Adam(Optimizer):
         return required, {"max_exp_avg_sq"}
 
     @ag.no_grad()
-    def step(self) -> None:
-        """One update of every parameter that has a gradient (all checked first)."""
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """One update of every parameter that has a gradient (all checked first). With a
+        `closure` (PyTorch's form), it is called first and its loss returned."""
+        loss = self._closure_loss(closure)
         updates = []
         for group, i, p, g in self._with_grads():
             lr, eps, wd = group["lr"], group["eps"], group["weight_decay"]
@@ -471,6 +523,7 @@ class Adam(Optimizer):
             if decay is not None:
                 p *= decay
             _apply(p, update)
+        return loss
 
 
 class AdamW(Adam):
@@ -544,8 +597,10 @@ class RMSprop(Optimizer):
         return required, optional - required
 
     @ag.no_grad()
-    def step(self) -> None:
-        """One update of every parameter that has a gradient (all checked first)."""
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """One update of every parameter that has a gradient (all checked first). With a
+        `closure` (PyTorch's form), it is called first and its loss returned."""
+        loss = self._closure_loss(closure)
         updates = []
         for group, i, p, g in self._with_grads():
             lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
@@ -572,6 +627,7 @@ class RMSprop(Optimizer):
         for i, p, update, state in updates:  # nothing above changed anything
             self.state[i] = state
             _apply(p, update)
+        return loss
 
 
 class Adagrad(Optimizer):
@@ -612,8 +668,10 @@ class Adagrad(Optimizer):
         return {"step", "sum"}, set()
 
     @ag.no_grad()
-    def step(self) -> None:
-        """One update of every parameter that has a gradient (all checked first)."""
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """One update of every parameter that has a gradient (all checked first). With a
+        `closure` (PyTorch's form), it is called first and its loss returned."""
+        loss = self._closure_loss(closure)
         updates = []
         for group, i, p, g in self._with_grads():
             lr, eps, wd = group["lr"], group["eps"], group["weight_decay"]
@@ -629,6 +687,7 @@ class Adagrad(Optimizer):
         for i, p, update, state in updates:  # nothing above changed anything
             self.state[i] = state
             _apply(p, update)
+        return loss
 
 
 def _check_bool(name: str, **values: Any) -> None:

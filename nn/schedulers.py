@@ -36,11 +36,24 @@ class LRScheduler:
         raise NotImplementedError(f"{type(self).__name__}: a scheduler must define lr_at()")
 
     def _set_lrs(self) -> None:
+        self._adopt_new_groups()
         for group, base in zip(self.optimizer.param_groups, self.base_lrs, strict=True):
             group["lr"] = self.lr_at(base, self.last_epoch)
 
+    def _adopt_new_groups(self) -> None:
+        """Give groups added after the scheduler was made (`add_param_group`) a base rate:
+        the one whose schedule is at their lr now, so they continue from it (as PyTorch's
+        schedules, which scale each group's current lr)."""
+        for group in self.optimizer.param_groups[len(self.base_lrs):]:
+            lr, epoch = float(group["lr"]), self.last_epoch
+            # lr_at is affine in the base rate: lr = a * base + b.
+            b = self.lr_at(0.0, epoch)
+            a = self.lr_at(1.0, epoch) - b
+            self.base_lrs.append((lr - b) / a if a != 0 else lr)
+
     def step(self) -> None:
         """Advance one epoch and update the optimizer's learning rates."""
+        self._adopt_new_groups()
         self.last_epoch += 1
         self._set_lrs()
 
