@@ -417,3 +417,28 @@ def test_other_threads_are_not_traced() -> None:
     assert results == [61.0]
     assert "elsewhere" not in compiled.source
     assert compiled(ag.tensor([3.0, 4.0])).item() == 14.0
+
+
+def test_masks_and_indices_computed_in_the_step_follow_the_data_or_are_refused() -> None:
+    # A mask or an index the step computes from its input changes from call to call: the code
+    # must compute it too (masked_fill, an accuracy from argmax), or refuse where an op took a
+    # copy of it (x[x > 0], where(x > 0, ...)), never keep the first call's values.
+    a = ag.tensor([[1.0, -1.0, 2.0], [0.5, 3.0, 1.0]])
+    b = ag.tensor([[-1.0, 3.0, -2.0], [4.0, 0.0, 1.0]])
+    y = ag.tensor([2, 1])
+
+    def masked(x: ag.Tensor) -> ag.Tensor:
+        return x.masked_fill(x > 0, 0.0).sum()
+
+    def accuracy(x: ag.Tensor) -> ag.Tensor:
+        return (x.argmax(dim=1) == y).astype(np.float64).mean()
+
+    for fn in (masked, accuracy):
+        compiled = ag.compile(fn)
+        for x in (a, b, a):
+            assert compiled(x).item() == fn(x).item()
+        assert compiled.traces == 1
+    for fn in (lambda x: x[x > 0].sum(), lambda x: ag.where(x > 0, x, 0.0).sum(),
+               lambda x: x.reshape(-1)[x.argmax()] * 1.0):
+        with pytest.raises(ag.CompileError, match=r"computed from traced values.*test_compile\.py"):
+            ag.compile(fn)(a)

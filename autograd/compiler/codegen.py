@@ -374,6 +374,7 @@ class Codegen:
                 plain = step.method in ("astype", "detach", "tensor")
                 self.emit(f"{var} = {expr}" if plain else f"{var} = np.asarray({expr})")
                 self.code[id(step.out)] = var
+                self.code[id(step.out.data)] = var  # an op given the mask's array: the same variable
             elif isinstance(step, InplaceStep):
                 self.inplace(step)
             elif isinstance(step, BackwardStep):
@@ -437,6 +438,7 @@ class Codegen:
                 self.emit(f"{var} = rt.custom_forward({ctx}, {tup}, {is_t!r}, {kwargs})")
             self.ctx_of[id(op)] = ctx
         self.code[id(op.out)] = var
+        self.code[id(op.out.data)] = var  # an op given this output's array (indices): the same variable
 
     def inplace(self, step: InplaceStep) -> None:
         target = self.ref(step.target)

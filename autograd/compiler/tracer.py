@@ -146,6 +146,7 @@ class Tracer:
         self.keep: list[Any] = []  # every object a step refers to stays alive until codegen
         self._saved: list[tuple[Any, str, Any]] = []
         self.made: set[int] = set()  # ids of tensors made by traced steps (not captured)
+        self.masks: list[np.ndarray] = []  # bool and integer arrays the steps computed
         # Where the step (or the library for it) read a traced tensor's values outside an op:
         # id(tensor) -> (the user's line, read by the user's own code?). Tensors it then builds
         # from arrays may hold values derived from them, which the code cannot recompute (see
@@ -189,6 +190,7 @@ class Tracer:
                 out = apply(cls, *args, **kwargs)
             finally:
                 tracer.depth -= 1
+            tracer.check_arrays(cls, kwargs)
             tracer.record(OpStep(cls, args, dict(kwargs), out, out._ctx))
             return out
 
@@ -275,12 +277,15 @@ class Tracer:
 
     def __exit__(self, *exc: Any) -> None:
         for owner, name, value in reversed(self._saved):
-            setattr(owner, name, value)
+            if value is _INHERITED:  # the method came from a base class (a mixin): drop ours
+                delattr(owner, name)
+            else:
+                setattr(owner, name, value)
         self._saved.clear()
         ACTIVE.tracer = None
 
     def _swap(self, owner: Any, name: str, value: Any) -> None:
-        self._saved.append((owner, name, owner.__dict__[name]))
+        self._saved.append((owner, name, owner.__dict__.get(name, _INHERITED)))
         setattr(owner, name, value)
 
     def _array_method(self, name: str, method: Callable[..., Any]) -> Callable[..., Any]:
@@ -315,7 +320,30 @@ class Tracer:
             self.made.add(id(out))
             self.dynamic.add(id(out))
             if isinstance(out, Tensor):
-                self.dynamic.add(id(self.data_slot.__get__(out)))
+                data = self.data_slot.__get__(out)
+                self.dynamic.add(id(data))
+                if data.dtype.kind in "biu":  # a mask or indices the step computed
+                    self.masks.append(data)
+
+    def check_arrays(self, cls: type[Function], kwargs: dict[str, Any]) -> None:
+        """Refuse an op whose keyword arguments hold a copy of a mask or of indices the step
+        computed (`x[x > 0]`, `where(x > 0, ...)` made a copy of `x > 0`): the code would keep
+        this call's copy as a constant. The computed arrays themselves are recognised by
+        identity and become the code's variables."""
+        stack: list[Any] = list(kwargs.values())
+        while stack:
+            v = stack.pop()
+            if isinstance(v, (tuple, list)):
+                stack.extend(v)
+            elif isinstance(v, (np.ndarray, int, np.integer)) and id(v) not in self.dynamic and any(
+                m.shape == np.shape(v) and np.array_equal(m, v) for m in self.masks
+            ) and not isinstance(v, bool):
+                self.refuse(
+                    f"{cls.__name__.lower()} was given a copy of a mask or of indices computed "
+                    "from traced values (a data-dependent index); the compiled code would keep "
+                    "this call's values. Multiply by the mask instead (x * (x > 0)), or run this "
+                    "step without ag.compile"
+                )
 
     def quiet(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """fn(*args) with nothing recorded (library code that reads values legitimately)."""
@@ -350,6 +378,15 @@ class Tracer:
         return result
 
 
+_INHERITED = object()  # _swap: the owner had no method of its own under that name
+
+
+def _arg(fn: str, t: str, axis: str = "None", keepdims: str = "False", dim: str | None = None,
+         keepdim: str | None = None) -> str:
+    """argmax/argmin as numpy, with numpy's or PyTorch's argument names."""
+    axis, keepdims = axis if dim is None else dim, keepdims if keepdim is None else keepdim
+    return f"np.{fn}({t}, {axis}, keepdims={keepdims})"
+
 # Tensor methods that make a new tensor from values without an op (and so without a gradient):
 # how each is written as numpy, given the code of its operands.
 ARRAY_METHODS: dict[str, Callable[..., str]] = {
@@ -368,6 +405,8 @@ ARRAY_METHODS: dict[str, Callable[..., str]] = {
     "__xor__": lambda t, o: f"np.bitwise_xor({t}, {o})",
     "__rxor__": lambda t, o: f"np.bitwise_xor({o}, {t})",
     "__invert__": lambda t: f"np.invert({t})",
+    "argmax": lambda t, *a, **k: _arg("argmax", t, *a, **k),
+    "argmin": lambda t, *a, **k: _arg("argmin", t, *a, **k),
     "astype": lambda t, dtype: f"{t}.astype({dtype})",
     "detach": lambda t: t,
     "tensor": lambda data, dtype: f"rt.to_array({data}, {dtype})",
