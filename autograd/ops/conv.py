@@ -44,6 +44,7 @@ from numpy.lib.stride_tricks import as_strided
 from .. import function
 from ..function import Op
 from ..registry import OpInfo, register, samples
+from .operands import as_tensor
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -429,11 +430,6 @@ class ConvTranspose(Op):
 
 
 # -- entry points (nn.functional re-exports them under PyTorch's names) ------------------------
-def lift(x: Any) -> Any:
-    """An operand as a Tensor (None stays None: an absent bias)."""
-    return x if x is None or isinstance(x, function.Tensor) else function.Tensor(x)
-
-
 def batched(op: str, x: Tensor, nd: int) -> tuple[Tensor, bool]:
     """PyTorch accepts one unbatched sample (C, *S); it is run as a batch of one. (The input,
     batched, and whether it was a single sample.)"""
@@ -452,7 +448,8 @@ def _conv_args(op: str, x: Any, weight: Any, bias: Any, stride: Any, dilation: A
                nd: int, weight_axes: str) -> tuple[Tensor, Tensor, Any, Ints, Ints, bool]:
     """The arguments both convolutions share, checked: (x batched, weight, bias, stride,
     dilation, whether x was one sample)."""
-    x, weight, bias = lift(x), lift(weight), lift(bias)
+    x, weight = as_tensor(x), as_tensor(weight)
+    bias = None if bias is None else as_tensor(bias)  # None: no bias
     if weight.ndim != nd + 2:
         raise ValueError(f"{op}: expected a weight ({weight_axes}, {', '.join('K' * nd)}), got shape "
                          f"{weight.shape}")

@@ -34,12 +34,12 @@ from .conv import (
     check_input,
     col2im,
     geometry_label,
-    lift,
     ntuple,
     offset_slices,
     pad_spatial,
     unbatch,
 )
+from .operands import as_tensor
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -392,7 +392,7 @@ def max_pool(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0, dil
     op = f"max_pool{nd}d"
     ks = ntuple(op, "kernel_size", kernel_size, nd)
     st = ks if stride is None else ntuple(op, "stride", stride, nd)
-    x, single = batched(op, lift(x), nd)
+    x, single = batched(op, as_tensor(x), nd)
     y = MaxPool.apply(x, kernel_size=ks, stride=st, padding=ntuple(op, "padding", padding, nd, 0),
                       dilation=ntuple(op, "dilation", dilation, nd), ceil_mode=bool(ceil_mode))
     if not return_indices:
@@ -414,7 +414,7 @@ def avg_pool(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0, cei
     st = ks if stride is None else ntuple(op, "stride", stride, nd)
     if divisor_override is not None and int(divisor_override) < 1:
         raise ValueError(f"{op}: divisor_override must be a positive int, got {divisor_override!r}")
-    x, single = batched(op, lift(x), nd)
+    x, single = batched(op, as_tensor(x), nd)
     y = AvgPool.apply(x, kernel_size=ks, stride=st, padding=ntuple(op, "padding", padding, nd, 0),
                       ceil_mode=bool(ceil_mode), count_include_pad=bool(count_include_pad),
                       divisor_override=None if divisor_override is None else int(divisor_override))
@@ -439,7 +439,7 @@ def adaptive_avg_pool(x: Any, output_size: Any, nd: int = 2) -> Tensor:
     (L, S) averaging matrix, whose rows hold 1/window size; exact also for overlapping windows).
     When S is a multiple of L, it is avg_pool with kernel = stride = S / L."""
     op = f"adaptive_avg_pool{nd}d"
-    x, single = batched(op, lift(x), nd)
+    x, single = batched(op, as_tensor(x), nd)
     out = _adaptive_size(op, x, output_size, nd)
     size = x.shape[2:]
     if all(n % m == 0 for n, m in zip(size, out, strict=True)):
@@ -463,7 +463,7 @@ def adaptive_avg_pool(x: Any, output_size: Any, nd: int = 2) -> Tensor:
 def adaptive_max_pool(x: Any, output_size: Any, return_indices: bool = False, nd: int = 2) -> Any:
     """Max over adaptive windows (see `AdaptiveMaxPool`), optionally with the argmax indices."""
     op = f"adaptive_max_pool{nd}d"
-    x, single = batched(op, lift(x), nd)
+    x, single = batched(op, as_tensor(x), nd)
     out = _adaptive_size(op, x, output_size, nd)
     y = AdaptiveMaxPool.apply(x, output_size=out)
     if not return_indices:
@@ -483,7 +483,7 @@ def max_unpool(x: Any, indices: Any, kernel_size: Any, stride: Any = None, paddi
     ks = ntuple(op, "kernel_size", kernel_size, nd)
     st = ks if stride is None else ntuple(op, "stride", stride, nd)
     pd = ntuple(op, "padding", padding, nd, 0)
-    x, single = batched(op, lift(x), nd)
+    x, single = batched(op, as_tensor(x), nd)
     # A copy: backward reads the indices after the caller may have changed their array.
     idx = np.array(indices.data if isinstance(indices, function.Tensor) else indices, copy=True)
     if single:
