@@ -7,6 +7,7 @@ import re
 import sys
 
 import numpy as np
+import pytest
 
 import autograd as ag
 import nn
@@ -127,3 +128,18 @@ def test_no_docs_picture_shows_an_id() -> None:
         texts = re.findall(r"<text[^>]*>([^<]*)</text>", svg.read_text(encoding="utf-8"))
         shown = [t for t in texts if ID.search(t)]
         assert not shown, f"{svg.name} shows {shown}: run python -m demos.gen_images"
+
+
+def test_backward_edges_of_a_tensor_used_twice_carry_their_shares() -> None:
+    x = ag.tensor(0.5, requires_grad=True, name="x")
+    w = ag.tensor(-1.5, requires_grad=True, name="w")
+    out = (x * w + x).tanh()
+    out.backward()
+    labels = re.findall(r"label=<(d[^>]*)>", ag.to_dot(out, view="backward"))
+    shares = [float(lab.split("+= ")[1]) for lab in labels if lab.startswith("dout/dx += ")]
+    # x is read by mul and by add: each edge carries its share, and they add up to x.grad
+    # (each edge used to be labelled with the total, which reads as twice the gradient)
+    assert len(shares) == 2, labels
+    assert x.grad is not None
+    assert sum(shares) == pytest.approx(x.grad.item(), abs=0.01)
+    assert "dout/dw = 0.47" in labels  # a tensor used once: its edge carries all of it

@@ -318,8 +318,17 @@ def emit_dot(sc: Scene) -> Picture:
                 t = e.tensor
                 grad = sc.grad_of(t) if sc.show_grads else None
                 head = d(root_name, sc.forward.name(t))
-                notes.append(f"{head} = {fmt_array(grad, digits=DIGITS)}" if grad is not None else
-                             f"{head} {fmt_shape(t.shape)}")
+                share = sc.contributions.get(e.dst)
+                tn = sc.forward.node_of(t)
+                several = tn is not None and len(sc.forward.succs[tn]) > 1
+                part = share[e.index] if share is not None and e.index < len(share) and several else None
+                if grad is not None and part is not None:
+                    # t is used more than once: this edge carries its share, the uses add up
+                    # to t's gradient (dtotal/dx0 += 1 on each of two edges, x0's grad 2).
+                    notes.append(f"{head} += {fmt_array(part, digits=DIGITS)}")
+                else:
+                    notes.append(f"{head} = {fmt_array(grad, digits=DIGITS)}" if grad is not None else
+                                 f"{head} {fmt_shape(t.shape)}")
             if dst.kind == OP and dst.ctx is not None and dst.tensor is not None:
                 note = broadcast_note(dst.ctx, e.index, dst.tensor.shape)
                 if note:

@@ -73,6 +73,8 @@ class Scene:
     - boxes: for each unit, the path of boxes it is drawn in (module calls and roll-ups;
       () for none), outermost first; box_label: each box element's title;
     - local_values: op node -> the op's local derivatives (the backward view);
+    - contributions: op node -> what its backward passes to each input (the backward view:
+      the edge of a tensor used several times carries its share, not the tensor's total);
     - notes: what the summary did, said under the picture.
     """
 
@@ -89,6 +91,7 @@ class Scene:
     boxes: dict[int, tuple[str, ...]] = field(default_factory=dict)
     box_label: dict[str, str] = field(default_factory=dict)
     local_values: dict[int, list[Any]] = field(default_factory=dict)
+    contributions: dict[int, list[Any]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     ghosts: list[Ghost] = field(default_factory=list)
     total_nodes: int = 0  # nodes of the whole recorded graph (before roll-ups and summaries)
@@ -195,8 +198,9 @@ def decide(
             model.grads[model.root] = np.ones_like(root_t.data)
 
     local_values: dict[int, list[Any]] = {}
+    contributions: dict[int, list[Any]] = {}
     if backward:
-        local_values = _local_values(g, v, model)
+        local_values, contributions = _local_values(g, v, model)
 
     # Boxes: module scopes (when grouped), with roll-up markers around the drawn repeats.
     marker_of: dict[int, ScopeName] = {}
@@ -253,6 +257,7 @@ def decide(
         boxes=boxes,
         box_label=box_label,
         local_values=local_values,
+        contributions=contributions,
         notes=notes,
         ghosts=ghosts,
         total_nodes=len(fwd.nodes),
@@ -314,14 +319,18 @@ def _loop_ends(e: Edge, model: GraphModel, g: GraphModel, backward: bool) -> tup
     return src, dst
 
 
-def _local_values(g: GraphModel, v: View, model: GraphModel) -> dict[int, list[Any]]:
-    """The local derivatives (each op's backward applied to ones) of every drawn op."""
-    from .local import local_derivatives, replayed
+def _local_values(g: GraphModel, v: View, model: GraphModel
+                  ) -> tuple[dict[int, list[Any]], dict[int, list[Any]]]:
+    """The local derivatives (each op's backward applied to ones) of every drawn op, and what
+    its backward passes to each input (applied to its output's gradient, when shown) for the
+    ops that read a tensor used more than once."""
+    from .local import input_grads, local_derivatives, replayed
 
     root_t = model.nodes[model.root].tensor
     out: dict[int, list[Any]] = {}
+    shares: dict[int, list[Any]] = {}
     if root_t is None:
-        return out
+        return out, shares
     try:
         with replayed(root_t, "draw(view='backward')"):
             for n, node in enumerate(g.nodes):
@@ -329,6 +338,17 @@ def _local_values(g: GraphModel, v: View, model: GraphModel) -> dict[int, list[A
                     continue
                 t = node.tensor
                 out[n] = local_derivatives(node.ctx, t.shape, t.data.dtype)
+                tn = model.node_of(t)
+                up = model.grads.get(tn) if tn is not None else None
+                if up is not None and any(_uses(model, a) > 1 for a in node.ctx.inputs):
+                    with np.errstate(all="ignore"):
+                        shares[n] = input_grads(node.ctx, np.asarray(up, dtype=t.data.dtype))
     except AutogradError:
-        return {}  # an input changed in place since: the formulas are shown without values
-    return out
+        return {}, {}  # an input changed in place since: the formulas are shown without values
+    return out, shares
+
+
+def _uses(model: GraphModel, a: Any) -> int:
+    """How many ops read tensor `a` in the model (0 for a constant)."""
+    n = model.node_of(a) if isinstance(a, Tensor) else None
+    return 0 if n is None else len(model.succs[n])
