@@ -10,7 +10,7 @@ methods, which this class inherits.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -25,7 +25,7 @@ from .ops.elementwise import ElementwiseMixin
 from .ops.everyday import EverydayMixin, everyday_ufuncs
 from .ops.linalg import LinalgMixin
 from .ops.movement import MovementMixin
-from .ops.reduce import ReduceMixin
+from .ops.reduce import ReduceMixin, _numpy_args, normalize_axis
 from .ops.softmax import SoftmaxMixin
 from .random import resolve
 from .tracing import fresh
@@ -180,6 +180,16 @@ class Tensor(
             raise TypeError("len() of a 0-d tensor")
         return len(self.data)
 
+    def __iter__(self) -> Iterator[Tensor]:
+        """The sub-tensors along the first axis (x[0], x[1], ...), each in the graph.
+
+        Without this, Python would iterate through `__getitem__` until an IndexError, and a
+        0-d tensor would silently iterate as empty; it is a TypeError (as in PyTorch).
+        """
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(len(self.data)))
+
     def item(self) -> Any:
         """The value of a one-element tensor as a Python number."""
         if self.data.size != 1:
@@ -236,6 +246,25 @@ class Tensor(
             )
         return result
 
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        """numpy functions that are not ufuncs (np.concatenate, np.where, np.clip, np.sort, ...)
+        run on the values, as numpy's do on array-likes; those that turn to a tensor's method
+        (np.sum(t), np.mean(t), np.transpose(t)) keep doing so and stay in the graph.
+
+        A float array made from tensors that require grad while recording is refused (as
+        PyTorch refuses to hand such a tensor to numpy): it would silently cut the graph.
+        """
+        result = func._implementation(*args, **kwargs)
+        if STATE.enabled and _cuts_graph(result) and _any_tracked(args, kwargs):
+            raise TypeError(
+                f"np.{func.__name__} has no gradient in this library: applied to a tensor that "
+                "requires grad it returns a numpy array and silently cuts the graph. Use the "
+                "tensor operations (ag.concatenate, ag.stack, ag.where, x.clip, x.reshape, "
+                "x.sort, ...; see docs/reference.md), or apply it to t.detach() or under "
+                "ag.no_grad() if no gradient is wanted."
+            )
+        return result
+
     # DLPack exchange (torch, JAX, CuPy) and the notebook card live in their own modules.
     __dlpack__ = dlpack.dlpack
     __dlpack_device__ = dlpack.dlpack_device
@@ -265,17 +294,13 @@ class Tensor(
 
     __hash__ = object.__hash__  # identity: tensors are dict keys in the engine
 
-    def any(self, axis: Any = None, keepdims: bool = False, out: Any = None) -> Tensor:
-        """Whether any element is true (along `axis`): a bool tensor, usable in `if`."""
-        if out is not None:
-            raise TypeError("any: out= is not supported")
-        return Tensor._make(np.any(self.data, axis=axis, keepdims=keepdims), None)
+    def any(self, axis: Any = None, keepdims: bool = False, out: Any = None, **torch_args: Any) -> Tensor:
+        """Whether any element is true (along `axis`, or `dim`): a bool tensor, usable in `if`."""
+        return _any_all("any", np.any, self, axis, keepdims, out, torch_args)
 
-    def all(self, axis: Any = None, keepdims: bool = False, out: Any = None) -> Tensor:
-        """Whether all elements are true (along `axis`): a bool tensor, usable in `if`."""
-        if out is not None:
-            raise TypeError("all: out= is not supported")
-        return Tensor._make(np.all(self.data, axis=axis, keepdims=keepdims), None)
+    def all(self, axis: Any = None, keepdims: bool = False, out: Any = None, **torch_args: Any) -> Tensor:
+        """Whether all elements are true (along `axis`, or `dim`): a bool tensor, usable in `if`."""
+        return _any_all("all", np.all, self, axis, keepdims, out, torch_args)
 
     def astype(self, dtype: Any) -> Tensor:
         """A copy with another dtype (a plain tensor: converting is not differentiated)."""
@@ -416,6 +441,11 @@ class Tensor(
             raise ValueError(
                 f"{op.__name__}: shapes {self.shape} and {np.shape(o)} cannot be broadcast together"
             ) from None
+        except TypeError:  # numpy's UFuncTypeError: `x == "a"`
+            raise TypeError(
+                f"{op.__name__}: cannot compare a tensor of dtype {self.dtype} with "
+                f"{type(other).__name__} {other!r:.40}"
+            ) from None
 
     def __lt__(self, other: Any) -> Tensor:
         return self._compare(other, np.less)
@@ -492,6 +522,36 @@ class Tensor(
         v = value.data if isinstance(value, Tensor) else value
         self.data[_clean_index(index)] = v
         self._shared_version()[0] = clock.mutation()
+
+
+def _cuts_graph(result: Any) -> bool:
+    """A float numpy result (or a list/tuple holding one): values without the graph."""
+    items = result if isinstance(result, (list, tuple)) else (result,)
+    return any(
+        isinstance(r, (np.ndarray, np.generic)) and not isinstance(r, Tensor) and r.dtype.kind == "f"
+        for r in items
+    )
+
+
+def _any_tracked(args: Any, kwargs: Any) -> bool:
+    """Whether a tensor that requires grad is among the arguments (or in a list of them)."""
+    for a in (*args, *kwargs.values()):
+        for x in a if isinstance(a, (list, tuple)) else (a,):
+            if isinstance(x, Tensor) and x.requires_grad:
+                return True
+    return False
+
+
+def _any_all(
+    op: str, fn: Any, t: Tensor, axis: Any, keepdims: bool, out: Any, torch_args: dict[str, Any]
+) -> Tensor:
+    """any/all over `axis` (checked: an error naming the op and shape, not numpy's)."""
+    if out is not None:
+        raise TypeError(f"{op}: out= is not supported")
+    if torch_args:
+        axis, keepdims = _numpy_args(op, torch_args, axis, keepdims)
+    axes = normalize_axis(op, axis, t.shape)
+    return Tensor._make(np.asarray(fn(t.data, axis=axes, keepdims=keepdims)), None)
 
 
 _tick = clock.tick

@@ -21,6 +21,7 @@ from .. import dual, function
 from ..function import Op
 from ..registry import UNARY, OpInfo, register, samples
 from .binary import lift
+from .operands import alias
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -481,17 +482,17 @@ class ActivationMixin:
         """x / (1 + |x|)."""
         return softsign(self)
 
-    def softmin(self, axis: int = -1) -> Tensor:
-        """softmax(-x) along axis."""
-        return softmin(self, axis)
+    def softmin(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
+        """softmax(-x) along axis (or PyTorch's `dim`)."""
+        return softmin(self, axis if dim is None else alias("softmin", axis, dim, "axis", "dim", -1))
 
     def prelu(self, weight: Any) -> Tensor:
         """x where x > 0, else weight * x (one slope per channel)."""
         return prelu(self, weight)
 
-    def glu(self, axis: int = -1) -> Tensor:
-        """a sigmoid(b) for the two halves a, b of x along axis."""
-        return glu(self, axis)
+    def glu(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
+        """a sigmoid(b) for the two halves a, b of x along axis (or PyTorch's `dim`)."""
+        return glu(self, axis if dim is None else alias("glu", axis, dim, "axis", "dim", -1))
 
 
 # -- references and registration --------------------------------------------------------------

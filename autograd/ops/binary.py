@@ -41,6 +41,28 @@ def lift(x: Any) -> Any:
     )
 
 
+def promote(x: Any, y: Any) -> tuple[Any, Any]:
+    """The two operands of a binary op, a float tensor's dtype winning over an integer or
+    bool tensor's (as in PyTorch).
+
+    numpy would widen float32 with an int64 array to float64, so a float32 model's
+    `x * mask` or `loss / count` (count an int tensor) silently left float32. Integer and
+    bool tensors have no gradient, so converting them loses nothing. Other mixes keep numpy's
+    rules (float32 with float64 is float64, as in PyTorch).
+    """
+    x, y = lift(x), lift(y)
+    if not isinstance(x, function.Tensor) or not isinstance(y, function.Tensor):
+        return x, y
+    dx, dy = x.data.dtype, y.data.dtype
+    if dx == dy:
+        return x, y
+    if dx.kind == "f" and dy.kind in "biu":
+        return x, function.Tensor._make(y.data.astype(dx), None)
+    if dy.kind == "f" and dx.kind in "biu":
+        return function.Tensor._make(x.data.astype(dy), None), y
+    return x, y
+
+
 class Add(Op):
     """z = x + y.  dz/dx = 1, dz/dy = 1."""
 
@@ -115,7 +137,8 @@ class Div(Op):
 class Pow(Op):
     """z = x^y.  dz/dx = y*x^(y-1), dz/dy = x^y*ln(x).
 
-    Base 0: dz/dy is taken as 0 (the limit of x^y ln x as x -> 0+ for y > 0), not NaN.
+    Base 0: dz/dy is taken as 0 for y >= 0 (the limit of x^y ln x as x -> 0+ for y > 0), not
+    NaN, and is -inf for y < 0 (as PyTorch).
     Exponent 0: dz/dx is 0 (x^0 = 1 is constant), also at x = 0 where y x^(y-1) is 0 * inf.
     Negative base: x^y is real only for integer y, and then dz/dx is as above; dz/dy needs
     ln x, undefined for x < 0, so it is NaN there (as in PyTorch). A constant exponent
@@ -145,7 +168,10 @@ class Pow(Op):
             else:
                 gx = g * y * x ** (y - 1)
         if ny:
-            zero = np.equal(x.data if isinstance(x, function.Tensor) else x, 0)
+            # Base 0 with y < 0: x^y ln x -> inf * -inf = -inf, as PyTorch; only y >= 0 gets 0.
+            xd = x.data if isinstance(x, function.Tensor) else x
+            yd = y.data if isinstance(y, function.Tensor) else y
+            zero = np.equal(xd, 0) & np.greater_equal(yd, 0)
             with np.errstate(invalid="ignore", divide="ignore"):
                 safe_x = dual.where(zero, 1.0, x)
                 gy = g * dual.where(zero, 0.0, out * dual.log(safe_x))
@@ -213,12 +239,12 @@ class Where(Op):
 
 def maximum(x: Any, y: Any) -> Tensor:
     """Elementwise max(x, y); at ties each input gets half the gradient."""
-    return Maximum.apply(lift(x), lift(y))
+    return Maximum.apply(*promote(x, y))
 
 
 def minimum(x: Any, y: Any) -> Tensor:
     """Elementwise min(x, y); at ties each input gets half the gradient."""
-    return Minimum.apply(lift(x), lift(y))
+    return Minimum.apply(*promote(x, y))
 
 
 def where(cond: Any, x: Any, y: Any) -> Tensor:
@@ -228,7 +254,7 @@ def where(cond: Any, x: Any, y: Any) -> Tensor:
     c = np.array(cond.data if isinstance(cond, function.Tensor) else cond, copy=True)
     if c.dtype != np.bool_:
         raise TypeError(f"where: cond must be a bool Tensor or array, got dtype {c.dtype}")
-    x, y = lift(x), lift(y)
+    x, y = promote(x, y)
     if not isinstance(x, function.Tensor) and not isinstance(y, function.Tensor):
         return function.Tensor(np.where(c, x, y))
     return Where.apply(x, y, cond=c)
@@ -240,38 +266,48 @@ class BinaryMixin:
     __slots__ = ()
 
     def __add__(self, other: Any) -> Tensor:
-        return Add.apply(self, other if type(other) is type(self) else lift(other))
+        if type(other) is type(self) and other.data.dtype is self.data.dtype:  # type: ignore[attr-defined]
+            return Add.apply(self, other)  # the common case, at full speed
+        return Add.apply(*promote(self, other))
 
     def __radd__(self, other: Any) -> Tensor:
-        return Add.apply(lift(other), self)
+        return Add.apply(*promote(other, self))
 
     def __sub__(self, other: Any) -> Tensor:
-        return Sub.apply(self, other if type(other) is type(self) else lift(other))
+        if type(other) is type(self) and other.data.dtype is self.data.dtype:  # type: ignore[attr-defined]
+            return Sub.apply(self, other)  # the common case, at full speed
+        return Sub.apply(*promote(self, other))
 
     def __rsub__(self, other: Any) -> Tensor:
-        return Sub.apply(lift(other), self)
+        return Sub.apply(*promote(other, self))
 
     def __mul__(self, other: Any) -> Tensor:
-        return Mul.apply(self, other if type(other) is type(self) else lift(other))
+        if type(other) is type(self) and other.data.dtype is self.data.dtype:  # type: ignore[attr-defined]
+            return Mul.apply(self, other)  # the common case, at full speed
+        return Mul.apply(*promote(self, other))
 
     def __rmul__(self, other: Any) -> Tensor:
-        return Mul.apply(lift(other), self)
+        return Mul.apply(*promote(other, self))
 
     def __truediv__(self, other: Any) -> Tensor:
-        return Div.apply(self, other if type(other) is type(self) else lift(other))
+        if type(other) is type(self) and other.data.dtype is self.data.dtype:  # type: ignore[attr-defined]
+            return Div.apply(self, other)  # the common case, at full speed
+        return Div.apply(*promote(self, other))
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        return Div.apply(lift(other), self)
+        return Div.apply(*promote(other, self))
 
     def __pow__(self, other: Any) -> Tensor:
-        return Pow.apply(self, other if type(other) is type(self) else lift(other))
+        if type(other) is type(self) and other.data.dtype is self.data.dtype:  # type: ignore[attr-defined]
+            return Pow.apply(self, other)  # the common case, at full speed
+        return Pow.apply(*promote(self, other))
 
     def __rpow__(self, other: Any) -> Tensor:
-        return Pow.apply(lift(other), self)
+        return Pow.apply(*promote(other, self))
 
     def pow(self, exponent: Any) -> Tensor:
         """x ** exponent; the exponent may be a Tensor (see `Pow` for base 0 and x < 0)."""
-        return Pow.apply(self, lift(exponent))
+        return Pow.apply(*promote(self, exponent))
 
     def maximum(self, other: Any) -> Tensor:
         """Elementwise max with `other`."""

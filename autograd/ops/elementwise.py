@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .. import dual
+from .. import dual, function
 from ..function import Op
 from ..registry import UNARY, OpInfo, register, samples
 
@@ -298,7 +298,25 @@ class ElementwiseMixin:
         """Limit values to [a_min, a_max] (either may be None), like numpy.clip."""
         if a_min is None and a_max is None:
             raise ValueError("clip: at least one of a_min and a_max must be given")
+        if isinstance(a_min, function.Tensor) or isinstance(a_max, function.Tensor):
+            return _clip_by_tensors(self, a_min, a_max)
         return Clip.apply(self, a_min=a_min, a_max=a_max)
+
+
+def _clip_by_tensors(x: Any, a_min: Any, a_max: Any) -> Tensor:
+    """clip with tensor bounds, which broadcast and get gradients too (as torch.clamp):
+    y = min(max(x, a_min), a_max), the gradient going to whichever value was kept (x at a
+    tie; a_max where a_min > a_max). NaN in x stays NaN."""
+    from .binary import where
+
+    y = x
+    if a_min is not None:
+        lo = a_min.data if isinstance(a_min, function.Tensor) else np.asarray(a_min)
+        y = where(np.logical_not(y.data < lo), y, a_min)
+    if a_max is not None:
+        hi = a_max.data if isinstance(a_max, function.Tensor) else np.asarray(a_max)
+        y = where(np.logical_not(y.data > hi), y, a_max)
+    return y
 
 
 def _register() -> None:

@@ -24,10 +24,10 @@ from .. import dual, function
 from ..broadcast import broadcast_error
 from ..function import Op
 from ..registry import BINARY, REDUCE, UNARY, OpInfo, register, samples
-from .binary import lift
+from .binary import lift, promote
 from .movement import stack
 from .operands import alias, as_tensor, axis_or_dim
-from .reduce import reduction
+from .reduce import reduction, sqrt_of_variance
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -522,7 +522,14 @@ class Norm(Op):
         p = ctx.p
         if p == 2:
             return g * x / safe
-        return g * _f("sign", x) * _f("abs", x) ** (p - 1) / safe ** (p - 1)
+        ax = _f("abs", x)
+        if p < 1:
+            # |x|^(p-1) is infinite at x = 0 and sign(0) = 0: 0 * inf would be NaN. The norm
+            # has no derivative there; 0 is passed back (as PyTorch), like at a zero norm.
+            xz = np.equal(_data(x), 0)
+            if xz.any():
+                ax = dual.where(xz, 1.0, ax)
+        return g * _f("sign", x) * ax ** (p - 1) / safe ** (p - 1)
 
 
 # -- no gradient: bool results --------------------------------------------------------------------
@@ -662,7 +669,7 @@ def std_mean(
 ) -> tuple[Tensor, Tensor]:
     """(standard deviation, mean) over `axis`, as torch.std_mean (ddof defaults to 0, as numpy)."""
     v, m = var_mean(x, axis, keepdims, ddof, dim=dim, keepdim=keepdim, correction=correction)
-    return v.sqrt(), m
+    return sqrt_of_variance(v), m
 
 
 def normalize(x: Any, p: float = 2.0, axis: int = 1, eps: float = 1e-12, *, dim: int | None = None) -> Tensor:
@@ -785,8 +792,10 @@ class MathMixin:
         """Round up elementwise; zero gradient (a step function)."""
         return Ceil.apply(self)
 
-    def round(self, decimals: int = 0) -> Tensor:
+    def round(self, decimals: int = 0, out: Any = None) -> Tensor:
         """Round to `decimals` places, halves to even; zero gradient (a step function)."""
+        if out is not None:  # np.round(t) passes out=None
+            raise TypeError("round: out= is not supported on tensors")
         return Round.apply(self, decimals=decimals)
 
     def trunc(self) -> Tensor:
@@ -794,28 +803,28 @@ class MathMixin:
         return Trunc.apply(self)
 
     def __mod__(self, other: Any) -> Tensor:
-        return Remainder.apply(self, lift(other))
+        return Remainder.apply(*promote(self, other))
 
     def __rmod__(self, other: Any) -> Tensor:
-        return Remainder.apply(lift(other), self)
+        return Remainder.apply(*promote(other, self))
 
     def __floordiv__(self, other: Any) -> Tensor:
-        return FloorDivide.apply(self, lift(other))
+        return FloorDivide.apply(*promote(self, other))
 
     def __rfloordiv__(self, other: Any) -> Tensor:
-        return FloorDivide.apply(lift(other), self)
+        return FloorDivide.apply(*promote(other, self))
 
     def remainder(self, other: Any) -> Tensor:
         """self mod other with the sign of other (the `%` operator)."""
-        return Remainder.apply(self, lift(other))
+        return Remainder.apply(*promote(self, other))
 
     def fmod(self, other: Any) -> Tensor:
         """self mod other with the sign of self (C's fmod)."""
-        return Fmod.apply(self, lift(other))
+        return Fmod.apply(*promote(self, other))
 
     def floor_divide(self, other: Any) -> Tensor:
         """floor(self / other) (the `//` operator); zero gradient."""
-        return FloorDivide.apply(self, lift(other))
+        return FloorDivide.apply(*promote(self, other))
 
     def copysign(self, other: Any) -> Tensor:
         """|self| with the sign of other; other gets no gradient."""
@@ -858,6 +867,30 @@ class MathMixin:
     def logical_not(self) -> Tensor:
         """not self elementwise: a bool tensor, no gradient."""
         return logical_not(self)
+
+    # Masks combine with & | ^ ~ (`(x > 0) & (x < 1)`, `~mask`), as in PyTorch and numpy: logical
+    # on bool tensors, bitwise on integer ones; float tensors are refused (a TypeError naming
+    # the operator and the dtypes). No gradient: the results are bool or integer.
+    def __and__(self, other: Any) -> Tensor:
+        return _bool("& (bitwise_and)", np.bitwise_and, self, _data(lift(other)))
+
+    def __rand__(self, other: Any) -> Tensor:
+        return _bool("& (bitwise_and)", np.bitwise_and, _data(lift(other)), self)
+
+    def __or__(self, other: Any) -> Tensor:
+        return _bool("| (bitwise_or)", np.bitwise_or, self, _data(lift(other)))
+
+    def __ror__(self, other: Any) -> Tensor:
+        return _bool("| (bitwise_or)", np.bitwise_or, _data(lift(other)), self)
+
+    def __xor__(self, other: Any) -> Tensor:
+        return _bool("^ (bitwise_xor)", np.bitwise_xor, self, _data(lift(other)))
+
+    def __rxor__(self, other: Any) -> Tensor:
+        return _bool("^ (bitwise_xor)", np.bitwise_xor, _data(lift(other)), self)
+
+    def __invert__(self) -> Tensor:
+        return _bool("~ (bitwise_not)", np.invert, self)
 
     def norm(self, p: float = 2.0, axis: Any = None, keepdims: bool = False, **torch_args: Any) -> Tensor:
         """The p-norm over `axis` (all axes by default); see `ag.norm`."""

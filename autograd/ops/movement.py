@@ -18,6 +18,7 @@ from ..broadcast import broadcast_shapes, unbroadcast
 from ..function import Op
 from ..registry import OpInfo, register, samples
 from .binary import lift
+from .operands import alias, axis_or_dim
 from .reduce import normalize_axis
 
 if TYPE_CHECKING:
@@ -113,6 +114,8 @@ def _clean_index(index: Any) -> Any:
     for it in items:
         if isinstance(it, function.Tensor):
             it = it.data.copy()
+        elif isinstance(it, list) and not it:
+            it = np.array(it, dtype=np.intp)  # `x[[]]`: selects nothing (numpy, torch)
         elif isinstance(it, (list, np.ndarray)):
             it = np.array(it, copy=True)
         if isinstance(it, np.ndarray) and it.dtype.kind not in "biu":
@@ -351,8 +354,14 @@ class MovementMixin:
             ) from None
         return Reshape.apply(self, shape=shape)
 
-    def squeeze(self, axis: int | tuple[int, ...] | None = None) -> Tensor:
-        """Remove axes of size 1 (all of them, or those in `axis`, which must have size 1)."""
+    def squeeze(self, axis: int | tuple[int, ...] | None = None, *, dim: Any = None) -> Tensor:
+        """Remove axes of size 1 (all of them, or those in `axis`, which must have size 1).
+
+        `dim=` is PyTorch's name for `axis`; unlike PyTorch (which leaves such an axis alone),
+        naming an axis whose size is not 1 is an error, as in numpy.
+        """
+        if dim is not None:
+            axis = axis_or_dim("squeeze", axis, dim)
         axes = normalize_axis("squeeze", axis, self.shape) if axis is not None else None
         if axes is None:
             shape = tuple(n for n in self.shape if n != 1)
@@ -400,15 +409,19 @@ class MovementMixin:
         return [self[lead + (slice(a, b),)] for a, b in itertools.pairwise(bounds)]
 
 
-def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
-    """Join tensors along an existing axis, as numpy.concatenate."""
+def concatenate(tensors: Sequence[Any], axis: int = 0, *, dim: int | None = None) -> Tensor:
+    """Join tensors along an existing axis, as numpy.concatenate (`dim=`: as torch.cat)."""
+    if dim is not None:
+        axis = alias("concatenate", axis, dim, "axis", "dim", 0)
     if len(tensors) == 0:
         raise ValueError("concatenate: need at least one tensor")
     return Concatenate.apply(*[_as_tensor(t) for t in tensors], axis=axis)
 
 
-def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
-    """Join same-shaped tensors along a new axis, as numpy.stack."""
+def stack(tensors: Sequence[Any], axis: int = 0, *, dim: int | None = None) -> Tensor:
+    """Join same-shaped tensors along a new axis, as numpy.stack (`dim=`: as torch.stack)."""
+    if dim is not None:
+        axis = alias("stack", axis, dim, "axis", "dim", 0)
     if len(tensors) == 0:
         raise ValueError("stack: need at least one tensor")
     return Stack.apply(*[_as_tensor(t) for t in tensors], axis=axis)

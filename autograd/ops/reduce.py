@@ -15,6 +15,7 @@ import numpy as np
 from .. import dual
 from ..function import Op
 from ..registry import REDUCE, OpInfo, register, samples
+from .operands import alias, axis_or_dim
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -207,39 +208,46 @@ class ReduceMixin:
     __slots__ = ()
 
     def sum(self, axis: Axis = None, keepdims: bool = False, **numpy_args: Any) -> Tensor:
-        """Sum over `axis` (all axes by default)."""
+        """Sum over `axis` (all axes by default); `dim=`/`keepdim=` are PyTorch's names."""
         if numpy_args:
-            _numpy_args("sum", numpy_args)
+            axis, keepdims = _numpy_args("sum", numpy_args, axis, keepdims)
         return Sum.apply(self, axis=axis, keepdims=keepdims)
 
     def mean(self, axis: Axis = None, keepdims: bool = False, **numpy_args: Any) -> Tensor:
-        """Mean over `axis` (all axes by default)."""
+        """Mean over `axis` (all axes by default); `dim=`/`keepdim=` are PyTorch's names."""
         if numpy_args:
-            _numpy_args("mean", numpy_args)
+            axis, keepdims = _numpy_args("mean", numpy_args, axis, keepdims)
         return Mean.apply(self, axis=axis, keepdims=keepdims)
 
     def max(self, axis: Axis = None, keepdims: bool = False, **numpy_args: Any) -> Tensor:
         """Max over `axis`; tied maxima share the gradient evenly."""
         if numpy_args:
-            _numpy_args("max", numpy_args)
+            axis, keepdims = _numpy_args("max", numpy_args, axis, keepdims)
         return Max.apply(self, axis=axis, keepdims=keepdims)
 
     def min(self, axis: Axis = None, keepdims: bool = False, **numpy_args: Any) -> Tensor:
         """Min over `axis`; tied minima share the gradient evenly."""
         if numpy_args:
-            _numpy_args("min", numpy_args)
+            axis, keepdims = _numpy_args("min", numpy_args, axis, keepdims)
         return Min.apply(self, axis=axis, keepdims=keepdims)
 
-    def logsumexp(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        """ln sum exp(x) over `axis`, without overflow."""
+    def logsumexp(self, axis: Axis = None, keepdims: bool = False, **torch_args: Any) -> Tensor:
+        """ln sum exp(x) over `axis`, without overflow; `dim=`/`keepdim=` are PyTorch's names."""
+        if torch_args:
+            axis, keepdims = _numpy_args("logsumexp", torch_args, axis, keepdims)
         return LogSumExp.apply(self, axis=axis, keepdims=keepdims)
 
     def var(
         self, axis: Axis = None, keepdims: bool = False, ddof: int = 0, **numpy_args: Any
     ) -> Tensor:
-        """Variance over `axis`: sum (x - mean)^2 / (n - ddof), as numpy (ddof=0 default)."""
+        """Variance over `axis`: sum (x - mean)^2 / (n - ddof), as numpy (ddof=0 default).
+
+        PyTorch's `dim=`, `keepdim=` and `correction=` (for ddof) are accepted too; note that
+        PyTorch's default is correction=1, this method's ddof=0.
+        """
         if numpy_args:
-            _numpy_args("var", numpy_args)
+            ddof = _correction("var", numpy_args, ddof)
+            axis, keepdims = _numpy_args("var", numpy_args, axis, keepdims)
         shape = self.shape  # type: ignore[attr-defined]
         axes = normalize_axis("var", axis, shape)
         n = int(np.prod([shape[a] for a in axes]))
@@ -251,33 +259,78 @@ class ReduceMixin:
     def std(
         self, axis: Axis = None, keepdims: bool = False, ddof: int = 0, **numpy_args: Any
     ) -> Tensor:
-        """Standard deviation: sqrt(var(axis, ddof))."""
+        """Standard deviation: sqrt(var(axis, ddof)); `dim=`, `keepdim=`, `correction=` as `var`."""
         if numpy_args:
-            _numpy_args("std", numpy_args)
-        return self.var(axis=axis, keepdims=keepdims, ddof=ddof).sqrt()
+            ddof = _correction("std", numpy_args, ddof)
+            axis, keepdims = _numpy_args("std", numpy_args, axis, keepdims)
+        return sqrt_of_variance(self.var(axis=axis, keepdims=keepdims, ddof=ddof))
 
-    def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
+    def argmax(self, axis: int | None = None, keepdims: bool = False, **torch_args: Any) -> Tensor:
         """Index of the max along `axis` (flat index when None); an int tensor, no gradient."""
+        if torch_args:
+            axis, keepdims = _numpy_args("argmax", torch_args, axis, keepdims)
         return _arg(self, np.argmax, "argmax", axis, keepdims)
 
-    def argmin(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
+    def argmin(self, axis: int | None = None, keepdims: bool = False, **torch_args: Any) -> Tensor:
         """Index of the min along `axis`; an int tensor, no gradient."""
+        if torch_args:
+            axis, keepdims = _numpy_args("argmin", torch_args, axis, keepdims)
         return _arg(self, np.argmin, "argmin", axis, keepdims)
 
 
-def _numpy_args(op: str, numpy_args: dict[str, Any]) -> None:
-    """Accept the arguments numpy adds when `np.sum(t)`, `np.mean(t)`, ... call the method
+def sqrt_of_variance(v: Tensor) -> Tensor:
+    """sqrt(v) for a variance v, with gradient 0 where v = 0 (as PyTorch's std).
+
+    Where all the values are equal, v = 0 and d sqrt(v)/dv = 1/(2 sqrt(v)) is infinite, while
+    dv/dx = 2 (x - mean) / (n - ddof) is 0: the chain rule would give inf * 0 = NaN for every
+    element. The standard deviation has no derivative there (|x| at 0, in n dimensions); 0 is
+    the subgradient PyTorch picks, and it keeps a NaN from spreading through training.
+    """
+    from .binary import where
+
+    zero = v.data == 0
+    if not zero.any():
+        return v.sqrt()
+    return where(zero, 0.0, where(zero, 1.0, v).sqrt())
+
+
+def _numpy_args(op: str, numpy_args: dict[str, Any], axis: Any, keepdims: bool) -> tuple[Any, bool]:
+    """(axis, keepdims) from PyTorch's `dim=`/`keepdim=` when given (not both spellings), and
+    accept the arguments numpy adds when `np.sum(t)`, `np.mean(t)`, ... call the method
     (`out=None`, `dtype=None`), so numpy's functions work on tensors (and stay in the graph)."""
     for k, v in numpy_args.items():
-        if k not in ("out", "dtype"):
+        if k == "dim":
+            if op in ("max", "min"):
+                raise TypeError(
+                    f"{op}: dim= is PyTorch's spelling, whose {op}(dim=...) returns (values, "
+                    f"indices); here {op}(axis=...) returns the values and arg{op}(axis=...) "
+                    "the indices"
+                )
+            axis = axis_or_dim(op, axis, v)
+        elif k == "keepdim":
+            keepdims = bool(alias(op, keepdims, v, "keepdims", "keepdim", False))
+        elif k not in ("out", "dtype"):
             raise TypeError(f"{op}() got an unexpected keyword argument {k!r}")
-        if v is not None:
+        elif v is not None:
             raise TypeError(f"{op}: {k}= is not supported on tensors (got {v!r})")
+    return axis, keepdims
+
+
+def _correction(op: str, kwargs: dict[str, Any], ddof: int) -> int:
+    """PyTorch's `correction=` (popped from kwargs) in place of ddof, not both."""
+    if "correction" not in kwargs:
+        return ddof
+    c = kwargs.pop("correction")
+    if ddof != 0:
+        raise TypeError(f"{op}: give ddof= or correction=, not both")
+    return 1 if c is None else int(c)
 
 
 def _arg(t: Any, fn: Any, name: str, axis: int | None, keepdims: bool) -> Tensor:
     from ..tensor import Tensor
 
+    if axis is not None and not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"{name}: axis must be None or an int, got {axis!r}")
     if axis is not None and not normalize_axis(name, axis, t.shape):
         axis = None  # a 0-d tensor: axis 0 or -1 is the whole (one-element) tensor
     if t.data.size == 0:

@@ -291,11 +291,11 @@ class ScanMixin:
 
     def cumsum(self, axis: int | None = None, **kw: Any) -> Tensor:
         """Running sum along axis (`x.cumsum(0)`; flattened when None)."""
-        return cumsum(self, axis, **kw)
+        return cumsum(self, axis, **_no_out("cumsum", kw))
 
     def cumprod(self, axis: int | None = None, **kw: Any) -> Tensor:
         """Running product along axis; exact gradients at zeros."""
-        return cumprod(self, axis, **kw)
+        return cumprod(self, axis, **_no_out("cumprod", kw))
 
     def logcumsumexp(self, axis: int | None = None, **kw: Any) -> Tensor:
         """ln of the running sum of e^x along axis."""
@@ -311,7 +311,18 @@ class ScanMixin:
 
     def prod(self, axis: Any = None, keepdims: bool = False, **kw: Any) -> Tensor:
         """Product over axis; exact gradients at zeros."""
-        return prod(self, axis, keepdims, **kw)
+        return prod(self, axis, keepdims, **_no_out("prod", kw))
+
+
+def _no_out(op: str, kw: dict[str, Any]) -> dict[str, Any]:
+    """kw without the `out=None`, `dtype=None` that numpy's np.prod(t), np.cumsum(t) pass to the
+    method (so those stay in the graph, as np.sum(t) does); other values are refused."""
+    for k in ("out", "dtype"):
+        if k in kw:
+            v = kw.pop(k)
+            if v is not None:
+                raise TypeError(f"{op}: {k}= is not supported on tensors (got {v!r})")
+    return kw
 
 
 # -- registry ---------------------------------------------------------------------------------------

@@ -314,8 +314,15 @@ class ShapingMixin:
 
     __slots__ = ()
 
-    def flip(self, *dims: Any, axis: Any = None) -> Tensor:
-        """Reverse along the given axes: `x.flip(0)`, `x.flip(0, 1)`, `x.flip((0, 1))`."""
+    def flip(self, *dims: Any, axis: Any = None, **torch_args: Any) -> Tensor:
+        """Reverse along the given axes: `x.flip(0)`, `x.flip(0, 1)`, `x.flip((0, 1))`,
+        `x.flip(dims=(0, 1))` (PyTorch's keyword)."""
+        if torch_args:
+            if set(torch_args) != {"dims"} or dims or axis is not None:
+                raise TypeError(
+                    f"flip: give the axes once, as positions, axis= or dims= (got {sorted(torch_args)})"
+                )
+            return flip(self, dims=torch_args["dims"])
         if dims:
             ax: Any = _ints(dims)
         else:

@@ -14,6 +14,7 @@ import numpy as np
 from .. import dual
 from ..function import Op
 from ..registry import OpInfo, register, samples
+from .operands import alias
 from .reduce import normalize_axis
 
 if TYPE_CHECKING:
@@ -81,12 +82,16 @@ class SoftmaxMixin:
 
     __slots__ = ()
 
-    def softmax(self, axis: int = -1) -> Tensor:
-        """e^x / sum e^x along `axis`, stable for any input."""
+    def softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
+        """e^x / sum e^x along `axis` (or PyTorch's `dim`), stable for any input."""
+        if dim is not None:
+            axis = alias("softmax", axis, dim, "axis", "dim", -1)
         return Softmax.apply(self, axis=axis)
 
-    def log_softmax(self, axis: int = -1) -> Tensor:
-        """x - logsumexp(x) along `axis`, stable for any input."""
+    def log_softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
+        """x - logsumexp(x) along `axis` (or PyTorch's `dim`), stable for any input."""
+        if dim is not None:
+            axis = alias("log_softmax", axis, dim, "axis", "dim", -1)
         return LogSoftmax.apply(self, axis=axis)
 
 
