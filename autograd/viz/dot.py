@@ -302,6 +302,7 @@ def emit_dot(sc: Scene) -> Picture:
     root_t = sc.forward.nodes[sc.forward.root].tensor
     root_name = sc.forward.name(root_t) if root_t is not None else "out"
     eids: dict[str, int] = {}  # edge id -> how many edges have it
+    probes: dict[int, Any] = {}  # id(op) -> its backward run once on ones (`broadcast_note`)
     for k, ve in enumerate(view.edges):
         attrs = {}
         if ve.edge >= 0:
@@ -330,7 +331,7 @@ def emit_dot(sc: Scene) -> Picture:
                     notes.append(f"{head} = {fmt_array(grad, digits=DIGITS)}" if grad is not None else
                                  f"{head} {fmt_shape(t.shape)}")
             if dst.kind == OP and dst.ctx is not None and dst.tensor is not None:
-                note = broadcast_note(dst.ctx, e.index, dst.tensor.shape)
+                note = broadcast_note(dst.ctx, e.index, dst.tensor.shape, probes)
                 if note:
                     notes.append(note)
                     attrs["fontcolor"] = GRAD_COLOR
