@@ -258,3 +258,26 @@ def test_an_operand_that_is_a_formulas_whole_argument_is_bracketed_once() -> Non
     # brackets that group stay: (x*y)^((x + y)-1)
     report = str(ag.explain((x * y) ** (x + y), x))
     assert "(x + y)*(x*y)^((x + y)-1)" in report, report
+
+
+def test_a_rule_with_the_upstream_in_it_shows_the_gradient_it_passes_not_a_sum_over_ones() -> None:
+    # Through x @ W with an output of several elements, the rule is G @ W^T: applied to ones it
+    # gives W's row sums, which no reader could check against anything. The line ends at the
+    # rule; the next line gives the gradient it passes down (checked against the engine).
+    rng = np.random.default_rng(0)
+    x = ag.tensor(rng.standard_normal((1, 2)), requires_grad=True, name="x")
+    W = ag.tensor(rng.standard_normal((2, 3)), name="W")  # noqa: N806 - the weight matrix
+    h = (x @ W).tanh()
+    h.name = "h"
+    out = h.sum()
+    text = str(ag.explain(out, x))
+    line = next(ln for ln in text.splitlines() if ln.strip().startswith("d(x @ W)/dx"))
+    ones_value = np.ones((1, 3)) @ W.data.T
+    assert line.rstrip().endswith("@ W.T") or "@ W" in line.split("=")[-1], line
+    assert f"{ones_value[0, 0]:.6g}" not in line
+    down = text.splitlines()[text.splitlines().index(line) + 1]
+    assert "passed down to x" in down
+    (gx,) = ag.grad(out, x)
+    assert f"{gx.data[0, 0]:.6g}" in down
+    # An elementwise rule keeps its value: tanh's 1 - h^2.
+    assert any("1-h^2" in ln.replace(" ", "") and "[[" in ln for ln in text.splitlines())

@@ -41,7 +41,8 @@ DEFAULT_MAX_PATHS = 1000
 class PathEdge:
     """One factor of a path: d output / d input through op `op` (its input `index`).
 
-    - local: the local derivative's value (the op's backward applied to ones);
+    - local: the local derivative's value (the op's backward applied to ones; None for a rule
+      written with the upstream gradient G when the output has several elements);
     - upstream: d E / d output along this path (what flows in from above);
     - downstream: d E / d input along this path (upstream passed through the op's backward).
     """
@@ -51,7 +52,7 @@ class PathEdge:
     input: Tensor
     output: Tensor
     formula: str
-    local: np.ndarray
+    local: np.ndarray | None  # None: a rule written with the upstream G (see local_derivatives)
     upstream: np.ndarray
     downstream: np.ndarray
 
@@ -244,7 +245,6 @@ def _explain(
             down = input_grads(ctx, g_up)[edge.index]
             local = local_cache[edge.dst][edge.index]
             assert down is not None  # the input requires grad, so it gets a gradient
-            assert local is not None
             edges.append(PathEdge(ctx, edge.index, inp, out_t, formula(ctx, edge.index), local, g_up, down))
             g_up = down
         paths.append(ChainPath(edges, g_up))
@@ -370,7 +370,7 @@ def _report(ex: Explanation) -> str:
             if s_k is not None and len(run) > 1:
                 # Through the sum: each add passes its gradient to both operands unchanged.
                 o, i = g.name(run[0].output), g.name(run[-1].input)
-                local = run[0].local
+                local: Any = run[0].local  # an add's rule has no G: always a value
                 for e in run[1:]:
                     local = local * e.local
                 what = "a partial sum" if sums.is_inner(run[-1].input) else "a term"
@@ -384,10 +384,11 @@ def _report(ex: Explanation) -> str:
             o, i = g.name(e.output), g.name(e.input)
             # The formula in the operands' own names: no letter of the op's can clash with them.
             d_local = derivative_parts(e.op, e.index, _args(g, e.op), o, upstream=d_(out, o))
-            lines.append(f"  {equation(d_(o, i), *d_local, fmt_array(e.local))}")
+            value = [] if e.local is None else [fmt_array(e.local)]  # None: a rule with the upstream in it
+            lines.append(f"  {equation(d_(o, i), *d_local, *value)}")
             if not scalar:
                 lines.append(f"      {out} gradient passed down to {i}: {fmt_array(e.downstream)}")
-            factors.append(fmt_array(e.local))
+            factors += value  # on a path of numbers every factor has its value
         if scalar and p.edges:
             prod = " × ".join(f"({f})" for f in factors)
             lines.append(f"  product: {prod} = {fmt_array(p.contribution)}")

@@ -97,6 +97,13 @@ def formula(ctx: Function, i: int) -> str:
     return f[i] if i < len(f) else "?"
 
 
+def uses_upstream(ctx: Function, i: int) -> bool:
+    """True when the op's rule for input i is written with the upstream gradient G (matmul's
+    G @ B^T, a bias's sum of G over the batch): a vector-Jacobian product, not an elementwise
+    derivative that could be shown on its own."""
+    return "G" in _TOKEN.findall(formula(ctx, i))
+
+
 def formula_vars(ctx: Function) -> list[str]:
     """The names the op's formulas use for its inputs: its forward's parameter names
     (`x, y` for add, `a, b` for matmul, `p, y` for binary cross-entropy), or x0, x1, ... for an

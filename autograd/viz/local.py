@@ -7,6 +7,7 @@ intermediate number) instead of hooking into the engine: each node runs the engi
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -17,6 +18,7 @@ from ..engine import backward_step, iter_graph, released_error
 from ..function import Function
 from ..grad_mode import no_grad
 from ..tensor import Tensor
+from .labels import uses_upstream
 
 
 @contextmanager
@@ -60,6 +62,13 @@ def input_grads(ctx: Function, g: np.ndarray, reduce: bool = True) -> list[np.nd
 def local_derivatives(ctx: Function, out_shape: tuple[int, ...], dtype: Any) -> list[np.ndarray | None]:
     """The op's backward applied to an upstream gradient of ones: for an elementwise op, its
     elementwise derivative d out / d input. A broadcast input's value keeps the output's shape
-    (one derivative per use; the gradient then sums them), so it matches the formula."""
+    (one derivative per use; the gradient then sums them), so it matches the formula.
+
+    None for a rule written with the upstream gradient G (matmul's G @ B^T) when the output
+    has more than one element: applied to ones it gives column sums that are no derivative a
+    reader could check; the gradient it passes down is shown instead."""
     with np.errstate(all="ignore"):  # a display value: inf/nan are shown, not raised
-        return input_grads(ctx, np.ones(out_shape, dtype=dtype), reduce=False)
+        values = input_grads(ctx, np.ones(out_shape, dtype=dtype), reduce=False)
+    if math.prod(out_shape) > 1:
+        values = [None if uses_upstream(ctx, i) else v for i, v in enumerate(values)]
+    return values
