@@ -415,3 +415,15 @@ def test_flip_softmin_glu_take_torch_keywords() -> None:
     np.testing.assert_allclose(x.glu(dim=2).data, f.glu(t, dim=2).numpy(), rtol=1e-12)
     with pytest.raises(TypeError, match="flip: give the axes once"):
         x.flip(0, dims=(1,))
+
+
+# -- ag.compile follows the new operands: masks and int tensors are recomputed, not baked in -----
+def test_compiled_step_recomputes_masks_and_promoted_operands() -> None:
+    def step(x: ag.Tensor) -> ag.Tensor:
+        mask = (x > 0) & ~(x > 1)
+        return (x * mask).sum() + (x * (x < 0)).sum() + (x / ag.tensor([1, 2, 3])).sum()
+
+    compiled = ag.compile(step)
+    for v in ([0.5, 2.0, -1.0], [2.0, 0.5, 0.25], [-1.0, -1.0, 1.0]):
+        x = ag.tensor(v)
+        assert compiled(x).item() == step(x).item()

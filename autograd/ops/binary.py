@@ -56,10 +56,12 @@ def promote(x: Any, y: Any) -> tuple[Any, Any]:
     dx, dy = x.data.dtype, y.data.dtype
     if dx == dy:
         return x, y
+    # Through the astype method, not a new tensor from the values: ag.compile records astype,
+    # so the compiled code converts the operand it is given instead of baking in this one.
     if dx.kind == "f" and dy.kind in "biu":
-        return x, function.Tensor._make(y.data.astype(dx), None)
+        return x, y.astype(dx)
     if dy.kind == "f" and dx.kind in "biu":
-        return function.Tensor._make(x.data.astype(dy), None), y
+        return x.astype(dy), y
     return x, y
 
 
