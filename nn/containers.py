@@ -89,6 +89,13 @@ class ModuleList(Module):
         self._relink()
         return m
 
+    def __iadd__(self, modules: Iterable[Module]) -> ModuleList:
+        return self.extend(modules)
+
+    def __add__(self, other: Iterable[Module]) -> ModuleList:
+        """A new ModuleList of this one's modules then `other`'s (the modules are shared)."""
+        return ModuleList([*self._items, *other])
+
     def __len__(self) -> int:
         return len(self._items)
 
@@ -124,10 +131,29 @@ class ModuleDict(Module):
             _bump()
 
     def update(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]]) -> None:
-        """Add or replace entries from a mapping or (key, module) pairs."""
-        pairs = modules.items() if isinstance(modules, Mapping) else modules
+        """Add or replace entries from a mapping (another ModuleDict too) or (key, module)
+        pairs. All are checked before any is added."""
+        if isinstance(modules, (Mapping, ModuleDict)):
+            pairs = list(modules.items())
+        else:
+            pairs = []
+            for i, item in enumerate(modules):
+                if not (isinstance(item, (tuple, list)) and len(item) == 2):
+                    raise TypeError(
+                        f"ModuleDict.update: expected a mapping or (key, module) pairs, but item "
+                        f"{i} is {type(item).__name__} {item!r}"
+                    )
+                pairs.append((item[0], item[1]))
+        for key, m in pairs:
+            if not isinstance(key, str) or not key or "." in key:
+                raise KeyError(f"ModuleDict: keys must be non-empty strings without '.', got {key!r}")
+            _check_module("ModuleDict", f"the value for {key!r}", m)
         for key, m in pairs:
             self[key] = m
+
+    def clear(self) -> None:
+        """Remove every module."""
+        self._items.clear()
 
     def __getitem__(self, key: str) -> Module:
         return self._items[key]

@@ -96,9 +96,11 @@ class Parameter(Tensor):
 
     def __getstate__(self) -> Any:
         # The link to the owning module is a weak reference, which cannot be pickled or
-        # copied; the module that holds the copy links it again (Module.__setstate__).
+        # copied; the module that holds the copy links it again (Module.__setstate__). As in
+        # PyTorch, a copy is a fresh parameter: the values and requires_grad, no gradient and
+        # no hooks (an EMA copy of a model does not carry the model's gradients along).
         state, slots = super().__getstate__()  # type: ignore[misc]
-        return state, {**slots, "_owner": None, "_key": ""}
+        return state, {**slots, "_owner": None, "_key": "", "grad": None, "_hooks": None}
 
 
 def _link(member: Member, parent: Module, key: str) -> bool:
@@ -188,6 +190,17 @@ class Module:
 
     # -- naming ------------------------------------------------------------------------------
     def __setattr__(self, key: str, value: Any) -> None:
+        if (
+            isinstance(value, Tensor) and not isinstance(value, Parameter)
+            and isinstance(self.__dict__.get(key), Parameter)
+        ):
+            # As PyTorch: a plain tensor over a parameter would silently stop it being learned
+            # (gone from parameters(), state_dict(), the optimizer's updates).
+            raise TypeError(
+                f"{type(self).__name__}: cannot assign a plain Tensor to parameter {key!r} "
+                "(nn.Parameter or None expected); wrap it, nn.Parameter(t), or write the values "
+                f"in place: with ag.no_grad(): self.{key}[...] = t"
+            )
         object.__setattr__(self, key, value)
         if isinstance(value, (Module, Parameter, list, tuple, dict)):
             if type(self)._named_members is Module._named_members:

@@ -88,11 +88,16 @@ def test_pickle_round_trip_of_models() -> None:
         assert [p.name for p in back.parameters()] == [n for n, _ in model.named_parameters()]
 
 
-def test_pickle_keeps_gradients_as_torch_does() -> None:
-    model = Net()
-    model(ag.tensor(np.ones((2, 2)))).sum().backward()
-    back = pickle.loads(pickle.dumps(model))
-    np.testing.assert_array_equal(back.head.weight.grad.data, model.head.weight.grad.data)
+def test_copies_are_fresh_parameters_without_gradients_as_torch() -> None:
+    torch = _torch()
+    for lib in (nn, torch.nn):
+        model = lib.Linear(2, 1)
+        model(ag.ones(3, 2) if lib is nn else torch.ones(3, 2)).sum().backward()
+        for twin in (pickle.loads(pickle.dumps(model)), copy.deepcopy(model)):
+            assert twin.weight.grad is None
+            assert twin.weight.requires_grad
+            np.testing.assert_array_equal(np.asarray(twin.weight.data), np.asarray(model.weight.data))
+        assert model.weight.grad is not None  # the original keeps its own
 
 
 def test_copy_copy_shares_the_children_and_leaves_their_names_alone() -> None:
@@ -535,3 +540,39 @@ def test_loss_modules_as_torch() -> None:
         lt.sum().backward()
         np.testing.assert_allclose(xs.grad.data, xt.grad.numpy(), rtol=1e-9, atol=1e-12, err_msg=name)
         assert list(ours.state_dict()) == list(theirs.state_dict()), name
+
+
+def test_module_dict_update_clear_and_module_list_add_as_torch() -> None:
+    torch = _torch()
+    got = []
+    for lib in (nn, torch.nn):
+        md = lib.ModuleDict({"a": lib.Linear(1, 1)})
+        md.update(lib.ModuleDict({"b": lib.ReLU()}))
+        md.update([("c", lib.Tanh())])
+        keys = list(md.keys())
+        md.clear()
+        ml = lib.ModuleList([lib.Linear(1, 1)])
+        ml += lib.ModuleList([lib.Linear(1, 2)])
+        both = ml + lib.ModuleList([lib.Linear(1, 3)])
+        got.append((keys, len(md), len(ml), len(both),
+                    [(n, tuple(p.shape)) for n, p in both.named_parameters()]))
+    assert got[0] == got[1]
+    md = nn.ModuleDict({"a": nn.ReLU()})
+    with pytest.raises(TypeError, match="pairs"):
+        md.update(["ab"])  # type: ignore[list-item]
+    with pytest.raises(TypeError, match="not a Module"):
+        md.update({"x": nn.ReLU(), "y": 3})  # type: ignore[dict-item]
+    assert list(md.keys()) == ["a"]  # nothing was added
+
+
+def test_assigning_a_plain_tensor_over_a_parameter_is_refused_as_torch() -> None:
+    torch = _torch()
+    ours, theirs = nn.Linear(2, 2), torch.nn.Linear(2, 2)
+    with pytest.raises(TypeError, match="parameter 'weight'"):
+        ours.weight = ag.ones(2, 2)
+    with pytest.raises(TypeError, match="parameter 'weight'"):
+        theirs.weight = torch.ones(2, 2)
+    assert [n for n, _ in ours.named_parameters()] == ["weight", "bias"]
+    ours.weight = nn.Parameter(ag.ones(2, 2))  # a Parameter, or None, is fine
+    ours.bias = None
+    assert [n for n, _ in ours.named_parameters()] == ["weight"]
