@@ -268,43 +268,58 @@ class BinaryMixin:
     __slots__ = ()
 
     def __add__(self, other: Any) -> Tensor:
-        if type(other) is type(self) and other.data.dtype is self.data.dtype:  # type: ignore[attr-defined]
-            return Add.apply(self, other)  # the common case, at full speed
+        kind = type(other)  # the common cases first, at full speed: nothing to promote
+        if (kind is type(self) and other.data.dtype is self.data.dtype) or kind is float or kind is int:  # type: ignore[attr-defined]
+            return Add.apply(self, other)
         return Add.apply(*promote(self, other))
 
     def __radd__(self, other: Any) -> Tensor:
+        if type(other) is float or type(other) is int:  # numpy's weak-scalar rule keeps the dtype
+            return Add.apply(other, self)
         return Add.apply(*promote(other, self))
 
     def __sub__(self, other: Any) -> Tensor:
-        if type(other) is type(self) and other.data.dtype is self.data.dtype:  # type: ignore[attr-defined]
-            return Sub.apply(self, other)  # the common case, at full speed
+        kind = type(other)  # the common cases first, at full speed: nothing to promote
+        if (kind is type(self) and other.data.dtype is self.data.dtype) or kind is float or kind is int:  # type: ignore[attr-defined]
+            return Sub.apply(self, other)
         return Sub.apply(*promote(self, other))
 
     def __rsub__(self, other: Any) -> Tensor:
+        if type(other) is float or type(other) is int:  # numpy's weak-scalar rule keeps the dtype
+            return Sub.apply(other, self)
         return Sub.apply(*promote(other, self))
 
     def __mul__(self, other: Any) -> Tensor:
-        if type(other) is type(self) and other.data.dtype is self.data.dtype:  # type: ignore[attr-defined]
-            return Mul.apply(self, other)  # the common case, at full speed
+        kind = type(other)  # the common cases first, at full speed: nothing to promote
+        if (kind is type(self) and other.data.dtype is self.data.dtype) or kind is float or kind is int:  # type: ignore[attr-defined]
+            return Mul.apply(self, other)
         return Mul.apply(*promote(self, other))
 
     def __rmul__(self, other: Any) -> Tensor:
+        if type(other) is float or type(other) is int:  # numpy's weak-scalar rule keeps the dtype
+            return Mul.apply(other, self)
         return Mul.apply(*promote(other, self))
 
     def __truediv__(self, other: Any) -> Tensor:
-        if type(other) is type(self) and other.data.dtype is self.data.dtype:  # type: ignore[attr-defined]
-            return Div.apply(self, other)  # the common case, at full speed
+        kind = type(other)  # the common cases first, at full speed: nothing to promote
+        if (kind is type(self) and other.data.dtype is self.data.dtype) or kind is float or kind is int:  # type: ignore[attr-defined]
+            return Div.apply(self, other)
         return Div.apply(*promote(self, other))
 
     def __rtruediv__(self, other: Any) -> Tensor:
+        if type(other) is float or type(other) is int:  # numpy's weak-scalar rule keeps the dtype
+            return Div.apply(other, self)
         return Div.apply(*promote(other, self))
 
     def __pow__(self, other: Any) -> Tensor:
-        if type(other) is type(self) and other.data.dtype is self.data.dtype:  # type: ignore[attr-defined]
-            return Pow.apply(self, other)  # the common case, at full speed
+        kind = type(other)  # the common cases first, at full speed: nothing to promote
+        if (kind is type(self) and other.data.dtype is self.data.dtype) or kind is float or kind is int:  # type: ignore[attr-defined]
+            return Pow.apply(self, other)
         return Pow.apply(*promote(self, other))
 
     def __rpow__(self, other: Any) -> Tensor:
+        if type(other) is float or type(other) is int:  # numpy's weak-scalar rule keeps the dtype
+            return Pow.apply(other, self)
         return Pow.apply(*promote(other, self))
 
     def pow(self, exponent: Any) -> Tensor:
