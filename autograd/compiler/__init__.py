@@ -255,7 +255,7 @@ def _held(name: str, value: Any) -> list[tuple[str, Tensor]]:
         with contextlib.suppress(Exception):  # not a module after all: no names from it
             out += [(n if name == "self" else f"{name}.{n}", p) for n, p in named() if isinstance(p, Tensor)]
     if isinstance(value, dict):
-        out += [(k, t) for k, t in value.items() if isinstance(k, str) and isinstance(t, Tensor)]
+        out += _by_key(value)
     elif name == "self" and hasattr(value, "__dict__"):
         for attr, v in vars(value).items():
             if attr.startswith("_"):
@@ -263,5 +263,10 @@ def _held(name: str, value: Any) -> list[tuple[str, Tensor]]:
             if isinstance(v, Tensor):
                 out.append((attr, v))
             elif isinstance(v, dict):
-                out += [(k, t) for k, t in v.items() if isinstance(k, str) and isinstance(t, Tensor)]
+                out += _by_key(v)
     return out
+
+
+def _by_key(d: dict[Any, Any]) -> list[tuple[str, Tensor]]:
+    """A dict's tensors, named by their (string) keys."""
+    return [(k, t) for k, t in d.items() if isinstance(k, str) and isinstance(t, Tensor)]

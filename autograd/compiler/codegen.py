@@ -341,6 +341,14 @@ class Codegen:
         self.captured.append(Captured(t, tuple(t.shape), t.data.dtype))
         return var
 
+    def bind(self, value: Any, var: str) -> None:
+        """`var` holds `value` in the code: a computed tensor, and its array too - an op may be
+        given the array itself (a mask or indices as a keyword argument), and a fresh draw's
+        tensor wraps an array the code draws."""
+        self.code[id(value)] = var
+        if isinstance(value, Tensor):
+            self.code[id(value.data)] = var
+
     def leaf_name(self, t: Tensor) -> str:
         """A captured tensor's name: its own (`W11`; `model.0.weight` rather than a module's
         `0.weight`), else the user's, else `param` (it requires grad) or `const`."""
@@ -373,8 +381,7 @@ class Codegen:
                 expr = ARRAY_METHODS[step.method](*args, **kwargs)
                 plain = step.method in ("astype", "detach", "tensor")
                 self.emit(f"{var} = {expr}" if plain else f"{var} = np.asarray({expr})")
-                self.code[id(step.out)] = var
-                self.code[id(step.out.data)] = var  # an op given the mask's array: the same variable
+                self.bind(step.out, var)
             elif isinstance(step, InplaceStep):
                 self.inplace(step)
             elif isinstance(step, BackwardStep):
@@ -398,8 +405,7 @@ class Codegen:
             if array:  # the step saw a Tensor wrapping the array; the code gets the array
                 var = self.names.new(name)
                 out.append(var)
-                self.code[id(value)] = var
-                self.code[id(value.data)] = var
+                self.bind(value, var)
             elif isinstance(value, Tensor):
                 obj = self.names.new(f"T_{name}")
                 var = self.names.new(name)
@@ -437,8 +443,7 @@ class Codegen:
                 tup = f"({', '.join(args)}{',' if len(args) == 1 else ''})"
                 self.emit(f"{var} = rt.custom_forward({ctx}, {tup}, {is_t!r}, {kwargs})")
             self.ctx_of[id(op)] = ctx
-        self.code[id(op.out)] = var
-        self.code[id(op.out.data)] = var  # an op given this output's array (indices): the same variable
+        self.bind(op.out, var)
 
     def inplace(self, step: InplaceStep) -> None:
         target = self.ref(step.target)
@@ -458,9 +463,7 @@ class Codegen:
         var = self.name_for(step.out, "draw")
         tail = ".data" if isinstance(step.out, Tensor) else ""
         self.emit(f"{var} = {fn}({', '.join(args)}){tail}  # drawn afresh on every call")
-        self.code[id(step.out)] = var
-        if isinstance(step.out, Tensor):
-            self.code[id(step.out.data)] = var
+        self.bind(step.out, var)
 
     # -- the backward pass -----------------------------------------------------------------
     def backward(self, step: BackwardStep, ops: list[OpStep]) -> None:

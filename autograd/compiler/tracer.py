@@ -335,9 +335,13 @@ class Tracer:
             v = stack.pop()
             if isinstance(v, (tuple, list)):
                 stack.extend(v)
-            elif isinstance(v, (np.ndarray, int, np.integer)) and id(v) not in self.dynamic and any(
-                m.shape == np.shape(v) and np.array_equal(m, v) for m in self.masks
-            ) and not isinstance(v, bool):
+                continue
+            maybe_copy = (  # an index value the code does not compute itself
+                isinstance(v, (np.ndarray, int, np.integer))
+                and not isinstance(v, bool)
+                and id(v) not in self.dynamic  # the computed array itself: the code's variable
+            )
+            if maybe_copy and any(m.shape == np.shape(v) and np.array_equal(m, v) for m in self.masks):
                 self.refuse(
                     f"{cls.__name__.lower()} was given a copy of a mask or of indices computed "
                     "from traced values (a data-dependent index); the compiled code would keep "
@@ -386,6 +390,7 @@ def _arg(fn: str, t: str, axis: str = "None", keepdims: str = "False", dim: str 
     """argmax/argmin as numpy, with numpy's or PyTorch's argument names."""
     axis, keepdims = axis if dim is None else dim, keepdims if keepdim is None else keepdim
     return f"np.{fn}({t}, {axis}, keepdims={keepdims})"
+
 
 # Tensor methods that make a new tensor from values without an op (and so without a gradient):
 # how each is written as numpy, given the code of its operands.
