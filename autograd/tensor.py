@@ -24,7 +24,6 @@ from .ops.binary import BinaryMixin, lift, maximum, minimum
 from .ops.elementwise import ElementwiseMixin
 from .ops.everyday import EverydayMixin, everyday_ufuncs
 from .ops.linalg import LinalgMixin
-from .ops.mathops import MathMixin
 from .ops.movement import MovementMixin
 from .ops.reduce import ReduceMixin, _numpy_args, normalize_axis
 from .ops.softmax import SoftmaxMixin
@@ -466,15 +465,6 @@ class Tensor(
     def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
         return self._compare(other, np.not_equal)
 
-    # & | ^ ~ live in ops/mathops.py; they are named here as well because ag.compile records
-    # the array-making methods that Tensor itself defines (see compiler/tracer.py).
-    __and__ = MathMixin.__and__
-    __rand__ = MathMixin.__rand__
-    __or__ = MathMixin.__or__
-    __ror__ = MathMixin.__ror__
-    __xor__ = MathMixin.__xor__
-    __rxor__ = MathMixin.__rxor__
-    __invert__ = MathMixin.__invert__
 
     # -- in-place arithmetic ------------------------------------------------------------------
     def _inplace(self, other: Any, ufunc: Any, symbol: str, out_of_place: Callable[..., Tensor]) -> Tensor:
